@@ -45,7 +45,7 @@ lint: install
 	$(BIN)/ruff check .
 
 unit: install
-	$(BIN)/python -m pytest tests
+	$(BIN)/python -m pytest tests --doctest-modules vegan_lib
 
 nbval: install
 	$(BIN)/python -m pytest --nbval-lax --nbval-current-env -p no:python book/
