@@ -1,0 +1,70 @@
+"""Device selection and seeding."""
+
+from __future__ import annotations
+
+import random
+
+import numpy as np
+import pytest
+import torch
+
+from vegan_lib.device import get_device, seed_everything
+
+
+def test_get_device_returns_cuda_exactly_when_cuda_is_available(monkeypatch):
+    monkeypatch.delenv("VEGAN_DEVICE", raising=False)
+    device = get_device()
+    if torch.cuda.is_available():
+        assert device.type == "cuda"
+    else:
+        assert device.type in {"mps", "cpu"}
+
+
+def test_get_device_falls_back_to_cpu_without_accelerators(monkeypatch):
+    monkeypatch.delenv("VEGAN_DEVICE", raising=False)
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    monkeypatch.setattr("vegan_lib.device._mps_available", lambda: False)
+    assert get_device() == torch.device("cpu")
+
+
+def test_vegan_device_environment_variable_forces_the_cpu(monkeypatch):
+    monkeypatch.setenv("VEGAN_DEVICE", "cpu")
+    assert get_device() == torch.device("cpu")
+
+
+def test_requesting_cuda_without_a_gpu_raises_a_clear_error(monkeypatch):
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    with pytest.raises(RuntimeError, match="CUDA is not available"):
+        get_device("cuda")
+
+
+def test_seed_everything_makes_python_numpy_and_torch_repeat():
+    seed_everything(123)
+    first = (random.random(), np.random.rand(), torch.rand(3))
+    seed_everything(123)
+    second = (random.random(), np.random.rand(), torch.rand(3))
+    assert first[0] == second[0] and first[1] == second[1]
+    assert torch.equal(first[2], second[2])
+    seed_everything(124)
+    assert not torch.equal(torch.rand(3), first[2])
+
+
+def test_seed_everything_returns_a_seeded_generator():
+    a = torch.rand(4, generator=seed_everything(7))
+    b = torch.rand(4, generator=seed_everything(7))
+    assert torch.equal(a, b)
+
+
+@pytest.mark.parametrize("bad", [-1, 2**32, 1.5, "0", True])
+def test_seed_everything_rejects_bad_seeds(bad):
+    with pytest.raises(ValueError, match="seed"):
+        seed_everything(bad)
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
+def test_seed_everything_repeats_cuda_draws():
+    seed_everything(5)
+    a = torch.rand(3, device="cuda")
+    seed_everything(5)
+    b = torch.rand(3, device="cuda")
+    assert torch.equal(a, b)
