@@ -1,0 +1,219 @@
+"""Tests for vegan_lib.divergences: MMD U-statistic and the adversarial latent penalty."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+import torch
+
+from vegan_lib.divergences import (
+    adversarial_penalty,
+    imq_kernel,
+    latent_discriminator_loss,
+    mmd2,
+    rbf_kernel,
+)
+from vegan_lib.nets import LatentDiscriminator
+
+
+# --------------------------------------------------------------------------- oracles
+def _k(a, b, kernel, C):
+    sq = sum((ai - bi) ** 2 for ai, bi in zip(a, b, strict=True))
+    return C / (C + sq) if kernel == "imq" else math.exp(-sq / C)
+
+
+def _k_multi(a, b, kernel, C, scales):
+    if scales is None:
+        return _k(a, b, kernel, C)
+    return sum(_k(a, b, kernel, C * s) for s in scales)
+
+
+def brute_force_mmd2(x, y, kernel, C, scales=None):
+    """Double loop over pairs, straight from the U-statistic's definition."""
+    x, y = x.tolist(), y.tolist()
+    n, m = len(x), len(y)
+    xx = sum(
+        _k_multi(x[i], x[j], kernel, C, scales) for i in range(n) for j in range(n) if i != j
+    )
+    yy = sum(
+        _k_multi(y[i], y[j], kernel, C, scales) for i in range(m) for j in range(m) if i != j
+    )
+    xy = sum(_k_multi(x[i], y[j], kernel, C, scales) for i in range(n) for j in range(m))
+    return xx / (n * (n - 1)) + yy / (m * (m - 1)) - 2 * xy / (n * m)
+
+
+# --------------------------------------------------------------------------- kernels
+@pytest.mark.parametrize(("fn", "name"), [(imq_kernel, "imq"), (rbf_kernel, "rbf")])
+def test_kernel_matrix_matches_formula_entrywise(fn, name):
+    g = torch.Generator().manual_seed(0)
+    x = torch.randn(4, 3, generator=g, dtype=torch.float64)
+    y = torch.randn(5, 3, generator=g, dtype=torch.float64)
+    got = fn(x, y, C=1.7)
+    want = [[_k(a, b, name, 1.7) for b in y.tolist()] for a in x.tolist()]
+    np.testing.assert_allclose(got.numpy(), np.array(want), rtol=1e-12)
+    assert got.shape == (4, 5)
+    assert got.dtype == torch.float64
+
+
+def test_imq_kernel_is_one_on_the_diagonal_and_half_at_distance_sqrt_C():
+    x = torch.tensor([[0.0, 0.0]])
+    y = torch.tensor([[0.0, 0.0], [1.0, 1.0]])  # squared distance 2
+    np.testing.assert_allclose(imq_kernel(x, y, C=2.0).numpy(), [[1.0, 0.5]])
+
+
+# --------------------------------------------------------------------------- mmd2
+@pytest.mark.parametrize("kernel", ["imq", "rbf"])
+@pytest.mark.parametrize("scales", [None, (0.1, 1.0, 10.0)])
+@pytest.mark.parametrize("C", [None, 0.7])
+def test_mmd2_equals_brute_force_double_loop(kernel, scales, C):
+    g = torch.Generator().manual_seed(1)
+    x = torch.randn(6, 3, generator=g, dtype=torch.float64)
+    y = torch.randn(5, 3, generator=g, dtype=torch.float64) + 0.3
+    got = mmd2(x, y, kernel=kernel, C=C, scales=scales)
+    want = brute_force_mmd2(x, y, kernel, 2.0 * 3 if C is None else C, scales)
+    assert got.shape == ()
+    assert got.dtype == torch.float64
+    assert got.item() == pytest.approx(want, rel=1e-10, abs=1e-12), (got.item(), want)
+
+
+def test_mmd2_is_unbiased_for_two_samples_of_the_same_distribution():
+    g = torch.Generator().manual_seed(2)
+    draws = torch.stack(
+        [
+            mmd2(
+                torch.randn(20, 2, generator=g, dtype=torch.float64),
+                torch.randn(20, 2, generator=g, dtype=torch.float64),
+            )
+            for _ in range(200)
+        ]
+    )
+    mean, se = draws.mean().item(), (draws.std() / math.sqrt(len(draws))).item()
+    assert abs(mean) < 4 * se, (mean, se)
+    assert (draws < 0).sum().item() > 20, "an unbiased estimate of 0 must often be negative"
+
+
+def test_mmd2_is_larger_for_shifted_distributions():
+    g = torch.Generator().manual_seed(3)
+    same, shifted = [], []
+    for _ in range(50):
+        x = torch.randn(30, 2, generator=g, dtype=torch.float64)
+        same.append(mmd2(x, torch.randn(30, 2, generator=g, dtype=torch.float64)).item())
+        shifted.append(mmd2(x, torch.randn(30, 2, generator=g, dtype=torch.float64) + 1.0).item())
+    same, shifted = np.array(same), np.array(shifted)
+    se = np.sqrt(same.var(ddof=1) / len(same) + shifted.var(ddof=1) / len(shifted))
+    assert shifted.mean() - same.mean() > 10 * se, (shifted.mean(), same.mean(), se)
+    assert (shifted > 0).all(), shifted.min()
+
+
+def test_mmd2_gradient_matches_finite_differences():
+    g = torch.Generator().manual_seed(4)
+    x = torch.randn(5, 2, generator=g, dtype=torch.float64, requires_grad=True)
+    y = torch.randn(4, 2, generator=g, dtype=torch.float64, requires_grad=True)
+    assert torch.autograd.gradcheck(lambda a, b: mmd2(a, b, scales=(0.5, 2.0)), (x, y))
+
+
+def test_mmd2_keeps_float32_dtype():
+    x, y = torch.randn(8, 2), torch.randn(8, 2)
+    assert mmd2(x, y).dtype == torch.float32
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
+def test_mmd2_on_cuda_matches_cpu():
+    g = torch.Generator().manual_seed(5)
+    x = torch.randn(30, 4, generator=g, dtype=torch.float64)
+    y = torch.randn(25, 4, generator=g, dtype=torch.float64)
+    got = mmd2(x.cuda(), y.cuda())
+    assert got.device.type == "cuda"
+    assert got.item() == pytest.approx(mmd2(x, y).item(), rel=1e-10)
+
+
+@pytest.mark.parametrize(
+    ("x", "y", "kwargs", "match"),
+    [
+        (torch.randn(5), torch.randn(5, 1), {}, "2-D"),
+        (torch.randn(5, 2), torch.randn(5, 3), {}, "same dimension"),
+        (torch.randn(1, 2), torch.randn(5, 2), {}, "at least 2 points"),
+        (torch.randn(5, 2), torch.randn(1, 2), {}, "at least 2 points"),
+        (torch.tensor([[0.0, math.nan], [1.0, 1.0]]), torch.randn(5, 2), {}, "NaN or inf"),
+        (torch.randn(5, 2), torch.tensor([[0.0, math.inf], [1.0, 1.0]]), {}, "NaN or inf"),
+        (torch.randn(5, 2), torch.randn(5, 2), {"C": 0.0}, "positive"),
+        (torch.randn(5, 2), torch.randn(5, 2), {"C": -1.0}, "positive"),
+        (torch.randn(5, 2), torch.randn(5, 2), {"kernel": "laplace"}, "unknown kernel"),
+        (torch.randn(5, 2), torch.randn(5, 2), {"scales": (1.0, 0.0)}, "positive"),
+        (torch.randn(5, 2), torch.randn(5, 2), {"scales": ()}, "empty"),
+        (torch.randn(5, 2), torch.randn(5, 2, dtype=torch.float64), {}, "same dtype"),
+        (torch.ones(5, 2, dtype=torch.long), torch.ones(5, 2, dtype=torch.long), {}, "floating"),
+        (np.zeros((5, 2)), torch.randn(5, 2), {}, "torch.Tensor"),
+    ],
+)
+def test_mmd2_rejects_bad_input(x, y, kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        mmd2(x, y, **kwargs)
+
+
+def test_kernels_reject_non_positive_constant():
+    x = torch.randn(3, 2)
+    with pytest.raises(ValueError, match="positive"):
+        imq_kernel(x, x, C=0.0)
+    with pytest.raises(ValueError, match="positive"):
+        rbf_kernel(x, x, C=math.nan)
+
+
+# --------------------------------------------------------------------------- adversarial
+def _log_sigmoid(t):
+    return -np.logaddexp(0.0, -t)
+
+
+def test_latent_discriminator_loss_matches_binary_cross_entropy_formula():
+    lp = np.array([-2.0, 0.5, 3.0])
+    lq = np.array([1.0, -0.3])
+    want = -_log_sigmoid(lp).mean() - _log_sigmoid(-lq).mean()  # log(1 - s(t)) = log s(-t)
+    got = latent_discriminator_loss(torch.tensor(lp), torch.tensor(lq)).item()
+    assert got == pytest.approx(want, rel=1e-12), (got, want)
+
+
+def test_adversarial_penalty_matches_minus_mean_log_sigmoid():
+    lq = np.array([1.0, -0.3, 4.0])
+    got = adversarial_penalty(torch.tensor(lq)).item()
+    assert got == pytest.approx(-_log_sigmoid(lq).mean(), rel=1e-12)
+
+
+def test_adversarial_losses_stay_finite_for_extreme_logits():
+    big = torch.tensor([200.0, -200.0])
+    # A posterior code with logit -200 is certainly recognised: penalty ~ 200 / 2.
+    assert adversarial_penalty(big).item() == pytest.approx(100.0, rel=1e-6)
+    assert math.isfinite(latent_discriminator_loss(-big, big).item())
+
+
+@pytest.mark.parametrize(
+    ("bad", "match"),
+    [(torch.zeros(4, 1), "squeeze"), (torch.zeros(0), "empty"), (torch.zeros(3).long(), "float")],
+)
+def test_adversarial_losses_reject_bad_logits(bad, match):
+    with pytest.raises(ValueError, match=match):
+        adversarial_penalty(bad)
+    with pytest.raises(ValueError, match=match):
+        latent_discriminator_loss(bad, torch.zeros(3))
+    with pytest.raises(ValueError, match=match):
+        latent_discriminator_loss(torch.zeros(3), bad)
+
+
+def test_adversarial_penalty_moves_codes_from_mean_three_to_the_prior():
+    # Q_Z = N(mu, I) with a trainable mu starting at (3, 3); the discriminator learns
+    # prior vs codes, the codes follow the penalty's gradient: mu must end near 0.
+    torch.manual_seed(0)
+    disc = LatentDiscriminator(2, hidden=(32, 32))
+    mu = torch.nn.Parameter(torch.full((2,), 3.0))
+    opt_d = torch.optim.Adam(disc.parameters(), lr=1e-2)
+    opt_q = torch.optim.Adam([mu], lr=5e-2)
+    for _ in range(300):
+        z_q, z_p = torch.randn(64, 2) + mu, torch.randn(64, 2)
+        opt_d.zero_grad()
+        latent_discriminator_loss(disc(z_p), disc(z_q.detach())).backward()
+        opt_d.step()
+        opt_q.zero_grad()
+        adversarial_penalty(disc(torch.randn(64, 2) + mu)).backward()
+        opt_q.step()
+    assert mu.detach().norm().item() < 0.3, mu.detach()

@@ -1,0 +1,136 @@
+"""Tests for vegan_lib.nets: shapes, output ranges, no batch norm, clear shape errors."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+from torch import nn
+
+from vegan_lib.nets import (
+    MLP,
+    ConvDecoder,
+    ConvEncoder,
+    LatentDiscriminator,
+    MLPDecoder,
+    MLPEncoder,
+)
+
+ALL_NETS = [
+    lambda: MLP(3, 2),
+    lambda: MLPEncoder(2, 2),
+    lambda: MLPDecoder(2, 2),
+    lambda: LatentDiscriminator(8),
+    lambda: ConvEncoder(8),
+    lambda: ConvDecoder(8),
+]
+
+
+def test_mlp_maps_n_by_in_dim_to_n_by_out_dim():
+    assert MLP(3, 5, hidden=(7, 6))(torch.zeros(4, 3)).shape == (4, 5)
+
+
+def test_mlp_layer_widths_follow_hidden_and_activation_sits_between_layers():
+    net = MLP(3, 5, hidden=(7, 6), activation=nn.Tanh)
+    linears = [m for m in net.modules() if isinstance(m, nn.Linear)]
+    assert [(m.in_features, m.out_features) for m in linears] == [(3, 7), (7, 6), (6, 5)]
+    assert sum(isinstance(m, nn.Tanh) for m in net.modules()) == 2
+    assert not isinstance(list(net.net)[-1], nn.Tanh), "no activation after the last layer"
+
+
+def test_mlp_with_no_hidden_layer_is_affine():
+    torch.manual_seed(0)
+    net = MLP(2, 2, hidden=())
+    a, b = torch.randn(1, 2), torch.randn(1, 2)
+    # f(a) + f(b) - f(0) = f(a + b) for an affine map
+    lhs = net(a) + net(b) - net(torch.zeros(1, 2))
+    torch.testing.assert_close(lhs, net(a + b))
+
+
+def test_mlp_encoder_decoder_and_discriminator_shapes():
+    assert MLPEncoder(2, 3, hidden=(8,))(torch.zeros(5, 2)).shape == (5, 3)
+    assert MLPDecoder(3, 2, hidden=(8,))(torch.zeros(5, 3)).shape == (5, 2)
+    assert LatentDiscriminator(3, hidden=(8,))(torch.zeros(5, 3)).shape == (5,)
+
+
+def test_conv_encoder_maps_images_to_codes_through_14_and_7_pixel_maps():
+    enc = ConvEncoder(8, channels=(4, 6))
+    x = torch.zeros(3, 1, 28, 28)
+    assert enc.features[:2](x).shape == (3, 4, 14, 14)
+    assert enc.features[:4](x).shape == (3, 6, 7, 7)
+    assert enc(x).shape == (3, 8)
+
+
+def test_conv_decoder_outputs_images_with_pixels_strictly_between_0_and_1():
+    torch.manual_seed(0)
+    images = ConvDecoder(8)(torch.randn(6, 8))
+    assert images.shape == (6, 1, 28, 28)
+    assert images.min().item() > 0 and images.max().item() < 1, (images.min(), images.max())
+
+
+@pytest.mark.parametrize("make", ALL_NETS)
+def test_nets_have_float32_parameters_and_no_batch_norm(make):
+    net = make()
+    assert all(p.dtype == torch.float32 for p in net.parameters())
+    assert not any(isinstance(m, nn.modules.batchnorm._BatchNorm) for m in net.modules())
+
+
+def test_networks_depend_on_each_sample_alone():
+    # No batch coupling: the output for a sample does not change with its batch mates.
+    torch.manual_seed(0)
+    enc = ConvEncoder(4, channels=(4, 4))
+    x = torch.rand(5, 1, 28, 28)
+    torch.testing.assert_close(enc(x)[:1], enc(x[:1]))
+
+
+def test_conv_encoder_on_flat_images_says_to_reshape():
+    with pytest.raises(ValueError, match=r"reshape\(-1, 1, 28, 28\)"):
+        ConvEncoder(8)(torch.zeros(4, 784))
+
+
+def test_conv_encoder_rejects_wrong_image_size():
+    with pytest.raises(ValueError, match=r"\(N, 1, 28, 28\)"):
+        ConvEncoder(8)(torch.zeros(4, 3, 32, 32))
+
+
+def test_conv_decoder_rejects_codes_of_the_wrong_size():
+    with pytest.raises(ValueError, match=r"\(N, 8\)"):
+        ConvDecoder(8)(torch.zeros(4, 5))
+
+
+def test_mlp_on_images_says_to_flatten():
+    with pytest.raises(ValueError, match=r"flatten"):
+        MLP(4, 2)(torch.zeros(3, 1, 2, 2))
+
+
+@pytest.mark.parametrize("bad", [torch.zeros(3, 5), torch.zeros(3), torch.zeros(2, 3, 2)])
+def test_mlp_rejects_wrong_input_shape(bad):
+    with pytest.raises(ValueError, match=r"expects input of shape \(N, 2\)"):
+        MLPEncoder(2, 1)(bad)
+
+
+def test_nets_reject_non_tensor_input():
+    with pytest.raises(ValueError, match="torch.Tensor"):
+        LatentDiscriminator(2)([[0.0, 0.0]])
+
+
+@pytest.mark.parametrize(
+    ("make", "match"),
+    [
+        (lambda: MLP(0, 2), "in_dim"),
+        (lambda: MLP(2, 2, hidden=(8, 0)), "hidden"),
+        (lambda: MLP(2, 2, hidden=8), "sequence"),
+        (lambda: ConvEncoder(0), "z_dim"),
+        (lambda: ConvEncoder(4, channels=(8, 8, 8)), "two widths"),
+        (lambda: ConvDecoder(4, channels=(8,)), "two widths"),
+    ],
+)
+def test_nets_reject_bad_sizes(make, match):
+    with pytest.raises(ValueError, match=match):
+        make()
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
+def test_conv_nets_run_on_cuda():
+    enc, dec = ConvEncoder(8).cuda(), ConvDecoder(8).cuda()
+    out = dec(enc(torch.rand(4, 1, 28, 28, device="cuda")))
+    assert out.device.type == "cuda" and out.shape == (4, 1, 28, 28)

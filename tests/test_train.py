@@ -1,0 +1,319 @@
+"""Tests for vegan_lib.train: the shared training loop, its history, guard and checkpoints."""
+
+from __future__ import annotations
+
+import math
+import os
+
+import numpy as np
+import pytest
+import torch
+from torch import nn
+from torch.utils.data import DataLoader, TensorDataset
+
+from vegan_lib.models import POTModel
+from vegan_lib.train import History, fit, load_checkpoint
+
+
+def _blob(n=400, seed=0):
+    g = torch.Generator().manual_seed(seed)
+    return 0.5 * torch.randn(n, 2, generator=g) + torch.tensor([2.0, -1.0])
+
+
+def _toy(penalty="mmd", seed=0):
+    torch.manual_seed(seed)
+    return POTModel.for_toy(penalty=penalty, hidden=(32, 32))
+
+
+class Quadratic(nn.Module):
+    """Least squares ||W x - y||^2 / N on the batch; no adversary; optional NaN at a step."""
+
+    def __init__(self, nan_at=None):
+        super().__init__()
+        self.lin = nn.Linear(3, 1, bias=False)
+        self.calls = 0
+        self.nan_at = nan_at
+
+    def losses(self, batch):
+        self.calls += 1
+        x, y = batch[:, :3], batch[:, 3]
+        loss = (self.lin(x).squeeze(-1) - y).pow(2).mean()
+        penalty = self.lin.weight.pow(2).sum()
+        if self.calls == self.nan_at:
+            penalty = penalty * math.nan
+        return {"loss": loss + 0.0 * penalty, "penalty": penalty}
+
+
+def _regression_data(n=32):
+    g = torch.Generator().manual_seed(0)
+    x = torch.randn(n, 3, generator=g, dtype=torch.float64)
+    y = x @ torch.tensor([1.0, -2.0, 0.5], dtype=torch.float64)
+    return torch.cat([x, y[:, None]], 1).float()
+
+
+# --------------------------------------------------------------------------- learning
+def test_fit_lowers_the_wae_mmd_loss_on_a_gaussian_blob():
+    history = fit(_toy("mmd"), _blob(), steps=200, batch_size=100, progress=False)
+    first, last = np.mean(history["loss"][:20]), np.mean(history["loss"][-20:])
+    assert last < 0.5 * first, (first, last)
+    assert len(history["loss"]) == 200 and history.step == list(range(1, 201))
+
+
+def test_fit_lowers_the_wae_gan_loss_and_reconstruction_on_a_gaussian_blob():
+    # The adversarial penalty is a moving target (the discriminator improves too), so
+    # with the WAE paper's GAN weight lam = 1 the reconstruction carries the decrease.
+    torch.manual_seed(0)
+    model = POTModel.for_toy(penalty="gan", lam=1.0, hidden=(32, 32))
+    history = fit(model, _blob(), steps=200, batch_size=100, progress=False)
+    for term in ("loss", "reconstruction"):
+        first, last = np.mean(history[term][:20]), np.mean(history[term][-20:])
+        assert last < first, (term, first, last)
+
+
+def test_plain_sgd_follows_the_gradient_descent_recursion_exactly():
+    data = _regression_data()
+    torch.manual_seed(0)
+    model = Quadratic()
+    w = model.lin.weight.detach().double().clone()
+    fit(model, data, steps=15, batch_size=len(data), lr=0.05, optimizer="sgd", progress=False)
+    # Full batch: w <- w - lr * (2 / N) X^T (X w - y), computed here in float64.
+    x, y = data[:, :3].double(), data[:, 3].double()
+    for _ in range(15):
+        grad = 2.0 / len(x) * (x @ w.T - y[:, None]).T @ x
+        w = w - 0.05 * grad
+    np.testing.assert_allclose(model.lin.weight.detach().double().numpy(), w.numpy(), rtol=1e-5)
+
+
+def test_same_seed_gives_identical_histories_and_another_seed_does_not():
+    runs = [
+        fit(_toy("gan", seed=1), _blob(), steps=30, batch_size=50, seed=s, progress=False)
+        for s in (5, 5, 6)
+    ]
+    for term in ("loss", "reconstruction", "penalty", "adversary/loss"):
+        assert runs[0][term] == runs[1][term], term
+    assert runs[0]["loss"] != runs[2]["loss"]
+
+
+def test_adversary_is_updated_adversary_steps_times_per_step():
+    class Counting(POTModel):
+        adversary_calls = 0
+        main_calls = 0
+
+        def adversary_loss(self, x):
+            type(self).adversary_calls += 1
+            return super().adversary_loss(x)
+
+        def losses(self, x):
+            type(self).main_calls += 1
+            return super().losses(x)
+
+    torch.manual_seed(0)
+    model = Counting.for_toy(penalty="gan", hidden=(8,))
+    before = [p.detach().clone() for p in model.adversary_parameters()]
+    history = fit(model, _blob(), steps=4, batch_size=50, adversary_steps=3, progress=False)
+    assert (Counting.adversary_calls, Counting.main_calls) == (12, 4)
+    assert "adversary/loss" in history and len(history["adversary/loss"]) == 4
+    after = list(model.adversary_parameters())
+    assert any(not torch.equal(a, b) for a, b in zip(before, after, strict=True))
+
+
+def test_adversary_learning_rate_is_separate():
+    model = _toy("gan")
+    disc_before = [p.detach().clone() for p in model.adversary_parameters()]
+    main_before = [p.detach().clone() for p in model.main_parameters()]
+    fit(model, _blob(), steps=1, batch_size=50, lr=1e-3, adversary_lr=1e-1, progress=False)
+    # Adam's first step moves each weight by about lr.
+    disc_move = max((a - b).abs().max().item() for a, b in
+                    zip(model.adversary_parameters(), disc_before, strict=True))
+    main_move = max((a - b).abs().max().item() for a, b in
+                    zip(model.main_parameters(), main_before, strict=True))
+    assert disc_move == pytest.approx(0.1, rel=0.01) and main_move == pytest.approx(1e-3, rel=0.01)
+
+
+# --------------------------------------------------------------------------- data
+def test_fit_accepts_a_dataloader_of_pairs_and_a_list_of_tensors():
+    # Quadratic draws no random numbers, so both runs see the same batches in the same
+    # order (a DataLoader consumes torch's global generator when it starts an epoch).
+    data = _regression_data(32)
+    loader = DataLoader(TensorDataset(data, torch.zeros(32)), batch_size=8, shuffle=False)
+    torch.manual_seed(0)
+    h1 = fit(Quadratic(), loader, steps=9, progress=False)  # restarts after 4 batches
+    torch.manual_seed(0)
+    h2 = fit(Quadratic(), list(data.split(8)), steps=9, progress=False)
+    assert h1["loss"] == h2["loss"] and len(h1) == 9
+
+
+def test_fit_reports_an_exhausted_generator():
+    batches = (b for b in _blob(100).split(50))
+    with pytest.raises(ValueError, match="re-iterable"):
+        fit(_toy(), batches, steps=5, progress=False)
+
+
+def test_tensor_batches_cover_each_sample_once_per_epoch():
+    seen = []
+
+    class Recorder(Quadratic):
+        def losses(self, batch):
+            seen.append(batch[:, 0].clone())
+            return super().losses(batch)
+
+    data = _regression_data(12)
+    fit(Recorder(), data, steps=6, batch_size=4, progress=False)  # two epochs
+    for epoch in (seen[:3], seen[3:]):
+        got = torch.sort(torch.cat(epoch)).values
+        torch.testing.assert_close(got, torch.sort(data[:, 0]).values)
+    assert not torch.equal(torch.cat(seen[:3]), torch.cat(seen[3:])), "reshuffled each epoch"
+
+
+def test_float64_batches_are_cast_to_the_model_dtype():
+    history = fit(_toy(), _blob().double(), steps=2, batch_size=50, progress=False)
+    assert len(history) == 2
+
+
+def test_log_every_records_every_kth_step_and_the_last():
+    history = fit(Quadratic(), _regression_data(), steps=10, batch_size=8, log_every=4,
+                  progress=False)
+    assert history.step == [4, 8, 10] and len(history["loss"]) == 3
+
+
+def test_progress_bar_shows_description(capsys):
+    fit(Quadratic(), _regression_data(), steps=3, batch_size=8, progress=True, desc="toy-run")
+    assert "toy-run" in capsys.readouterr().err
+
+
+# --------------------------------------------------------------------------- NaN guard
+def test_nan_guard_names_step_and_term_and_leaves_last_finite_weights():
+    data = _regression_data()
+    torch.manual_seed(0)
+    reference = Quadratic()
+    fit(reference, data, steps=2, batch_size=8, progress=False)
+    torch.manual_seed(0)
+    model = Quadratic(nan_at=3)
+    with pytest.raises(RuntimeError, match=r"step 3: .*penalty = nan.*lower the learning rate"):
+        fit(model, data, steps=10, batch_size=8, progress=False)
+    torch.testing.assert_close(model.lin.weight, reference.lin.weight, rtol=0, atol=0)
+
+
+def test_nan_guard_fires_when_sgd_diverges():
+    with pytest.raises(RuntimeError, match=r"step \d+: training diverged.*lower the learning rate"):
+        fit(_toy(), _blob() * 100, steps=50, batch_size=50, lr=1e6, optimizer="sgd",
+            progress=False)
+
+
+def test_guard_catches_a_nan_gradient_behind_a_finite_loss():
+    class SqrtAtZero(Quadratic):
+        def losses(self, batch):
+            w = self.lin.weight
+            # sqrt(|w - w|) = 0 but its gradient is inf * 0 = nan
+            return {"loss": torch.sqrt((w - w.detach()).abs().sum())}
+
+    model = SqrtAtZero()
+    before = model.lin.weight.detach().clone()
+    with pytest.raises(RuntimeError, match=r"step 1: the gradient of loss is NaN or inf"):
+        fit(model, _regression_data(), steps=3, batch_size=8, progress=False)
+    assert torch.equal(model.lin.weight.detach(), before)
+
+
+# --------------------------------------------------------------------------- checkpoints
+def test_checkpoint_round_trips_model_optimizers_step_and_history(tmp_path):
+    path = tmp_path / "run" / "wae.pt"
+    model = _toy("gan")
+    history = fit(model, _blob(), steps=12, batch_size=50, checkpoint=path, checkpoint_every=5,
+                  progress=False)
+    restored = _toy("gan", seed=99)
+    meta = load_checkpoint(path, restored)
+    for (k, a), (_, b) in zip(model.state_dict().items(), restored.state_dict().items(),
+                              strict=True):
+        assert torch.equal(a, b), k
+    assert meta["step"] == 12
+    assert meta["history"].as_dict() == history.as_dict()
+    assert meta["optimizer"]["state"] and meta["adversary_optimizer"]["state"]
+    assert meta["config"]["seed"] == 0
+    # A plain weights_only load works: only tensors and plain containers are stored.
+    raw = torch.load(path, weights_only=True)
+    assert set(raw) == {"model", "optimizer", "adversary_optimizer", "step", "history", "config"}
+    assert os.listdir(path.parent) == ["wae.pt"], "no temporary files left behind"
+
+
+def test_periodic_checkpoint_survives_a_crash(tmp_path):
+    path = tmp_path / "q.pt"
+    with pytest.raises(RuntimeError, match="step 7"):
+        fit(Quadratic(nan_at=7), _regression_data(), steps=10, batch_size=8, checkpoint=path,
+            checkpoint_every=5, progress=False)
+    meta = load_checkpoint(path, Quadratic())
+    assert meta["step"] == 5 and meta["history"].step == [1, 2, 3, 4, 5]
+    assert meta["adversary_optimizer"] is None
+
+
+def test_load_checkpoint_rejects_other_files(tmp_path):
+    path = tmp_path / "other.pt"
+    torch.save({"weights": torch.zeros(2)}, path)
+    with pytest.raises(ValueError, match="not a checkpoint"):
+        load_checkpoint(path, Quadratic())
+
+
+# --------------------------------------------------------------------------- history
+def test_history_lookup_last_and_dict_round_trip():
+    h = History()
+    h.record(1, {"loss": 3.0, "penalty": 1.0})
+    h.record(2, {"loss": 2.0, "penalty": 0.5})
+    h.wall_time = 1.5
+    assert h["loss"] == [3.0, 2.0] and h.last("penalty") == 0.5 and h["step"] == [1, 2]
+    assert h.as_dict() == {"step": [1, 2], "loss": [3.0, 2.0], "penalty": [1.0, 0.5],
+                           "wall_time": 1.5}
+    assert History.from_dict(h.as_dict()) == h
+    with pytest.raises(KeyError, match="recorded terms"):
+        h["reconstruction"]
+
+
+def test_history_records_wall_time():
+    history = fit(Quadratic(), _regression_data(), steps=3, batch_size=8, progress=False)
+    assert history.wall_time > 0
+
+
+# --------------------------------------------------------------------------- validation
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"steps": 0}, "steps"),
+        ({"batch_size": 0}, "batch_size"),
+        ({"batch_size": 33}, r"batch_size=33 exceeds the number of samples N=32"),
+        ({"lr": 0.0}, "lr"),
+        ({"lr": -1e-3}, "lr"),
+        ({"lr": math.nan}, "lr"),
+        ({"adversary_lr": 0.0}, "adversary_lr"),
+        ({"adversary_steps": 0}, "adversary_steps"),
+        ({"optimizer": "rmsprop"}, "unknown optimizer"),
+        ({"betas": (0.9, 1.0)}, "betas"),
+        ({"log_every": 0}, "log_every"),
+        ({"checkpoint_every": 5}, "checkpoint path"),
+        ({"seed": -1}, "seed"),
+    ],
+)
+def test_fit_rejects_bad_settings(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        fit(Quadratic(), _regression_data(32), **{"steps": 2, "batch_size": 8, **kwargs})
+
+
+def test_fit_rejects_integer_data_and_models_without_losses():
+    with pytest.raises(ValueError, match="floating-point"):
+        fit(Quadratic(), torch.ones(8, 4, dtype=torch.long), steps=1, batch_size=4,
+            progress=False)
+    with pytest.raises(ValueError, match="losses"):
+        fit(nn.Linear(2, 2), torch.zeros(8, 2), steps=1, batch_size=4, progress=False)
+
+
+def test_fit_rejects_losses_without_a_loss_key():
+    class NoLoss(Quadratic):
+        def losses(self, batch):
+            return {"penalty": super().losses(batch)["penalty"]}
+
+    with pytest.raises(ValueError, match="'loss'"):
+        fit(NoLoss(), _regression_data(), steps=1, batch_size=8, progress=False)
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
+def test_fit_moves_model_and_cpu_batches_to_cuda():
+    model = _toy("gan")
+    history = fit(model, _blob(), steps=5, batch_size=50, device="cuda", progress=False)
+    assert next(model.parameters()).is_cuda and len(history) == 5

@@ -1,0 +1,318 @@
+r"""Small float32 networks: encoders, decoders and a latent discriminator.
+
+Every model of the book is built from the same few networks, so that differences
+between recipes come from the objective and not from the architecture:
+
+* :class:`MLPEncoder` / :class:`MLPDecoder` for 2-D toy data (flat vectors);
+* :class:`ConvEncoder` / :class:`ConvDecoder` for 28 x 28 grey images
+  (:math:`28 \to 14 \to 7` and back), small enough that a CPU step with a batch of 100
+  takes milliseconds;
+* :class:`LatentDiscriminator`, the WAE-GAN adversary on codes.
+
+No network uses batch normalisation: a critic's output must depend on its own input
+only (batch norm couples the samples of a batch and breaks gradient penalties).
+Every ``forward`` checks its input's shape and says how to fix a wrong one.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+
+import torch
+from torch import nn
+
+__all__ = [
+    "MLP",
+    "MLPEncoder",
+    "MLPDecoder",
+    "ConvEncoder",
+    "ConvDecoder",
+    "LatentDiscriminator",
+]
+
+IMAGE_SHAPE = (1, 28, 28)
+
+
+def _check_positive_int(value: int, name: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValueError(f"{name} must be a positive integer, got {value!r}")
+    return value
+
+
+def _check_widths(widths: Sequence[int], name: str) -> tuple[int, ...]:
+    try:
+        values = tuple(widths)
+    except TypeError:
+        raise ValueError(
+            f"{name} must be a sequence of positive integers, got {widths!r}; "
+            "e.g. (128, 128)"
+        ) from None
+    for w in values:
+        _check_positive_int(w, f"every entry of {name}")
+    return values
+
+
+def _check_tensor(x: torch.Tensor, who: str) -> None:
+    if not isinstance(x, torch.Tensor):
+        raise ValueError(
+            f"{who} expects a torch.Tensor, got {type(x).__name__}; "
+            "convert it with torch.as_tensor(x, dtype=torch.float32)"
+        )
+
+
+class MLP(nn.Module):
+    r"""Fully connected network :math:`x \mapsto W_L\, a(\cdots a(W_1 x + b_1) \cdots) + b_L`.
+
+    Linear layers of widths ``in_dim -> hidden[0] -> ... -> hidden[-1] -> out_dim`` with
+    the activation :math:`a` between them and none after the last one.
+
+    Parameters
+    ----------
+    in_dim : int
+        Input size :math:`d_{in}`.
+    out_dim : int
+        Output size :math:`d_{out}`.
+    hidden : sequence of int
+        Widths of the hidden layers; ``()`` gives an affine map.
+    activation : callable returning an nn.Module
+        E.g. ``nn.ReLU`` (default), ``nn.LeakyReLU``, ``nn.Tanh``.
+
+    Raises
+    ------
+    ValueError
+        If a size is not a positive integer; in ``forward``, if the input is not of shape
+        (N, in_dim).
+
+    Examples
+    --------
+    >>> net = MLP(3, 2, hidden=(8,))
+    >>> tuple(net(torch.zeros(5, 3)).shape)
+    (5, 2)
+    """
+
+    def __init__(
+        self,
+        in_dim: int,
+        out_dim: int,
+        hidden: Sequence[int] = (128, 128),
+        activation: Callable[[], nn.Module] = nn.ReLU,
+    ) -> None:
+        super().__init__()
+        self.in_dim = _check_positive_int(in_dim, "in_dim")
+        self.out_dim = _check_positive_int(out_dim, "out_dim")
+        self.hidden = _check_widths(hidden, "hidden")
+        widths = (self.in_dim, *self.hidden, self.out_dim)
+        layers: list[nn.Module] = []
+        for i, (a, b) in enumerate(zip(widths[:-1], widths[1:], strict=True)):
+            if i > 0:
+                layers.append(activation())
+            layers.append(nn.Linear(a, b))
+        self.net = nn.Sequential(*layers)
+
+    def _check_input(self, x: torch.Tensor) -> None:
+        who = type(self).__name__
+        _check_tensor(x, who)
+        if x.ndim != 2 or x.shape[1] != self.in_dim:
+            hint = (
+                "; flatten each sample with x.flatten(1)"
+                if x.ndim > 2 and math.prod(x.shape[1:]) == self.in_dim
+                else ""
+            )
+            raise ValueError(
+                f"{who} expects input of shape (N, {self.in_dim}), got {tuple(x.shape)}{hint}"
+            )
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Map a batch of shape (N, in_dim) to shape (N, out_dim)."""
+        self._check_input(x)
+        return self.net(x)
+
+
+class MLPEncoder(MLP):
+    r"""Deterministic encoder :math:`E: \mathbb{R}^{d_x} \to \mathbb{R}^{d_z}` for flat data.
+
+    Parameters
+    ----------
+    x_dim : int
+        Data dimension (2 for the toy sets).
+    z_dim : int
+        Code dimension.
+    hidden : sequence of int
+        Hidden widths, ReLU between layers.
+
+    Examples
+    --------
+    >>> tuple(MLPEncoder(2, 1, hidden=(16,))(torch.zeros(4, 2)).shape)
+    (4, 1)
+    """
+
+    def __init__(self, x_dim: int, z_dim: int, hidden: Sequence[int] = (128, 128)) -> None:
+        super().__init__(x_dim, z_dim, hidden)
+        self.x_dim, self.z_dim = self.in_dim, self.out_dim
+
+
+class MLPDecoder(MLP):
+    r"""Deterministic decoder :math:`G: \mathbb{R}^{d_z} \to \mathbb{R}^{d_x}` (linear output).
+
+    Parameters
+    ----------
+    z_dim : int
+        Code dimension.
+    x_dim : int
+        Data dimension.
+    hidden : sequence of int
+        Hidden widths, ReLU between layers.
+
+    Examples
+    --------
+    >>> tuple(MLPDecoder(1, 2, hidden=(16,))(torch.zeros(4, 1)).shape)
+    (4, 2)
+    """
+
+    def __init__(self, z_dim: int, x_dim: int, hidden: Sequence[int] = (128, 128)) -> None:
+        super().__init__(z_dim, x_dim, hidden)
+        self.z_dim, self.x_dim = self.in_dim, self.out_dim
+
+
+class LatentDiscriminator(MLP):
+    r"""Discriminator on codes, :math:`D: \mathbb{R}^{d_z} \to \mathbb{R}` (a logit).
+
+    :math:`\sigma(D(z))` is the probability that :math:`z` was drawn from the prior
+    rather than produced by the encoder; see
+    :func:`vegan_lib.divergences.latent_discriminator_loss`.
+
+    Parameters
+    ----------
+    z_dim : int
+        Code dimension.
+    hidden : sequence of int
+        Hidden widths, ReLU between layers; no batch norm.
+
+    Examples
+    --------
+    >>> tuple(LatentDiscriminator(8, hidden=(16,))(torch.zeros(5, 8)).shape)
+    (5,)
+    """
+
+    def __init__(self, z_dim: int, hidden: Sequence[int] = (128, 128)) -> None:
+        super().__init__(z_dim, 1, hidden)
+        self.z_dim = self.in_dim
+
+    def forward(self, z: torch.Tensor) -> torch.Tensor:
+        """Logits of shape (N,) for codes of shape (N, z_dim)."""
+        return super().forward(z).squeeze(-1)
+
+
+def _check_channels(channels: Sequence[int]) -> tuple[int, int]:
+    values = _check_widths(channels, "channels")
+    if len(values) != 2:
+        raise ValueError(
+            f"channels must hold exactly two widths (one per stride-2 layer), got {values}"
+        )
+    return values  # type: ignore[return-value]
+
+
+class ConvEncoder(nn.Module):
+    r"""Convolutional encoder for 28 x 28 grey images, :math:`(N, 1, 28, 28) \to (N, d_z)`.
+
+    Two 4 x 4 convolutions with stride 2 and padding 1 (:math:`28 \to 14 \to 7`), each
+    followed by ReLU, then a linear layer from :math:`c_2 \cdot 7 \cdot 7` features to
+    :math:`d_z`.
+
+    Parameters
+    ----------
+    z_dim : int
+        Code dimension :math:`d_z`.
+    channels : pair of int
+        Channels :math:`(c_1, c_2)` of the two convolutions.
+
+    Raises
+    ------
+    ValueError
+        If a size is not a positive integer; in ``forward``, if the input is not of shape
+        (N, 1, 28, 28).
+
+    Examples
+    --------
+    >>> tuple(ConvEncoder(8, channels=(4, 8))(torch.zeros(2, 1, 28, 28)).shape)
+    (2, 8)
+    """
+
+    def __init__(self, z_dim: int, channels: Sequence[int] = (32, 64)) -> None:
+        super().__init__()
+        self.z_dim = _check_positive_int(z_dim, "z_dim")
+        c1, c2 = self.channels = _check_channels(channels)
+        self.features = nn.Sequential(
+            nn.Conv2d(1, c1, kernel_size=4, stride=2, padding=1),
+            nn.ReLU(),
+            nn.Conv2d(c1, c2, kernel_size=4, stride=2, padding=1),
+            nn.ReLU(),
+            nn.Flatten(),
+        )
+        self.head = nn.Linear(c2 * 7 * 7, self.z_dim)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Codes of shape (N, z_dim) for images of shape (N, 1, 28, 28)."""
+        _check_tensor(x, "ConvEncoder")
+        if x.ndim != 4 or tuple(x.shape[1:]) != IMAGE_SHAPE:
+            hint = (
+                "; reshape flat images with x.reshape(-1, 1, 28, 28)"
+                if x.numel() > 0 and x.numel() % 784 == 0
+                else ""
+            )
+            raise ValueError(
+                f"ConvEncoder expects images of shape (N, 1, 28, 28), got {tuple(x.shape)}"
+                f"{hint}"
+            )
+        return self.head(self.features(x))
+
+
+class ConvDecoder(nn.Module):
+    r"""Convolutional decoder, :math:`(N, d_z) \to (N, 1, 28, 28)` with pixels in (0, 1).
+
+    A linear layer to :math:`c_1 \cdot 7 \cdot 7` features and ReLU, then two 4 x 4
+    transposed convolutions with stride 2 and padding 1 (:math:`7 \to 14 \to 28`), ReLU
+    between them and a sigmoid at the end.
+
+    Parameters
+    ----------
+    z_dim : int
+        Code dimension :math:`d_z`.
+    channels : pair of int
+        Channels :math:`(c_1, c_2)` before each transposed convolution.
+
+    Raises
+    ------
+    ValueError
+        If a size is not a positive integer; in ``forward``, if the codes are not of
+        shape (N, z_dim).
+
+    Examples
+    --------
+    >>> images = ConvDecoder(8, channels=(8, 4))(torch.zeros(2, 8))
+    >>> tuple(images.shape), bool(((images > 0) & (images < 1)).all())
+    ((2, 1, 28, 28), True)
+    """
+
+    def __init__(self, z_dim: int, channels: Sequence[int] = (64, 32)) -> None:
+        super().__init__()
+        self.z_dim = _check_positive_int(z_dim, "z_dim")
+        c1, c2 = self.channels = _check_channels(channels)
+        self.head = nn.Sequential(nn.Linear(self.z_dim, c1 * 7 * 7), nn.ReLU())
+        self.body = nn.Sequential(
+            nn.ConvTranspose2d(c1, c2, kernel_size=4, stride=2, padding=1),
+            nn.ReLU(),
+            nn.ConvTranspose2d(c2, 1, kernel_size=4, stride=2, padding=1),
+            nn.Sigmoid(),
+        )
+
+    def forward(self, z: torch.Tensor) -> torch.Tensor:
+        """Images of shape (N, 1, 28, 28) for codes of shape (N, z_dim)."""
+        _check_tensor(z, "ConvDecoder")
+        if z.ndim != 2 or z.shape[1] != self.z_dim:
+            raise ValueError(
+                f"ConvDecoder expects codes of shape (N, {self.z_dim}), got {tuple(z.shape)}"
+            )
+        features = self.head(z).reshape(z.shape[0], self.channels[0], 7, 7)
+        return self.body(features)

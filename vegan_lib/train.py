@@ -1,0 +1,556 @@
+r"""One training loop for every model of the book: :func:`fit`.
+
+The model protocol
+------------------
+:func:`fit` trains any ``nn.Module`` that provides
+
+``losses(x) -> dict[str, Tensor]``
+    0-dim tensors for one batch ``x``; the key ``"loss"`` is what the main optimizer
+    minimises, every other key is a part of it that is logged (e.g. ``"reconstruction"``,
+    ``"penalty"``).
+
+and optionally
+
+``main_parameters() -> iterable of Parameter``
+    what the main optimizer updates (default: every parameter not in the adversary's);
+``adversary_parameters() -> iterable of Parameter``
+    the parameters of an adversary (a latent discriminator for WAE-GAN, a critic for
+    WGAN, the discriminator of AVB). Empty or absent means "no adversary";
+``adversary_loss(x) -> dict[str, Tensor]``
+    required when ``adversary_parameters()`` is not empty: the adversary's losses on a
+    batch, key ``"loss"`` minimised by the adversary's own Adam optimizer. It should
+    detach whatever the main networks produce, so that it trains the adversary only.
+
+One step of :func:`fit` is
+
+1. if there is an adversary: ``adversary_steps`` updates of it, each on
+   ``adversary_loss(batch)["loss"]`` (the first on the step's batch, each further one
+   on a fresh batch, as in WGAN's critic loop);
+2. one update of the main parameters on ``losses(batch)["loss"]``.
+
+Every term and every gradient is checked to be finite *before* its optimizer step, and
+the terms are logged as python floats in a :class:`History` (the adversary's as
+``"adversary/<term>"``, from its last update of the step).
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import tempfile
+import time
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import torch
+from torch import nn
+from tqdm.auto import tqdm
+
+__all__ = ["History", "fit", "load_checkpoint"]
+
+_RESERVED = ("step", "wall_time")
+
+
+@dataclass
+class History:
+    r"""Training curves: every logged term as a list of python floats.
+
+    Attributes
+    ----------
+    step : list of int
+        The (1-based) step numbers at which the terms were recorded.
+    terms : dict of str to list of float
+        One list per term, aligned with ``step``.
+    wall_time : float
+        Seconds spent in :func:`fit`.
+
+    Examples
+    --------
+    >>> h = History()
+    >>> h.record(1, {"loss": 2.0}); h.record(2, {"loss": 1.5})
+    >>> h["loss"], h.last("loss"), h.step
+    ([2.0, 1.5], 1.5, [1, 2])
+    """
+
+    step: list[int] = field(default_factory=list)
+    terms: dict[str, list[float]] = field(default_factory=dict)
+    wall_time: float = 0.0
+
+    def record(self, step: int, values: dict[str, float]) -> None:
+        """Append one row: ``step`` and one float per term."""
+        self.step.append(int(step))
+        for name, value in values.items():
+            self.terms.setdefault(name, []).append(float(value))
+
+    def __getitem__(self, term: str) -> list[float]:
+        if term == "step":
+            return self.step
+        if term not in self.terms:
+            raise KeyError(f"no term {term!r} in the history; recorded terms: {list(self.terms)}")
+        return self.terms[term]
+
+    def __contains__(self, term: object) -> bool:
+        return term == "step" or term in self.terms
+
+    def __len__(self) -> int:
+        return len(self.step)
+
+    def last(self, term: str) -> float:
+        """The most recent value of ``term``."""
+        values = self[term]
+        if not values:
+            raise KeyError(f"term {term!r} has no values yet")
+        return values[-1]
+
+    def as_dict(self) -> dict[str, Any]:
+        """Plain dict ``{"step": [...], <term>: [...], ..., "wall_time": float}``.
+
+        Only lists of numbers and one float, so it can be stored in a checkpoint that
+        loads with ``weights_only=True``, or passed to ``pandas.DataFrame``.
+        """
+        return {
+            "step": list(self.step),
+            **{k: list(v) for k, v in self.terms.items()},
+            "wall_time": float(self.wall_time),
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> History:
+        """Inverse of :meth:`as_dict`."""
+        terms = {k: [float(x) for x in v] for k, v in d.items() if k not in _RESERVED}
+        return cls(
+            step=[int(s) for s in d.get("step", [])],
+            terms=terms,
+            wall_time=float(d.get("wall_time", 0.0)),
+        )
+
+
+# --------------------------------------------------------------------------- validation
+def _positive_int(value: Any, name: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValueError(f"{name} must be a positive integer, got {value!r}")
+    return value
+
+
+def _positive_float(value: Any, name: str) -> float:
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} must be a positive number, got {value!r}") from None
+    if not (math.isfinite(v) and v > 0):
+        raise ValueError(f"{name} must be a positive finite number, got {v}; try 1e-3")
+    return v
+
+
+def _check_betas(betas: Any) -> tuple[float, float]:
+    try:
+        b1, b2 = (float(b) for b in betas)
+    except (TypeError, ValueError):
+        raise ValueError(f"betas must be a pair of numbers in [0, 1), got {betas!r}") from None
+    if not (0 <= b1 < 1 and 0 <= b2 < 1):
+        raise ValueError(f"betas must lie in [0, 1), got {(b1, b2)}; the default is (0.9, 0.999)")
+    return b1, b2
+
+
+# --------------------------------------------------------------------------- batches
+def _tensor_batches(data: torch.Tensor, batch_size: int, seed: int) -> Iterator[torch.Tensor]:
+    # Without replacement within an epoch, reshuffled each epoch, dropping the last
+    # incomplete batch so every batch has batch_size samples (the MMD needs n >= 2).
+    generator = torch.Generator().manual_seed(seed)
+    n = data.shape[0]
+    while True:
+        order = torch.randperm(n, generator=generator).to(data.device)
+        for start in range(0, n - batch_size + 1, batch_size):
+            yield data[order[start : start + batch_size]]
+
+
+def _iterable_batches(data: Iterable) -> Iterator[torch.Tensor]:
+    while True:
+        empty = True
+        for item in data:
+            empty = False
+            if isinstance(item, (tuple, list)) and item and isinstance(item[0], torch.Tensor):
+                item = item[0]
+            if not isinstance(item, torch.Tensor):
+                raise ValueError(
+                    f"data yielded a {type(item).__name__}; it must yield tensors or "
+                    "(tensor, labels) pairs, e.g. a DataLoader over a TensorDataset"
+                )
+            yield item
+        if empty:
+            raise ValueError(
+                "data yielded no batches; pass a tensor, or a re-iterable such as a "
+                "DataLoader or a list of tensors (a generator is exhausted after one pass)"
+            )
+
+
+def _batches(data: Any, batch_size: int, seed: int) -> Iterator[torch.Tensor]:
+    if isinstance(data, torch.Tensor):
+        if data.ndim < 1 or data.shape[0] < 1:
+            raise ValueError(f"data must have shape (N, ...) with N >= 1, got {tuple(data.shape)}")
+        if batch_size > data.shape[0]:
+            raise ValueError(
+                f"batch_size={batch_size} exceeds the number of samples N={data.shape[0]}; "
+                "lower batch_size or pass more data"
+            )
+        return _tensor_batches(data, batch_size, seed)
+    if isinstance(data, Iterable):
+        return _iterable_batches(data)
+    raise ValueError(
+        f"data must be a tensor of shape (N, ...) or an iterable of batches, got "
+        f"{type(data).__name__}"
+    )
+
+
+def _to_model(batch: torch.Tensor, device: torch.device, dtype: torch.dtype) -> torch.Tensor:
+    if not batch.is_floating_point():
+        raise ValueError(
+            f"batches must be floating-point, got dtype {batch.dtype}; convert images "
+            "with x.float() / 255"
+        )
+    return batch.to(device=device, dtype=dtype)
+
+
+# --------------------------------------------------------------------------- protocol
+def _parameter_groups(model: nn.Module) -> tuple[list[nn.Parameter], list[nn.Parameter]]:
+    adversary = list(getattr(model, "adversary_parameters", lambda: [])())
+    adversary = [p for p in adversary if p.requires_grad]
+    if adversary and not callable(getattr(model, "adversary_loss", None)):
+        raise ValueError(
+            f"{type(model).__name__} has adversary parameters but no adversary_loss(x); "
+            "define it or return [] from adversary_parameters()"
+        )
+    if callable(getattr(model, "main_parameters", None)):
+        main = [p for p in model.main_parameters() if p.requires_grad]
+    else:
+        taken = {id(p) for p in adversary}
+        main = [p for p in model.parameters() if p.requires_grad and id(p) not in taken]
+    if not main:
+        raise ValueError(f"{type(model).__name__} has no trainable main parameters")
+    overlap = {id(p) for p in main} & {id(p) for p in adversary}
+    if overlap:
+        raise ValueError(
+            f"{len(overlap)} parameter(s) are in both main_parameters() and "
+            "adversary_parameters(); each parameter must belong to one optimizer"
+        )
+    return main, adversary
+
+
+def _evaluate(
+    terms: Any, step: int, prefix: str, lr: float
+) -> tuple[torch.Tensor, dict[str, float]]:
+    if not isinstance(terms, dict) or "loss" not in terms:
+        raise ValueError(
+            f"{prefix or 'losses'}(x) must return a dict of 0-dim tensors with key 'loss'"
+        )
+    names = list(terms)
+    for name in names:
+        if name in _RESERVED:
+            raise ValueError(f"a loss term may not be called {name!r}; rename it")
+        t = terms[name]
+        if not isinstance(t, torch.Tensor) or t.ndim != 0:
+            raise ValueError(f"loss term {prefix}{name!r} must be a 0-dim tensor")
+    # One device-to-host transfer for all terms.
+    values = torch.stack([terms[k].detach().to(torch.float64) for k in names]).tolist()
+    bad = [
+        f"{prefix}{name} = {value}"
+        for name, value in zip(names, values, strict=True)
+        if not math.isfinite(value)
+    ]
+    if bad:
+        raise RuntimeError(
+            f"step {step}: training diverged, non-finite loss term(s): {', '.join(bad)}; "
+            f"lower the learning rate (lr={lr:g}) or λ (lam), or check the data for "
+            "NaN/inf values"
+        )
+    return terms["loss"], {f"{prefix}{k}": v for k, v in zip(names, values, strict=True)}
+
+
+def _check_gradients(params: list[nn.Parameter], step: int, prefix: str, lr: float) -> None:
+    grads = [p.grad for p in params if p.grad is not None]
+    # A sum is non-finite whenever one entry is: one small reduction per tensor, one sync.
+    if grads and not bool(torch.isfinite(torch.stack([g.sum() for g in grads])).all()):
+        raise RuntimeError(
+            f"step {step}: the gradient of {prefix}loss is NaN or inf although the loss is "
+            f"finite; lower the learning rate (lr={lr:g}) or λ (lam), or look for a "
+            "non-differentiable point such as sqrt(0) in the loss"
+        )
+
+
+def _make_optimizer(
+    kind: str, params: list[nn.Parameter], lr: float, betas: tuple[float, float]
+) -> torch.optim.Optimizer:
+    if kind == "adam":
+        return torch.optim.Adam(params, lr=lr, betas=betas)
+    return torch.optim.SGD(params, lr=lr, momentum=0.0)
+
+
+# --------------------------------------------------------------------------- checkpoints
+def _save_atomic(payload: dict[str, Any], path: str | os.PathLike) -> None:
+    path = os.fspath(path)
+    directory = os.path.dirname(os.path.abspath(path))
+    os.makedirs(directory, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=directory, prefix=".tmp-", suffix=".pt")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            torch.save(payload, f)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+        raise
+
+
+def load_checkpoint(
+    path: str | os.PathLike,
+    model: nn.Module,
+    map_location: str | torch.device | None = None,
+) -> dict[str, Any]:
+    """Restore a model from a checkpoint written by :func:`fit`.
+
+    The file is read with ``torch.load(..., weights_only=True)``: only tensors and plain
+    containers are unpickled, so a checkpoint cannot run code.
+
+    Parameters
+    ----------
+    path : str or path-like
+        The checkpoint file.
+    model : nn.Module
+        A model of the same architecture; its parameters are overwritten in place.
+    map_location : str or torch.device, optional
+        Where to load the tensors; defaults to the model's device.
+
+    Returns
+    -------
+    dict
+        ``"step"`` (int), ``"history"`` (:class:`History`), ``"optimizer"`` and
+        ``"adversary_optimizer"`` (optimizer state dicts, the latter ``None`` without an
+        adversary) and ``"config"`` (the settings of :func:`fit`).
+
+    Raises
+    ------
+    ValueError
+        If the file is not a checkpoint of :func:`fit`.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> from vegan_lib.models import POTModel
+    >>> _ = torch.manual_seed(0)
+    >>> model = POTModel.for_toy(hidden=(8,))
+    >>> path = os.path.join(tempfile.mkdtemp(), "toy.pt")
+    >>> _ = fit(model, torch.randn(20, 2), steps=3, batch_size=10, progress=False,
+    ...         checkpoint=path)
+    >>> load_checkpoint(path, POTModel.for_toy(hidden=(8,)))["step"]
+    3
+    """
+    if map_location is None:
+        first = next(iter(model.parameters()), None)
+        map_location = first.device if first is not None else "cpu"
+    payload = torch.load(os.fspath(path), map_location=map_location, weights_only=True)
+    if not isinstance(payload, dict) or "model" not in payload or "step" not in payload:
+        raise ValueError(f"{os.fspath(path)!r} is not a checkpoint written by vegan_lib.fit")
+    model.load_state_dict(payload["model"])
+    return {
+        "step": int(payload["step"]),
+        "history": History.from_dict(payload.get("history", {})),
+        "optimizer": payload.get("optimizer"),
+        "adversary_optimizer": payload.get("adversary_optimizer"),
+        "config": payload.get("config", {}),
+    }
+
+
+# --------------------------------------------------------------------------- fit
+def fit(
+    model: nn.Module,
+    data: torch.Tensor | Iterable,
+    steps: int = 1000,
+    batch_size: int = 100,
+    lr: float = 1e-3,
+    betas: tuple[float, float] = (0.9, 0.999),
+    adversary_lr: float | None = None,
+    adversary_steps: int = 1,
+    optimizer: str = "adam",
+    seed: int = 0,
+    device: str | torch.device | None = None,
+    progress: bool = True,
+    desc: str | None = None,
+    checkpoint: str | os.PathLike | None = None,
+    checkpoint_every: int | None = None,
+    log_every: int = 1,
+) -> History:
+    r"""Train a model by stochastic gradient descent on ``model.losses(batch)["loss"]``.
+
+    Each step minimises the model's batch objective, e.g. for a
+    :class:`~vegan_lib.models.POTModel`
+
+    .. math::
+
+        \min_{E, G}\ \frac1N \sum_{i} c\big(x_i, G(E(x_i))\big)
+            + \lambda\, \widehat{\mathcal{D}}(Q_Z, P_Z),
+
+    after ``adversary_steps`` updates of the adversary, if the model has one (see the
+    module docstring for the protocol).
+
+    Parameters
+    ----------
+    model : nn.Module
+        Follows the protocol of this module (at least ``losses(x)``).
+    data : Tensor, shape (N, ...), or iterable of batches
+        A tensor is cut into minibatches of ``batch_size`` drawn without replacement by a
+        generator seeded with ``seed``, reshuffled each epoch (an incomplete last batch is
+        dropped). An iterable (e.g. a ``DataLoader``) yields tensors or
+        ``(tensor, labels)`` and is restarted when exhausted; ``batch_size`` is then
+        unused.
+    steps : int
+        Number of main updates.
+    batch_size : int
+        Minibatch size for tensor data, ``1 <= batch_size <= N``.
+    lr : float
+        Learning rate of the main optimizer.
+    betas : pair of float
+        Adam's :math:`(\beta_1, \beta_2)`, for the main and the adversary's Adam.
+    adversary_lr : float, optional
+        Learning rate of the adversary's Adam; defaults to ``lr``.
+    adversary_steps : int
+        Adversary updates per step.
+    optimizer : {"adam", "sgd"}
+        Main optimizer; ``"sgd"`` is plain SGD (no momentum, no weight decay). The
+        adversary always uses Adam.
+    seed : int
+        Seeds torch's global generator (prior samples, initialisation of anything
+        created during training) and the minibatch order: same seed, same history.
+    device : str or torch.device, optional
+        Where to train; defaults to the model's current device. The model is moved
+        there, and each batch is moved there and cast to the model's dtype.
+    progress : bool
+        Show a ``tqdm`` progress bar with the current loss.
+    desc : str, optional
+        Label of the progress bar.
+    checkpoint : str or path-like, optional
+        File to write ``{model, optimizer(s), step, history, config}`` to, atomically
+        (a temporary file in the same directory, then ``os.replace``); written every
+        ``checkpoint_every`` steps and after the last step.
+    checkpoint_every : int, optional
+        Checkpoint period in steps (only with ``checkpoint``).
+    log_every : int
+        Record the terms every ``log_every`` steps (and at the last step).
+
+    Returns
+    -------
+    History
+        Every term of ``losses`` and ``adversary/<term>`` of ``adversary_loss``.
+
+    Raises
+    ------
+    ValueError
+        Bad settings (non-positive steps, batch size, learning rates; ``batch_size > N``;
+        unknown optimizer) or a model that does not follow the protocol.
+    RuntimeError
+        If a loss term or a gradient becomes NaN or inf; raised before the optimizer
+        step (so the model keeps its last finite weights), naming the step and the term.
+
+    Examples
+    --------
+    >>> from vegan_lib.models import POTModel
+    >>> _ = torch.manual_seed(0)
+    >>> model = POTModel.for_toy(hidden=(8,))
+    >>> history = fit(model, torch.randn(40, 2), steps=5, batch_size=20, progress=False)
+    >>> history.step, sorted(history.terms)
+    ([1, 2, 3, 4, 5], ['loss', 'penalty', 'reconstruction'])
+    """
+    steps = _positive_int(steps, "steps")
+    batch_size = _positive_int(batch_size, "batch_size")
+    lr = _positive_float(lr, "lr")
+    adversary_lr = lr if adversary_lr is None else _positive_float(adversary_lr, "adversary_lr")
+    adversary_steps = _positive_int(adversary_steps, "adversary_steps")
+    log_every = _positive_int(log_every, "log_every")
+    betas = _check_betas(betas)
+    if optimizer not in ("adam", "sgd"):
+        raise ValueError(f"unknown optimizer {optimizer!r}; choose 'adam' or 'sgd'")
+    if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < 2**63:
+        raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
+    if checkpoint_every is not None:
+        checkpoint_every = _positive_int(checkpoint_every, "checkpoint_every")
+        if checkpoint is None:
+            raise ValueError("checkpoint_every needs a checkpoint path; pass checkpoint=...")
+    if not isinstance(model, nn.Module) or not callable(getattr(model, "losses", None)):
+        raise ValueError(
+            "model must be an nn.Module with a losses(x) method returning a dict with 'loss'"
+        )
+    first = next(iter(model.parameters()), None)
+    if first is None:
+        raise ValueError(f"{type(model).__name__} has no parameters to train")
+
+    device = first.device if device is None else torch.device(device)
+    model.to(device)
+    dtype = next(iter(model.parameters())).dtype
+    main_params, adversary_params = _parameter_groups(model)
+    batches = _batches(data, batch_size, seed)
+    torch.manual_seed(seed)
+
+    main_opt = _make_optimizer(optimizer, main_params, lr, betas)
+    adversary_opt = (
+        torch.optim.Adam(adversary_params, lr=adversary_lr, betas=betas)
+        if adversary_params
+        else None
+    )
+    config = {
+        "steps": steps,
+        "batch_size": batch_size,
+        "lr": lr,
+        "adversary_lr": adversary_lr,
+        "adversary_steps": adversary_steps,
+        "optimizer": optimizer,
+        "seed": seed,
+    }
+    history = History()
+    model.train()
+    start = time.perf_counter()
+
+    def save(step: int) -> None:
+        history.wall_time = time.perf_counter() - start
+        payload = {
+            "model": model.state_dict(),
+            "optimizer": main_opt.state_dict(),
+            "adversary_optimizer": None if adversary_opt is None else adversary_opt.state_dict(),
+            "step": step,
+            "history": history.as_dict(),
+            "config": config,
+        }
+        _save_atomic(payload, checkpoint)
+
+    bar = tqdm(range(1, steps + 1), desc=desc, disable=not progress)
+    for step in bar:
+        batch = _to_model(next(batches), device, dtype)
+        logged: dict[str, float] = {}
+        if adversary_opt is not None:
+            for k in range(adversary_steps):
+                adv_batch = batch if k == 0 else _to_model(next(batches), device, dtype)
+                adversary_opt.zero_grad(set_to_none=True)
+                adv_loss, logged = _evaluate(
+                    model.adversary_loss(adv_batch), step, "adversary/", adversary_lr
+                )
+                adv_loss.backward()
+                _check_gradients(adversary_params, step, "adversary/", adversary_lr)
+                adversary_opt.step()
+        main_opt.zero_grad(set_to_none=True)
+        loss, values = _evaluate(model.losses(batch), step, "", lr)
+        loss.backward()
+        _check_gradients(main_params, step, "", lr)
+        main_opt.step()
+
+        values.update(logged)
+        if step % log_every == 0 or step == steps:
+            history.record(step, values)
+        bar.set_postfix(loss=f"{values['loss']:.4g}", refresh=False)
+        if checkpoint_every is not None and step % checkpoint_every == 0 and step < steps:
+            save(step)
+    bar.close()
+    history.wall_time = time.perf_counter() - start
+    if checkpoint is not None:
+        save(steps)
+    return history
