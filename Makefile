@@ -11,7 +11,6 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 # Tools and notebook kernels resolve to the project's environment.
 export PATH := $(abspath $(BIN)):$(PATH)
-export MPLBACKEND := Agg
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
 NOTEBOOKS := $(sort $(wildcard book/*.ipynb))

@@ -40,9 +40,9 @@ def test_requesting_cuda_without_a_gpu_raises_a_clear_error(monkeypatch):
 
 def test_seed_everything_makes_python_numpy_and_torch_repeat():
     seed_everything(123)
-    first = (random.random(), np.random.rand(), torch.rand(3))
+    first = (random.random(), np.random.rand(), torch.rand(3))  # noqa: NPY002
     seed_everything(123)
-    second = (random.random(), np.random.rand(), torch.rand(3))
+    second = (random.random(), np.random.rand(), torch.rand(3))  # noqa: NPY002
     assert first[0] == second[0] and first[1] == second[1]
     assert torch.equal(first[2], second[2])
     seed_everything(124)

@@ -45,7 +45,11 @@ def test_environment_versions_match_pyproject():
             pinned = next(iter(req.specifier)).version
             assert py[name].specifier.contains(pinned), (name, str(py[name].specifier), pinned)
         else:
-            assert req.specifier == py[name].specifier, (name, str(req.specifier), str(py[name].specifier))
+            assert req.specifier == py[name].specifier, (
+                name,
+                str(req.specifier),
+                str(py[name].specifier),
+            )
 
 
 def test_environment_uses_python_311():
