@@ -58,8 +58,7 @@ build-check: install
 notebooks: install
 	@for nb in $(NOTEBOOKS); do \
 		echo "executing $$nb"; \
-		$(BIN)/jupyter nbconvert --to notebook --execute --inplace \
-			--ExecutePreprocessor.timeout=600 "$$nb" || exit 1; \
+		$(BIN)/jupyter execute --inplace --timeout=600 "$$nb" || exit 1; \
 	done
 
 clean:

@@ -1,0 +1,379 @@
+"""Tests for vegan_lib.theory: the encoder form of optimal transport.
+
+Oracles: scipy's linprog on the Kantorovich LP between the data and the push-forward
+measure P_G (whose atoms are merged here with a dictionary, independently of
+:func:`pushforward`), cost matrices from plain loops, the gluing construction of the
+proof done by hand, and Monte-Carlo sampling of the random decoder.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+import torch
+from scipy.optimize import linprog
+
+from vegan_lib.theory import (
+    EncoderFormResult,
+    encoder_form,
+    pushforward,
+    random_decoder_encoder_form,
+)
+from vegan_lib.transport import exact_ot, wasserstein
+
+F64 = torch.float64
+
+
+# ----------------------------------------------------------------------------- oracles
+def _simplex(rng: np.random.Generator, n: int) -> np.ndarray:
+    w = rng.uniform(0.1, 1.0, size=n)
+    return w / w.sum()
+
+
+def _loop_cost(x: np.ndarray, y: np.ndarray, p: float) -> np.ndarray:
+    C = np.empty((len(x), len(y)))
+    for i in range(len(x)):
+        for j in range(len(y)):
+            C[i, j] = np.linalg.norm(x[i] - y[j]) ** p
+    return C
+
+
+def _linprog_plan(a: np.ndarray, b: np.ndarray, C: np.ndarray) -> tuple[float, np.ndarray]:
+    """Kantorovich LP solved by HiGHS: pi_ij >= 0 with row sums a and column sums b."""
+    n, m = C.shape
+    rows = np.kron(np.eye(n), np.ones((1, m)))
+    cols = np.kron(np.ones((1, n)), np.eye(m))
+    res = linprog(
+        C.ravel(),
+        A_eq=np.vstack([rows, cols]),
+        b_eq=np.concatenate([a, b]),
+        bounds=(0, None),
+        method="highs",
+        options={"primal_feasibility_tolerance": 1e-10, "dual_feasibility_tolerance": 1e-10},
+    )
+    assert res.status == 0, res.message
+    return float(res.fun), res.x.reshape(n, m)
+
+
+def _merge_by_dict(y: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """P_G by exact equality of images: (support (K, d), weights (K,), index of z_j (m,))."""
+    index: dict[tuple[float, ...], int] = {}
+    label = np.empty(len(y), dtype=int)
+    for j, point in enumerate(y):
+        label[j] = index.setdefault(tuple(point.tolist()), len(index))
+    support = np.array([list(key) for key in index])
+    weights = np.zeros(len(index))
+    np.add.at(weights, label, b)
+    return support, weights, label
+
+
+def _instance(seed: int) -> tuple[torch.Tensor, torch.Tensor, object, np.ndarray, np.ndarray, str]:
+    """A random discrete problem; three of its four generators are non-injective."""
+    rng = np.random.default_rng(seed)
+    n, m = int(rng.integers(3, 9)), int(rng.integers(3, 9))
+    a, b = _simplex(rng, n), _simplex(rng, m)
+    kind = ("round", "lookup", "fold", "linear")[seed % 4]
+    if kind == "round":  # codes in [-1.4, 1.4]^2 rounded to the 9 integer points
+        z = torch.from_numpy(rng.uniform(-1.4, 1.4, size=(m, 2)))
+        G = torch.round
+    elif kind == "lookup":  # code j -> table[j], the table repeating rows
+        z = torch.arange(m, dtype=F64)[:, None]
+        base = torch.from_numpy(rng.normal(size=(max(1, m // 2), 2)))
+        table = base[torch.from_numpy(rng.integers(0, len(base), size=m))]
+
+        def G(codes: torch.Tensor) -> torch.Tensor:
+            return table[codes[:, 0].long()]
+
+    elif kind == "fold":  # (z1, z2) and (-z1, z2) decode to the same point
+        half = rng.normal(size=((m + 1) // 2, 2))
+        z = torch.from_numpy(np.concatenate([half, half * [-1.0, 1.0]])[:m])
+
+        def G(codes: torch.Tensor) -> torch.Tensor:
+            return torch.stack([codes[:, 0].abs(), codes[:, 1]], dim=1)
+
+    else:  # an injective linear map from R^3 to R^2 (d_z != d_x)
+        z = torch.from_numpy(rng.normal(size=(m, 3)))
+        G = torch.nn.Linear(3, 2).double()
+        with torch.no_grad():
+            G.weight.copy_(torch.from_numpy(rng.normal(size=(2, 3))))
+            G.bias.copy_(torch.from_numpy(rng.normal(size=2)))
+    x = torch.from_numpy(rng.normal(size=(n, 2)))
+    return x, z, G, a, b, kind
+
+
+def _decoded(z: torch.Tensor, G) -> np.ndarray:
+    with torch.no_grad():
+        return G(z).numpy()
+
+
+# ----------------------------------------------------------------------------- theorem
+@pytest.mark.parametrize("p", [1, 2])
+def test_encoder_form_equals_wasserstein_on_pushforward_and_linprog(p: int) -> None:
+    non_injective = 0
+    for seed in range(50):
+        x, z, G, a, b, kind = _instance(seed)
+        support, weights, _ = _merge_by_dict(_decoded(z, G), b)
+        non_injective += len(support) < len(z)
+
+        value = encoder_form(x, z, G, a, b, p=p).cost.item()
+        lp, _ = _linprog_plan(a, weights, _loop_cost(x.numpy(), support, p))
+        pg_support, pg_weights = pushforward(z, G, b)
+        w = wasserstein(x, pg_support, p=p, a=a, b=pg_weights).item() ** p
+
+        assert abs(value - lp) < 1e-9, (seed, kind, p, value, lp)
+        assert abs(value - w) < 1e-9, (seed, kind, p, value, w)
+    # the random instances must exercise the non-injective case the theorem is about
+    assert non_injective >= 25, non_injective
+
+
+def test_encoder_rows_are_probabilities_and_aggregated_posterior_equals_prior() -> None:
+    for seed in range(50):
+        x, z, G, a, b, kind = _instance(seed)
+        res = encoder_form(x, z, G, a, b, p=1 + seed % 2)
+        Q = res.encoder.numpy()
+        assert Q.shape == (len(x), len(z))
+        assert Q.min() >= 0, (seed, Q.min())
+        assert np.abs(Q.sum(axis=1) - 1).max() < 1e-9, (seed, Q.sum(axis=1))
+        q_z = res.aggregated_posterior.numpy()
+        assert np.abs(q_z - b).max() < 1e-9, (seed, kind, q_z, b)
+        assert np.abs(q_z - a @ Q).max() < 1e-12
+
+
+def test_plan_is_a_coupling_of_data_and_codes_with_the_reported_cost() -> None:
+    for seed in range(20):
+        x, z, G, a, b, _ = _instance(seed)
+        p = 1 + seed % 2
+        res = encoder_form(x, z, G, a, b, p=p)
+        plan = res.plan.numpy()
+        assert np.abs(plan.sum(axis=1) - a).max() < 1e-12
+        assert np.abs(plan.sum(axis=0) - b).max() < 1e-12
+        assert np.abs(plan - a[:, None] * res.encoder.numpy()).max() < 1e-12
+        by_loop = float((plan * _loop_cost(x.numpy(), _decoded(z, G), p)).sum())
+        assert abs(res.cost.item() - by_loop) < 1e-12, (res.cost.item(), by_loop)
+        assert torch.equal(res.decoded, torch.as_tensor(_decoded(z, G)))
+
+
+def test_merging_the_encoder_plan_along_G_gives_an_optimal_data_model_coupling() -> None:
+    # first half of the proof: a coupling of (X, Z) induces one of (X, G(Z)), same cost
+    for seed in range(30):
+        x, z, G, a, b, _ = _instance(seed)
+        support, weights, label = _merge_by_dict(_decoded(z, G), b)
+        res = encoder_form(x, z, G, a, b, p=2)
+        merged = np.zeros((len(x), len(support)))
+        np.add.at(merged.T, label, res.plan.numpy().T)
+        assert np.abs(merged.sum(axis=1) - a).max() < 1e-12
+        assert np.abs(merged.sum(axis=0) - weights).max() < 1e-12
+        C = _loop_cost(x.numpy(), support, 2)
+        lp, _ = _linprog_plan(a, weights, C)
+        assert abs(float((merged * C).sum()) - lp) < 1e-9, (seed, (merged * C).sum(), lp)
+
+
+def test_gluing_an_optimal_coupling_along_G_gives_an_encoder_with_prior_aggregate() -> None:
+    # second half of the proof: glue the optimal (X, Y) coupling with (Y, Z) along Y
+    for seed in range(30):
+        x, z, G, a, b, _ = _instance(seed)
+        support, weights, label = _merge_by_dict(_decoded(z, G), b)
+        lp, gamma = _linprog_plan(a, weights, _loop_cost(x.numpy(), support, 2))
+        glued = gamma[:, label] * (b / weights[label])[None, :]  # pi_ij
+        encoder = glued / a[:, None]
+        assert np.abs(encoder.sum(axis=1) - 1).max() < 1e-8
+        assert np.abs(a @ encoder - b).max() < 1e-8
+        glued_cost = float((glued * _loop_cost(x.numpy(), _decoded(z, G), 2)).sum())
+        value = encoder_form(x, z, G, a, b, p=2).cost.item()
+        assert abs(glued_cost - value) < 1e-9, (seed, glued_cost, value)
+
+
+def test_zero_weight_data_point_gets_the_prior_as_encoder_row() -> None:
+    x = torch.tensor([[0.0], [5.0], [1.0]], dtype=F64)
+    z = torch.tensor([[0.0], [1.0]], dtype=F64)
+    a = torch.tensor([0.5, 0.0, 0.5], dtype=F64)
+    b = torch.tensor([0.25, 0.75], dtype=F64)
+    res = encoder_form(x, z, lambda c: c, a, b)
+    assert torch.allclose(res.encoder[1], b), res.encoder
+    assert torch.allclose(res.aggregated_posterior, b)
+    # x=0 sends 0.25 to G(z)=0 and 0.25 to G(z)=1 (cost 0.25 * 1), x=1 sends 0.5 to 1
+    assert abs(res.cost.item() - 0.25) < 1e-12, res.cost.item()
+
+
+def test_float32_inputs_give_float64_results() -> None:
+    x = torch.tensor([[0.0, 0.0], [1.0, 0.0]])
+    res = encoder_form(x, x, lambda c: c + 1.0)
+    assert isinstance(res, EncoderFormResult)
+    for t in (res.cost, res.encoder, res.plan, res.aggregated_posterior):
+        assert t.dtype == F64
+    assert abs(res.cost.item() - 2.0) < 1e-6, res.cost.item()  # every point moves by (1, 1)
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
+def test_encoder_form_stays_on_the_gpu() -> None:
+    x, z, G, a, b, _ = _instance(0)  # torch.round: a generator that runs on any device
+    x, z = x.cuda(), z.cuda()
+    res = encoder_form(x, z, G, a, b)
+    cpu = encoder_form(x.cpu(), z.cpu(), G, a, b)
+    assert res.encoder.device.type == "cuda" and res.cost.device.type == "cuda"
+    assert abs(res.cost.item() - cpu.cost.item()) < 1e-12
+    support, weights = pushforward(z, torch.round, b)
+    assert support.device.type == "cuda" and weights.device.type == "cuda"
+
+
+# ----------------------------------------------------------------------------- pushforward
+def test_pushforward_merges_codes_with_equal_images_like_a_dictionary() -> None:
+    for seed in range(40):
+        _, z, G, _, b, kind = _instance(seed)
+        support, weights = pushforward(z, G, b)
+        ref_support, ref_weights, _ = _merge_by_dict(_decoded(z, G), b)
+        assert support.shape == ref_support.shape, (kind, support.shape, ref_support.shape)
+        assert np.array_equal(support.numpy(), ref_support), kind
+        assert np.abs(weights.numpy() - ref_weights).max() < 1e-12
+
+
+def test_pushforward_merges_images_closer_than_tol_only() -> None:
+    z = torch.tensor([[0.0], [1e-9], [1.0]], dtype=F64)
+    support, weights = pushforward(z, lambda c: c)
+    assert support.shape == (3, 1)
+    support, weights = pushforward(z, lambda c: c, tol=1e-6)
+    assert support.tolist() == [[0.0], [1.0]]
+    assert torch.allclose(weights, torch.tensor([2 / 3, 1 / 3], dtype=F64))
+
+
+def test_pushforward_of_injective_generator_keeps_every_atom() -> None:
+    z = torch.tensor([[0.0, 1.0], [2.0, 3.0], [4.0, 5.0]], dtype=F64)
+    b = torch.tensor([0.2, 0.3, 0.5], dtype=F64)
+    support, weights = pushforward(z, lambda c: 2 * c, b)
+    assert torch.equal(support, 2 * z)
+    assert torch.equal(weights, b)
+
+
+# ----------------------------------------------------------------------------- random decoder
+def test_random_decoder_value_is_deterministic_linprog_value_plus_d_gamma_squared() -> None:
+    for seed in range(20):
+        x, z, G, a, b, _ = _instance(seed)
+        support, weights, _ = _merge_by_dict(_decoded(z, G), b)
+        lp, _ = _linprog_plan(a, weights, _loop_cost(x.numpy(), support, 2))
+        gamma = 0.1 + 0.1 * (seed % 5)
+        value = random_decoder_encoder_form(x, z, G, gamma, a, b).item()
+        expected = lp + x.shape[1] * gamma**2
+        assert abs(value - expected) < 1e-9, (seed, value, expected)
+    assert random_decoder_encoder_form(x, z, G, 0.0, a, b).item() == pytest.approx(lp, abs=1e-9)
+
+
+def test_random_decoder_value_matches_monte_carlo_with_the_optimal_encoder() -> None:
+    x, z, G, a, b, _ = _instance(3)  # the injective linear generator, d = 2
+    gamma = 0.8
+    value = random_decoder_encoder_form(x, z, G, gamma, a, b).item()
+    res = encoder_form(x, z, G, a, b, p=2)
+
+    gen = torch.Generator().manual_seed(0)
+    n_draws = 200_000
+    i = torch.multinomial(torch.from_numpy(a), n_draws, replacement=True, generator=gen)
+    u = torch.rand(n_draws, 1, generator=gen, dtype=F64)  # Z ~ Q(Z | x_i) by inversion
+    j = (u > res.encoder[i].cumsum(dim=1)).sum(dim=1).clamp(max=len(z) - 1)
+    eps = torch.randn(n_draws, x.shape[1], generator=gen, dtype=F64)
+    y = res.decoded[j] + gamma * eps
+    draws = (x[i] - y).pow(2).sum(dim=1)
+    mc, se = draws.mean().item(), draws.std().item() / math.sqrt(n_draws)
+    assert abs(mc - value) < 4 * se, (mc, value, se)
+    assert se < 0.01 * value  # the test can tell the d*gamma^2 term (1.28) apart
+
+
+def test_random_decoder_value_is_a_visibly_loose_upper_bound_of_sampled_w2() -> None:
+    # P_X is a sample of P_Y itself: the true W_2^2 is sampling error only, while the
+    # encoder form pays d*gamma^2 for the noise and about as much again for W_2^2(P_X, P_G)
+    gen = torch.Generator().manual_seed(1)
+    centres = torch.tensor([[-2.0, -2.0], [-2.0, 2.0], [2.0, -2.0], [2.0, 2.0]], dtype=F64)
+    z = torch.arange(4, dtype=F64)[:, None]
+
+    def G(codes: torch.Tensor) -> torch.Tensor:
+        return centres[codes[:, 0].long()]
+
+    gamma, n, n_y = 0.5, 100, 400
+    x = centres[torch.arange(n) % 4] + gamma * torch.randn(n, 2, generator=gen, dtype=F64)
+    y = centres[torch.arange(n_y) % 4] + gamma * torch.randn(n_y, 2, generator=gen, dtype=F64)
+    bound = random_decoder_encoder_form(x, z, G, gamma).item()
+    sampled = exact_ot(x, y, p=2).cost.item()
+    assert bound >= sampled, (bound, sampled)
+    assert bound > 3 * sampled, (bound, sampled)  # a gap, not rounding
+    assert bound > 2 * gamma**2  # at least d * gamma^2
+
+
+def test_random_decoder_value_bounds_exact_w2_for_moment_matched_noise() -> None:
+    # With K noise vectors of mean exactly 0 and mean squared norm exactly d, shared by
+    # every code, Y = G(Z) + gamma*eps is a random decoder whose P_Y is discrete, so
+    # exact OT gives the true W_2^2(P_X, P_Y); the bound must hold without sampling slack.
+    for seed in range(20):
+        x, z, G, a, b, _ = _instance(seed)
+        rng = np.random.default_rng(100 + seed)
+        eps = rng.normal(size=(16, 2))
+        eps -= eps.mean(axis=0)
+        eps *= math.sqrt(2 / (eps**2).sum(axis=1).mean())
+        decoded = _decoded(z, G)
+        for gamma in (0.0, 0.3, 1.0):
+            y = (decoded[:, None, :] + gamma * eps[None]).reshape(-1, 2)
+            b_y = np.repeat(b / len(eps), len(eps))
+            exact = exact_ot(x, torch.from_numpy(y), a, b_y, p=2).cost.item()
+            bound = random_decoder_encoder_form(x, z, G, gamma, a, b).item()
+            assert exact <= bound + 1e-9, (seed, gamma, exact, bound)
+
+
+# ----------------------------------------------------------------------------- bad input
+X2 = torch.zeros(3, 2, dtype=F64)
+Z2 = torch.zeros(4, 2, dtype=F64)
+
+
+@pytest.mark.parametrize(
+    ("G", "match"),
+    [
+        (lambda c: c[:2], "4 latent atoms"),
+        (lambda c: c.sum(dim=1), r"shape \(4, d_x\)"),
+        (lambda c: torch.cat([c, c], dim=1), "dimension 4 but the data x has dimension 2"),
+        (lambda c: c * float("nan"), "NaN"),
+        (lambda c: "not points", "G\\(z\\) must return a tensor"),
+        ("not callable", "must be a callable"),
+    ],
+)
+def test_encoder_form_rejects_bad_generators(G, match: str) -> None:
+    with pytest.raises(ValueError, match=match):
+        encoder_form(X2, Z2, G)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"x": torch.zeros(3)}, "2-D point cloud"),
+        ({"z": torch.zeros(4)}, "2-D point cloud"),
+        ({"x": torch.zeros(0, 2)}, "empty"),
+        ({"b": torch.ones(3) / 3}, "one entry per point"),
+        ({"a": torch.tensor([0.5, 0.5, 0.5])}, "sum to 1"),
+        ({"b": torch.tensor([-0.5, 0.5, 0.5, 0.5])}, "non-negative"),
+        ({"p": 0.5}, "p must be"),
+    ],
+)
+def test_encoder_form_rejects_bad_points_weights_and_p(kwargs: dict, match: str) -> None:
+    args = {"x": X2, "z": Z2, "G": lambda c: c} | kwargs
+    with pytest.raises(ValueError, match=match):
+        encoder_form(**args)
+
+
+@pytest.mark.parametrize(
+    ("gamma", "match"), [(-0.1, ">= 0"), (float("nan"), "finite"), (True, "real"), ("a", "real")]
+)
+def test_random_decoder_rejects_bad_gamma(gamma, match: str) -> None:
+    with pytest.raises(ValueError, match=match):
+        random_decoder_encoder_form(X2, Z2, lambda c: c, gamma)
+
+
+@pytest.mark.parametrize(
+    ("tol", "match"), [(-1.0, ">= 0"), (float("inf"), "finite"), (None, "real")]
+)
+def test_pushforward_rejects_bad_tol(tol, match: str) -> None:
+    with pytest.raises(ValueError, match=match):
+        pushforward(Z2, lambda c: c, tol=tol)
+
+
+def test_pushforward_rejects_bad_generator_and_weights() -> None:
+    with pytest.raises(ValueError, match="4 latent atoms"):
+        pushforward(Z2, lambda c: c[:1])
+    with pytest.raises(ValueError, match="one entry per point"):
+        pushforward(Z2, lambda c: c, b=torch.ones(2) / 2)
