@@ -12,10 +12,18 @@ uses (see that module's docstring):
 :class:`POTModel` is the recipe of chapter 3: a deterministic encoder, a decoder, a
 prior :math:`P_Z = N(0, I_{d_z})`, and the penalized optimal transport objective with an
 MMD (WAE-MMD) or adversarial (WAE-GAN) latent penalty.
+
+:class:`AAEModel` (chapter 4) is the adversarial auto-encoder with a Gaussian decoder,
+literally a :class:`POTModel` with the squared cost and
+:math:`\lambda = 2\sigma^2\lambda_{\mathrm{AAE}}` (see :func:`pot_twin`).
+:class:`VAEModel` and :class:`AVBModel` (chapter 5) penalise each :math:`q(z \mid x)`
+instead of the aggregate :math:`Q_Z`: the VAE with the closed-form KL of a Gaussian
+encoder, AVB with a discriminator :math:`T(x, z)` that learns it for an implicit encoder.
 """
 
 from __future__ import annotations
 
+import copy
 import math
 from collections.abc import Iterable, Sequence
 
@@ -29,15 +37,28 @@ from vegan_lib.divergences import (
     mmd2,
 )
 from vegan_lib.nets import (
+    AVBDiscriminator,
     ConvDecoder,
     ConvEncoder,
+    GaussianConvEncoder,
+    GaussianMLPEncoder,
     LatentDiscriminator,
     MLPDecoder,
     MLPEncoder,
+    NoisyConvEncoder,
+    NoisyMLPEncoder,
 )
-from vegan_lib.objectives import COSTS, pot_loss
+from vegan_lib.objectives import (
+    COSTS,
+    aae_loss,
+    avb_discriminator_loss,
+    avb_encoder_decoder_loss,
+    gaussian_nll,
+    pot_loss,
+    vae_loss,
+)
 
-__all__ = ["POTModel", "PENALTIES"]
+__all__ = ["POTModel", "PENALTIES", "AAEModel", "pot_twin", "VAEModel", "AVBModel"]
 
 PENALTIES = ("mmd", "gan")
 """Latent penalties of :class:`POTModel`: WAE-MMD and WAE-GAN."""
@@ -378,4 +399,689 @@ class POTModel(nn.Module):
             z_q = self.encode(x)
         z_p = self.sample_prior(z_q.shape[0])
         loss = latent_discriminator_loss(self.discriminator(z_p), self.discriminator(z_q))
+        return {"loss": loss}
+
+
+# =========================================================================== chapter 4: AAE
+def _check_sigma2(sigma2: float) -> float:
+    try:
+        value = float(sigma2)
+    except (TypeError, ValueError):
+        raise ValueError(f"sigma2 must be a positive number, got {sigma2!r}") from None
+    if not (math.isfinite(value) and value > 0):
+        raise ValueError(
+            f"sigma2 must be a positive finite number (the decoder's variance), got {value}; "
+            "e.g. sigma2 = 1.0"
+        )
+    return value
+
+
+def _check_lam_aae(lam_aae: float) -> float:
+    try:
+        value = float(lam_aae)
+    except (TypeError, ValueError):
+        raise ValueError(f"lam_aae must be a non-negative number, got {lam_aae!r}") from None
+    if not (math.isfinite(value) and value >= 0):
+        raise ValueError(f"lam_aae must be a non-negative finite number, got {value}")
+    return value
+
+
+def _check_decoded(x_hat: torch.Tensor, x: torch.Tensor) -> None:
+    if x_hat.shape != x.shape:
+        raise ValueError(
+            f"the decoder returned shape {tuple(x_hat.shape)} for data of shape "
+            f"{tuple(x.shape)}; make the decoder's output match the data"
+        )
+
+
+class AAEModel(POTModel):
+    r"""Adversarial auto-encoder with a Gaussian decoder: POT with the squared cost.
+
+    .. math::
+
+        \mathcal{L}_{\mathrm{AAE}} = \mathbb{E}_{P_X}\big[-\log p\big(X \mid E(X)\big)\big]
+            + \lambda_{\mathrm{AAE}}\, \mathcal{D}_{\mathrm{GAN}}(Q_Z, P_Z),
+        \qquad p(x \mid z) = N\big(G(z), \sigma^2 I_d\big),
+
+    with a deterministic encoder :math:`E`, the prior :math:`P_Z = N(0, I_{d_z})` and the
+    latent GAN penalty of WAE-GAN (Makhzani et al., 2015). Since
+    :math:`-\log p(x \mid z) = \lVert x - G(z) \rVert^2 / (2\sigma^2)
+    + \frac d2 \log(2\pi\sigma^2)`,
+
+    .. math::
+
+        \mathcal{L}_{\mathrm{AAE}} = \frac{1}{2\sigma^2}\, D_{\mathrm{POT}}\Big|_{c =
+            \lVert\cdot\rVert^2,\ \lambda = 2\sigma^2\lambda_{\mathrm{AAE}}}
+            + \frac d2 \log(2\pi\sigma^2)
+
+    (VEGAN cookbook, Section 4.3). The class says so literally: it *is* a
+    :class:`POTModel` with ``cost="squared"``, ``penalty="gan"`` and
+    ``lam`` :math:`= 2\sigma^2\lambda_{\mathrm{AAE}}`, and only :meth:`losses` reports
+    the AAE's own scale. Its discriminator and :meth:`adversary_loss` are those of
+    :class:`POTModel`, so an AAE and its :func:`pot_twin` train the discriminator on the
+    same loss.
+
+    Parameters
+    ----------
+    encoder : nn.Module
+        Data (N, ...) to codes (N, z_dim).
+    decoder : nn.Module
+        Codes (N, z_dim) to decoder means :math:`G(z)` of the data's shape.
+    z_dim : int
+        Code dimension :math:`d_z`.
+    sigma2 : float
+        Decoder variance :math:`\sigma^2 > 0` (fixed).
+    lam_aae : float
+        :math:`\lambda_{\mathrm{AAE}} \ge 0`.
+    discriminator : nn.Module
+        Latent discriminator, codes (N, z_dim) to logits (N,).
+
+    Attributes
+    ----------
+    lam : float
+        The equivalent POT weight :math:`2\sigma^2\lambda_{\mathrm{AAE}}`.
+
+    Raises
+    ------
+    ValueError
+        ``sigma2 <= 0``, ``lam_aae < 0``, a missing discriminator, or ``z_dim < 1``.
+
+    Examples
+    --------
+    >>> _ = torch.manual_seed(0)
+    >>> model = AAEModel.for_toy(sigma2=0.5, lam_aae=3.0, hidden=(8,))
+    >>> model.lam  # 2 * 0.5 * 3
+    3.0
+    >>> sorted(model.losses(torch.randn(4, 2)))
+    ['loss', 'nll', 'penalty']
+    """
+
+    def __init__(
+        self,
+        encoder: nn.Module,
+        decoder: nn.Module,
+        z_dim: int,
+        sigma2: float = 1.0,
+        lam_aae: float = 1.0,
+        discriminator: nn.Module | None = None,
+    ) -> None:
+        sigma2 = _check_sigma2(sigma2)
+        lam_aae = _check_lam_aae(lam_aae)
+        if discriminator is None:
+            raise ValueError(
+                "an AAE needs a latent discriminator; pass "
+                "discriminator=LatentDiscriminator(z_dim) or use AAEModel.for_toy / for_mnist"
+            )
+        super().__init__(
+            encoder,
+            decoder,
+            z_dim,
+            lam=2.0 * sigma2 * lam_aae,
+            cost="squared",
+            penalty="gan",
+            discriminator=discriminator,
+        )
+        self.sigma2 = sigma2
+        self.lam_aae = lam_aae
+
+    @classmethod
+    def for_toy(
+        cls,
+        x_dim: int = 2,
+        z_dim: int = 2,
+        sigma2: float = 1.0,
+        lam_aae: float = 1.0,
+        hidden: Sequence[int] = (128, 128),
+    ) -> AAEModel:
+        r"""AAE with the MLP networks of :meth:`POTModel.for_toy` for flat toy data.
+
+        The networks are created in the same order as by
+        ``POTModel.for_toy(penalty="gan")``, so under the same seed both start from the
+        same weights.
+
+        Parameters
+        ----------
+        x_dim, z_dim : int
+            Data and code dimensions.
+        sigma2 : float
+            Decoder variance.
+        lam_aae : float
+            Weight of the adversarial penalty.
+        hidden : sequence of int
+            Hidden widths of every MLP.
+
+        Returns
+        -------
+        AAEModel
+
+        Examples
+        --------
+        >>> AAEModel.for_toy(hidden=(8,)).adversary_parameters() != []
+        True
+        """
+        discriminator = LatentDiscriminator(z_dim, hidden)
+        return cls(
+            MLPEncoder(x_dim, z_dim, hidden),
+            MLPDecoder(z_dim, x_dim, hidden),
+            z_dim,
+            sigma2=sigma2,
+            lam_aae=lam_aae,
+            discriminator=discriminator,
+        )
+
+    @classmethod
+    def for_mnist(cls, z_dim: int = 8, sigma2: float = 1.0, lam_aae: float = 1.0) -> AAEModel:
+        r"""AAE with the convolutional networks of :meth:`POTModel.for_mnist`.
+
+        Created in the same order as ``POTModel.for_mnist(penalty="gan")``: same seed,
+        same initial weights.
+
+        Parameters
+        ----------
+        z_dim : int
+            Code dimension.
+        sigma2 : float
+            Decoder variance.
+        lam_aae : float
+            Weight of the adversarial penalty.
+
+        Returns
+        -------
+        AAEModel
+
+        Examples
+        --------
+        >>> tuple(AAEModel.for_mnist(z_dim=4).sample(2).shape)
+        (2, 1, 28, 28)
+        """
+        discriminator = LatentDiscriminator(z_dim)
+        return cls(
+            ConvEncoder(z_dim),
+            ConvDecoder(z_dim),
+            z_dim,
+            sigma2=sigma2,
+            lam_aae=lam_aae,
+            discriminator=discriminator,
+        )
+
+    def extra_repr(self) -> str:
+        return (
+            f"z_dim={self.z_dim}, sigma2={self.sigma2}, lam_aae={self.lam_aae}, "
+            f"pot_lam={self.lam}"
+        )
+
+    def losses(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
+        r"""AAE objective on a batch, with its parts (see :func:`~vegan_lib.objectives.aae_loss`).
+
+        Parameters
+        ----------
+        x : Tensor, shape (N, ...)
+            A batch of data.
+
+        Returns
+        -------
+        dict of str to Tensor, shape ()
+            ``"loss"`` (:math:`= \text{nll} + \lambda_{\mathrm{AAE}}\,\text{penalty}`),
+            ``"nll"`` (mean Gaussian negative log-likelihood, constant included) and
+            ``"penalty"`` (the adversarial :math:`\mathcal{D}_{\mathrm{GAN}}` estimate).
+
+        Raises
+        ------
+        ValueError
+            If the decoder's output does not have the data's shape.
+        """
+        z_q = self.encode(x)
+        x_hat = self.decode(z_q)
+        _check_decoded(x_hat, x)
+        nll = gaussian_nll(x, x_hat, self.sigma2)
+        return aae_loss(nll, self.latent_penalty(z_q), self.lam_aae)
+
+
+def pot_twin(model: AAEModel) -> POTModel:
+    r"""The POT model that an AAE minimises, starting from the AAE's current weights.
+
+    .. math::
+
+        \mathcal{L}_{\mathrm{AAE}} = \frac{1}{2\sigma^2}\, D_{\mathrm{POT}}
+            + \frac d2 \log(2\pi\sigma^2), \qquad
+        c = \lVert \cdot \rVert^2, \quad \lambda = 2\sigma^2\lambda_{\mathrm{AAE}}.
+
+    The twin holds deep copies of the AAE's encoder, decoder and discriminator (training
+    one leaves the other untouched), the squared cost, the adversarial penalty and
+    :math:`\lambda = 2\sigma^2\lambda_{\mathrm{AAE}}`. Consequently the encoder/decoder
+    gradients satisfy :math:`\nabla \mathcal{L}_{\mathrm{AAE}} = \nabla
+    D_{\mathrm{POT}} / (2\sigma^2)`, and plain SGD on the AAE with learning rate
+    :math:`\eta` follows the same trajectory as SGD on the twin with learning rate
+    :math:`\eta / (2\sigma^2)`; the discriminator's loss is the same function in both,
+    so its updates (same optimizer, same learning rate) coincide too.
+
+    Parameters
+    ----------
+    model : AAEModel
+
+    Returns
+    -------
+    POTModel
+        With ``cost="squared"``, ``penalty="gan"``, ``lam = model.lam``.
+
+    Raises
+    ------
+    ValueError
+        If ``model`` is not an :class:`AAEModel`.
+
+    Examples
+    --------
+    >>> _ = torch.manual_seed(0)
+    >>> aae = AAEModel.for_toy(sigma2=2.0, lam_aae=0.25, hidden=(8,))
+    >>> twin = pot_twin(aae)
+    >>> twin.lam, twin.cost, twin.penalty
+    (1.0, 'squared', 'gan')
+    """
+    if not isinstance(model, AAEModel):
+        raise ValueError(
+            f"pot_twin expects an AAEModel, got {type(model).__name__}; build one with "
+            "AAEModel.for_toy / AAEModel.for_mnist"
+        )
+    return POTModel(
+        copy.deepcopy(model.encoder),
+        copy.deepcopy(model.decoder),
+        model.z_dim,
+        lam=model.lam,
+        cost="squared",
+        penalty="gan",
+        discriminator=copy.deepcopy(model.discriminator),
+    )
+
+
+# =========================================================================== chapter 5
+class _LatentVariableModel(nn.Module):
+    """Shared plumbing of the VAE and AVB: prior, decoder, device, dtype."""
+
+    def __init__(self, encoder: nn.Module, decoder: nn.Module, z_dim: int, sigma2: float):
+        super().__init__()
+        if isinstance(z_dim, bool) or not isinstance(z_dim, int) or z_dim < 1:
+            raise ValueError(f"z_dim must be a positive integer, got {z_dim!r}")
+        self.sigma2 = _check_sigma2(sigma2)
+        self.encoder = encoder
+        self.decoder = decoder
+        self.z_dim = z_dim
+
+    def _reference(self) -> torch.Tensor:
+        for p in self.parameters():
+            return p
+        raise RuntimeError("the model has no parameters; give it an encoder and a decoder")
+
+    @property
+    def device(self) -> torch.device:
+        """Device of the model's parameters (where prior samples are drawn)."""
+        return self._reference().device
+
+    @property
+    def dtype(self) -> torch.dtype:
+        """Floating dtype of the model's parameters."""
+        return self._reference().dtype
+
+    def sample_prior(self, n: int) -> torch.Tensor:
+        r"""Draw :math:`n` codes from :math:`p(z) = N(0, I_{d_z})`, shape (n, z_dim)."""
+        if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+            raise ValueError(f"n must be a positive integer, got {n!r}")
+        return torch.randn(n, self.z_dim, device=self.device, dtype=self.dtype)
+
+    def _check_codes(self, z: torch.Tensor, what: str) -> torch.Tensor:
+        if not isinstance(z, torch.Tensor) or z.ndim != 2 or z.shape[1] != self.z_dim:
+            shape = tuple(z.shape) if isinstance(z, torch.Tensor) else type(z).__name__
+            raise ValueError(
+                f"the encoder returned {what} of shape {shape} but it must have shape "
+                f"(N, {self.z_dim}); make the encoder's output size equal z_dim"
+            )
+        return z
+
+    def decode(self, z: torch.Tensor) -> torch.Tensor:
+        r"""Decoder means :math:`G(z)` for codes of shape (N, z_dim)."""
+        return self.decoder(z)
+
+    @torch.no_grad()
+    def sample(self, n: int) -> torch.Tensor:
+        r"""Generate :math:`n` decoder means :math:`G(Z)`, :math:`Z \sim p(z)` (no gradient).
+
+        As in the book's other models, the decoder's noise :math:`N(0, \sigma^2 I)` is not
+        added: these are the images a VAE shows.
+        """
+        return self.decode(self.sample_prior(n))
+
+    def main_parameters(self) -> list[nn.Parameter]:
+        """Encoder and decoder parameters: what the main optimizer updates."""
+        return [*self.encoder.parameters(), *self.decoder.parameters()]
+
+
+class VAEModel(_LatentVariableModel):
+    r"""Variational auto-encoder with Gaussian encoder and Gaussian decoder.
+
+    .. math::
+
+        -\mathrm{ELBO} = \mathbb{E}_{P_X} \Big[ \mathbb{E}_{q(z \mid X)}\big[-\log
+            p(X \mid z)\big] + \mathrm{KL}\big(q(z \mid X) \,\|\, p(z)\big) \Big],
+
+    with :math:`q(z \mid x) = N(\mu(x), \operatorname{diag} e^{v(x)})`,
+    :math:`p(x \mid z) = N(G(z), \sigma^2 I)` and :math:`p(z) = N(0, I_{d_z})`
+    (Kingma & Welling, 2014). The expectation over :math:`q` is estimated with one
+    reparameterised draw :math:`z = \mu(x) + e^{v(x)/2} \odot \varepsilon` per data
+    point (:func:`~vegan_lib.objectives.vae_loss`). Unlike POT's penalty on the
+    aggregate :math:`Q_Z`, the KL term pulls *every* :math:`q(z \mid x)` towards the
+    prior, so codes of different points overlap and the decoder averages them: the
+    blur that chapter 5 measures.
+
+    Parameters
+    ----------
+    encoder : nn.Module
+        Data (N, ...) to ``(mean, logvar)``, each (N, z_dim), e.g.
+        :class:`~vegan_lib.nets.GaussianConvEncoder`.
+    decoder : nn.Module
+        Codes (N, z_dim) to decoder means of the data's shape.
+    z_dim : int
+        Code dimension.
+    sigma2 : float
+        Decoder variance :math:`\sigma^2 > 0` (a fixed hyper-parameter; smaller values
+        weigh the reconstruction more against the KL term).
+
+    Raises
+    ------
+    ValueError
+        ``sigma2 <= 0`` or ``z_dim < 1``; in :meth:`losses`, wrongly shaped encoder or
+        decoder outputs.
+
+    Examples
+    --------
+    >>> _ = torch.manual_seed(0)
+    >>> model = VAEModel.for_toy(x_dim=2, z_dim=1, hidden=(8,))
+    >>> sorted(model.losses(torch.randn(5, 2)))
+    ['kl', 'loss', 'nll']
+    >>> tuple(model.sample(3).shape)
+    (3, 2)
+    """
+
+    def __init__(
+        self, encoder: nn.Module, decoder: nn.Module, z_dim: int, sigma2: float = 1.0
+    ) -> None:
+        super().__init__(encoder, decoder, z_dim, sigma2)
+
+    @classmethod
+    def for_toy(
+        cls,
+        x_dim: int = 2,
+        z_dim: int = 2,
+        sigma2: float = 1.0,
+        hidden: Sequence[int] = (128, 128),
+    ) -> VAEModel:
+        r"""VAE with MLP networks for flat toy data (the widths of :meth:`POTModel.for_toy`).
+
+        Returns
+        -------
+        VAEModel
+
+        Examples
+        --------
+        >>> VAEModel.for_toy(hidden=(8,)).adversary_parameters()
+        []
+        """
+        return cls(
+            GaussianMLPEncoder(x_dim, z_dim, hidden),
+            MLPDecoder(z_dim, x_dim, hidden),
+            z_dim,
+            sigma2=sigma2,
+        )
+
+    @classmethod
+    def for_mnist(cls, z_dim: int = 8, sigma2: float = 1.0) -> VAEModel:
+        r"""VAE with the convolutional backbones of :meth:`POTModel.for_mnist`.
+
+        The encoder is :class:`~vegan_lib.nets.GaussianConvEncoder` (the
+        :class:`~vegan_lib.nets.ConvEncoder` stack with a head of :math:`2 d_z` outputs),
+        the decoder :class:`~vegan_lib.nets.ConvDecoder`.
+
+        Returns
+        -------
+        VAEModel
+
+        Examples
+        --------
+        >>> tuple(VAEModel.for_mnist(z_dim=4).sample(2).shape)
+        (2, 1, 28, 28)
+        """
+        return cls(GaussianConvEncoder(z_dim), ConvDecoder(z_dim), z_dim, sigma2=sigma2)
+
+    def extra_repr(self) -> str:
+        return f"z_dim={self.z_dim}, sigma2={self.sigma2}"
+
+    def encode(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        r"""Posterior parameters ``(mean, logvar)``, each of shape (N, z_dim)."""
+        out = self.encoder(x)
+        if not isinstance(out, (tuple, list)) or len(out) != 2:
+            raise ValueError(
+                f"the VAE's encoder must return a pair (mean, logvar), got "
+                f"{type(out).__name__}; use GaussianConvEncoder / GaussianMLPEncoder"
+            )
+        mean, logvar = out
+        return self._check_codes(mean, "mean"), self._check_codes(logvar, "logvar")
+
+    @staticmethod
+    def reparameterize(mean: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
+        r""":math:`z = \mu + e^{v/2} \odot \varepsilon`, :math:`\varepsilon \sim N(0, I)`.
+
+        Differentiable in ``mean`` and ``logvar``; shape (N, z_dim).
+        """
+        return mean + torch.exp(0.5 * logvar) * torch.randn_like(mean)
+
+    def sample_posterior(self, x: torch.Tensor) -> torch.Tensor:
+        r"""One reparameterised code :math:`z \sim q(z \mid x)` per data point, (N, z_dim)."""
+        return self.reparameterize(*self.encode(x))
+
+    def reconstruct(self, x: torch.Tensor) -> torch.Tensor:
+        r""":math:`G(\mu(x))`: the decoded posterior mean (no sampling), same shape as ``x``."""
+        mean, _ = self.encode(x)
+        return self.decode(mean)
+
+    def losses(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
+        r"""Negative ELBO on a batch, with its parts (:func:`~vegan_lib.objectives.vae_loss`).
+
+        Parameters
+        ----------
+        x : Tensor, shape (N, ...)
+
+        Returns
+        -------
+        dict of str to Tensor, shape ()
+            ``"loss"`` (:math:`-\mathrm{ELBO}`, batch mean), ``"nll"`` (one-sample
+            estimate of :math:`\mathbb{E}_q[-\log p(x \mid z)]`) and ``"kl"``.
+        """
+        mean, logvar = self.encode(x)
+        x_hat = self.decode(self.reparameterize(mean, logvar))
+        _check_decoded(x_hat, x)
+        return vae_loss(x, x_hat, mean, logvar, self.sigma2)
+
+    def adversary_parameters(self) -> list[nn.Parameter]:
+        """A VAE has no adversary: an empty list."""
+        return []
+
+
+class AVBModel(_LatentVariableModel):
+    r"""Adversarial variational Bayes: a VAE with an implicit encoder and a learned KL.
+
+    .. math::
+
+        \min_{E, G}\ \mathbb{E}_{P_X} \mathbb{E}_{z \sim q(z \mid X)} \big[ -\log
+            p(X \mid z) + T(X, z) \big], \qquad
+        T \approx T^* = \log q(z \mid x) - \log p(z),
+
+    where :math:`z = E(x, \varepsilon)` with noise :math:`\varepsilon \sim N(0, I)`
+    (no density formula for :math:`q`), :math:`p(x \mid z) = N(G(z), \sigma^2 I)`, and
+    the discriminator :math:`T` is trained by logistic regression to tell
+    :math:`(x, z \sim q(z \mid x))` from :math:`(x, z \sim p(z))`
+    (:func:`~vegan_lib.objectives.avb_discriminator_loss`). With the optimal :math:`T`
+    the objective is the negative ELBO (Mescheder et al., 2017).
+
+    The discriminator is the adversary of :func:`vegan_lib.train.fit`. :meth:`losses`
+    evaluates :math:`T` with its parameters detached: the gradient flows through
+    :math:`T`'s *input* into the codes and the encoder, while :math:`T` itself is
+    trained only by :meth:`adversary_loss`.
+
+    Parameters
+    ----------
+    encoder : nn.Module
+        Noisy encoder, data (N, ...) to codes (N, z_dim), drawing its own noise, e.g.
+        :class:`~vegan_lib.nets.NoisyConvEncoder`.
+    decoder : nn.Module
+        Codes (N, z_dim) to decoder means of the data's shape.
+    discriminator : nn.Module
+        :math:`T(x, z)`: (data (N, ...), codes (N, z_dim)) to logits (N,), e.g.
+        :class:`~vegan_lib.nets.AVBDiscriminator`.
+    z_dim : int
+        Code dimension.
+    sigma2 : float
+        Decoder variance :math:`\sigma^2 > 0`.
+
+    Raises
+    ------
+    ValueError
+        ``sigma2 <= 0``, ``z_dim < 1`` or a missing discriminator.
+
+    Examples
+    --------
+    >>> _ = torch.manual_seed(0)
+    >>> model = AVBModel.for_toy(x_dim=2, z_dim=1, hidden=(8,))
+    >>> sorted(model.losses(torch.randn(5, 2))), sorted(model.adversary_loss(torch.randn(5, 2)))
+    (['kl', 'loss', 'nll'], ['loss'])
+    """
+
+    def __init__(
+        self,
+        encoder: nn.Module,
+        decoder: nn.Module,
+        discriminator: nn.Module,
+        z_dim: int,
+        sigma2: float = 1.0,
+    ) -> None:
+        super().__init__(encoder, decoder, z_dim, sigma2)
+        if not isinstance(discriminator, nn.Module):
+            raise ValueError(
+                "AVB needs a discriminator T(x, z), an nn.Module; pass "
+                "AVBDiscriminator(z_dim, x_dim) or use AVBModel.for_toy / for_mnist"
+            )
+        self.discriminator = discriminator
+
+    @classmethod
+    def for_toy(
+        cls,
+        x_dim: int = 2,
+        z_dim: int = 2,
+        noise_dim: int = 8,
+        sigma2: float = 1.0,
+        hidden: Sequence[int] = (128, 128),
+    ) -> AVBModel:
+        r"""AVB with MLP networks for flat toy data.
+
+        :class:`~vegan_lib.nets.NoisyMLPEncoder`, :class:`~vegan_lib.nets.MLPDecoder`
+        and a flat :class:`~vegan_lib.nets.AVBDiscriminator`, all with widths ``hidden``.
+
+        Returns
+        -------
+        AVBModel
+
+        Examples
+        --------
+        >>> AVBModel.for_toy(hidden=(8,)).adversary_parameters() != []
+        True
+        """
+        return cls(
+            NoisyMLPEncoder(x_dim, z_dim, noise_dim, hidden),
+            MLPDecoder(z_dim, x_dim, hidden),
+            AVBDiscriminator(z_dim, x_dim, hidden),
+            z_dim,
+            sigma2=sigma2,
+        )
+
+    @classmethod
+    def for_mnist(cls, z_dim: int = 8, noise_dim: int = 8, sigma2: float = 1.0) -> AVBModel:
+        r"""AVB with the convolutional backbones of :meth:`POTModel.for_mnist`.
+
+        :class:`~vegan_lib.nets.NoisyConvEncoder` (the :class:`~vegan_lib.nets.ConvEncoder`
+        stack, noise joined after it), :class:`~vegan_lib.nets.ConvDecoder` and an image
+        :class:`~vegan_lib.nets.AVBDiscriminator`.
+
+        Returns
+        -------
+        AVBModel
+
+        Examples
+        --------
+        >>> tuple(AVBModel.for_mnist(z_dim=4).sample(2).shape)
+        (2, 1, 28, 28)
+        """
+        return cls(
+            NoisyConvEncoder(z_dim, noise_dim),
+            ConvDecoder(z_dim),
+            AVBDiscriminator(z_dim),
+            z_dim,
+            sigma2=sigma2,
+        )
+
+    def extra_repr(self) -> str:
+        return f"z_dim={self.z_dim}, sigma2={self.sigma2}"
+
+    def encode(self, x: torch.Tensor) -> torch.Tensor:
+        r"""One code :math:`z = E(x, \varepsilon) \sim q(z \mid x)` per data point, (N, z_dim)."""
+        return self._check_codes(self.encoder(x), "codes")
+
+    def reconstruct(self, x: torch.Tensor) -> torch.Tensor:
+        r""":math:`G(z)` for one draw :math:`z \sim q(z \mid x)`, same shape as ``x``.
+
+        An implicit encoder has no closed-form posterior mean, so unlike
+        :meth:`VAEModel.reconstruct` this is random.
+        """
+        return self.decode(self.encode(x))
+
+    def _frozen_discriminator(self, x: torch.Tensor, z: torch.Tensor) -> torch.Tensor:
+        # T(x, z) with T's parameters detached: differentiable in (x, z) only.
+        params = {k: p.detach() for k, p in self.discriminator.named_parameters()}
+        return torch.func.functional_call(self.discriminator, params, (x, z))
+
+    def losses(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
+        r"""AVB objective of the encoder and decoder on a batch, with its parts.
+
+        See :func:`~vegan_lib.objectives.avb_encoder_decoder_loss`.
+
+        Returns
+        -------
+        dict of str to Tensor, shape ()
+            ``"loss"``, ``"nll"`` and ``"kl"`` (:math:`\frac1N\sum_i T(x_i, z_i)`, the
+            discriminator's estimate of the mean KL).
+        """
+        z = self.encode(x)
+        x_hat = self.decode(z)
+        _check_decoded(x_hat, x)
+        nll = gaussian_nll(x, x_hat, self.sigma2)
+        return avb_encoder_decoder_loss(nll, self._frozen_discriminator(x, z))
+
+    def adversary_parameters(self) -> list[nn.Parameter]:
+        """The parameters of the discriminator :math:`T`."""
+        return list(self.discriminator.parameters())
+
+    def adversary_loss(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
+        r"""Logistic loss of :math:`T` on a batch (codes detached from the encoder).
+
+        .. math::
+
+            \mathcal{L}_T = -\frac1N \sum_i \log \sigma\big(T(x_i, z^q_i)\big)
+                - \frac1N \sum_i \log\big(1 - \sigma(T(x_i, z^p_i))\big),
+            \quad z^q_i \sim q(z \mid x_i),\ z^p_i \sim p(z).
+
+        Returns
+        -------
+        dict of str to Tensor, shape ()
+            ``{"loss": ...}``.
+        """
+        with torch.no_grad():
+            z_q = self.encode(x)
+        z_p = self.sample_prior(z_q.shape[0])
+        loss = avb_discriminator_loss(self.discriminator(x, z_q), self.discriminator(x, z_p))
         return {"loss": loss}

@@ -7,7 +7,12 @@ between recipes come from the objective and not from the architecture:
 * :class:`ConvEncoder` / :class:`ConvDecoder` for 28 x 28 grey images
   (:math:`28 \to 14 \to 7` and back), small enough that a CPU step with a batch of 100
   takes milliseconds;
-* :class:`LatentDiscriminator`, the WAE-GAN adversary on codes.
+* :class:`LatentDiscriminator`, the WAE-GAN adversary on codes;
+* for the VAE and AVB of chapter 5, the same backbones with other outputs:
+  :class:`GaussianMLPEncoder` / :class:`GaussianConvEncoder` return a mean and
+  log-variances, :class:`NoisyMLPEncoder` / :class:`NoisyConvEncoder` inject noise
+  :math:`\varepsilon \sim N(0, I)` (implicit encoders), and :class:`AVBDiscriminator`
+  scores pairs :math:`(x, z)`.
 
 No network uses batch normalisation: a critic's output must depend on its own input
 only (batch norm couples the samples of a batch and breaks gradient penalties).
@@ -29,6 +34,11 @@ __all__ = [
     "ConvEncoder",
     "ConvDecoder",
     "LatentDiscriminator",
+    "GaussianMLPEncoder",
+    "GaussianConvEncoder",
+    "NoisyMLPEncoder",
+    "NoisyConvEncoder",
+    "AVBDiscriminator",
 ]
 
 IMAGE_SHAPE = (1, 28, 28)
@@ -316,3 +326,335 @@ class ConvDecoder(nn.Module):
             )
         features = self.head(z).reshape(z.shape[0], self.channels[0], 7, 7)
         return self.body(features)
+
+
+# =========================================================================== chapter 5
+def _conv_features(channels: tuple[int, int]) -> nn.Sequential:
+    # The feature stack of ConvEncoder: 28 -> 14 -> 7, then flattened to c2 * 7 * 7.
+    c1, c2 = channels
+    return nn.Sequential(
+        nn.Conv2d(1, c1, kernel_size=4, stride=2, padding=1),
+        nn.ReLU(),
+        nn.Conv2d(c1, c2, kernel_size=4, stride=2, padding=1),
+        nn.ReLU(),
+        nn.Flatten(),
+    )
+
+
+def _check_images(x: torch.Tensor, who: str) -> None:
+    _check_tensor(x, who)
+    if x.ndim != 4 or tuple(x.shape[1:]) != IMAGE_SHAPE:
+        hint = (
+            "; reshape flat images with x.reshape(-1, 1, 28, 28)"
+            if x.numel() > 0 and x.numel() % 784 == 0
+            else ""
+        )
+        raise ValueError(
+            f"{who} expects images of shape (N, 1, 28, 28), got {tuple(x.shape)}{hint}"
+        )
+
+
+def _check_flat(x: torch.Tensor, dim: int, who: str, name: str = "input") -> None:
+    _check_tensor(x, who)
+    if x.ndim != 2 or x.shape[1] != dim:
+        hint = (
+            "; flatten each sample with x.flatten(1)"
+            if x.ndim > 2 and math.prod(x.shape[1:]) == dim
+            else ""
+        )
+        raise ValueError(f"{who} expects {name} of shape (N, {dim}), got {tuple(x.shape)}{hint}")
+
+
+def _split_mean_logvar(out: torch.Tensor, z_dim: int) -> tuple[torch.Tensor, torch.Tensor]:
+    return out[:, :z_dim], out[:, z_dim:]
+
+
+class GaussianMLPEncoder(nn.Module):
+    r"""Gaussian encoder for flat data: :math:`x \mapsto (\mu(x), v(x))`.
+
+    The VAE's posterior :math:`q(z \mid x) = N\big(\mu(x), \operatorname{diag}
+    e^{v(x)}\big)`: one :class:`MLP` with :math:`2 d_z` outputs, the first :math:`d_z`
+    being the mean and the last :math:`d_z` the log-variances.
+
+    Parameters
+    ----------
+    x_dim : int
+        Data dimension.
+    z_dim : int
+        Code dimension :math:`d_z`.
+    hidden : sequence of int
+        Hidden widths, ReLU between layers.
+
+    Raises
+    ------
+    ValueError
+        If a size is not a positive integer; in ``forward``, if the input is not of shape
+        (N, x_dim).
+
+    Examples
+    --------
+    >>> mean, logvar = GaussianMLPEncoder(2, 3, hidden=(8,))(torch.zeros(5, 2))
+    >>> tuple(mean.shape), tuple(logvar.shape)
+    ((5, 3), (5, 3))
+    """
+
+    def __init__(self, x_dim: int, z_dim: int, hidden: Sequence[int] = (128, 128)) -> None:
+        super().__init__()
+        self.x_dim = _check_positive_int(x_dim, "x_dim")
+        self.z_dim = _check_positive_int(z_dim, "z_dim")
+        self.net = MLP(self.x_dim, 2 * self.z_dim, hidden)
+
+    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """``(mean, logvar)``, each of shape (N, z_dim), for a batch of shape (N, x_dim)."""
+        _check_flat(x, self.x_dim, "GaussianMLPEncoder")
+        return _split_mean_logvar(self.net(x), self.z_dim)
+
+
+class GaussianConvEncoder(nn.Module):
+    r"""Gaussian encoder for 28 x 28 grey images: :math:`x \mapsto (\mu(x), v(x))`.
+
+    The convolutional stack of :class:`ConvEncoder` (:math:`28 \to 14 \to 7`) with a
+    linear head of :math:`2 d_z` outputs: the mean and the log-variances of
+    :math:`q(z \mid x) = N\big(\mu(x), \operatorname{diag} e^{v(x)}\big)`.
+
+    Parameters
+    ----------
+    z_dim : int
+        Code dimension :math:`d_z`.
+    channels : pair of int
+        Channels :math:`(c_1, c_2)` of the two convolutions.
+
+    Raises
+    ------
+    ValueError
+        If a size is not a positive integer; in ``forward``, if the input is not of shape
+        (N, 1, 28, 28).
+
+    Examples
+    --------
+    >>> mean, logvar = GaussianConvEncoder(4, channels=(4, 8))(torch.zeros(2, 1, 28, 28))
+    >>> tuple(mean.shape), tuple(logvar.shape)
+    ((2, 4), (2, 4))
+    """
+
+    def __init__(self, z_dim: int, channels: Sequence[int] = (32, 64)) -> None:
+        super().__init__()
+        self.z_dim = _check_positive_int(z_dim, "z_dim")
+        self.channels = _check_channels(channels)
+        self.features = _conv_features(self.channels)
+        self.head = nn.Linear(self.channels[1] * 7 * 7, 2 * self.z_dim)
+
+    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """``(mean, logvar)``, each of shape (N, z_dim), for images (N, 1, 28, 28)."""
+        _check_images(x, "GaussianConvEncoder")
+        return _split_mean_logvar(self.head(self.features(x)), self.z_dim)
+
+
+def _noise(x: torch.Tensor, noise: torch.Tensor | None, noise_dim: int, who: str) -> torch.Tensor:
+    if noise is None:
+        return torch.randn(x.shape[0], noise_dim, device=x.device, dtype=x.dtype)
+    _check_tensor(noise, who)
+    if noise.shape != (x.shape[0], noise_dim):
+        raise ValueError(
+            f"{who} expects noise of shape ({x.shape[0]}, {noise_dim}), got "
+            f"{tuple(noise.shape)}; pass noise=None to draw it from N(0, I)"
+        )
+    return noise
+
+
+class NoisyMLPEncoder(nn.Module):
+    r"""Implicit (noisy) encoder for flat data: :math:`z = E(x, \varepsilon)`.
+
+    .. math::
+
+        z = E\big([x; \varepsilon]\big), \qquad \varepsilon \sim N(0, I_{d_\varepsilon}),
+
+    an :class:`MLP` on the concatenation of the data and fresh noise. The law of
+    :math:`z` given :math:`x` is an arbitrary (implicit) distribution
+    :math:`q(z \mid x)` with no density formula: the encoder of adversarial variational
+    Bayes.
+
+    Parameters
+    ----------
+    x_dim : int
+        Data dimension.
+    z_dim : int
+        Code dimension.
+    noise_dim : int
+        Dimension :math:`d_\varepsilon` of the injected noise.
+    hidden : sequence of int
+        Hidden widths, ReLU between layers.
+
+    Raises
+    ------
+    ValueError
+        If a size is not a positive integer; in ``forward``, if the input or the noise
+        has the wrong shape.
+
+    Examples
+    --------
+    >>> enc = NoisyMLPEncoder(2, 3, noise_dim=4, hidden=(8,))
+    >>> x = torch.zeros(5, 2)
+    >>> tuple(enc(x).shape), bool((enc(x) != enc(x)).any())  # two calls, two draws
+    ((5, 3), True)
+    """
+
+    def __init__(
+        self, x_dim: int, z_dim: int, noise_dim: int = 8, hidden: Sequence[int] = (128, 128)
+    ) -> None:
+        super().__init__()
+        self.x_dim = _check_positive_int(x_dim, "x_dim")
+        self.z_dim = _check_positive_int(z_dim, "z_dim")
+        self.noise_dim = _check_positive_int(noise_dim, "noise_dim")
+        self.net = MLP(self.x_dim + self.noise_dim, self.z_dim, hidden)
+
+    def forward(self, x: torch.Tensor, noise: torch.Tensor | None = None) -> torch.Tensor:
+        """Codes (N, z_dim) for data (N, x_dim); ``noise`` (N, noise_dim) defaults to N(0, I)."""
+        _check_flat(x, self.x_dim, "NoisyMLPEncoder")
+        eps = _noise(x, noise, self.noise_dim, "NoisyMLPEncoder")
+        return self.net(torch.cat([x, eps], dim=1))
+
+
+class NoisyConvEncoder(nn.Module):
+    r"""Implicit (noisy) encoder for 28 x 28 images: :math:`z = E(x, \varepsilon)`.
+
+    .. math::
+
+        z = h\big([f(x); \varepsilon]\big), \qquad \varepsilon \sim N(0, I_{d_\varepsilon}),
+
+    where :math:`f` is the convolutional stack of :class:`ConvEncoder`
+    (:math:`28 \to 14 \to 7`, flattened) and :math:`h` an :class:`MLP` (ReLU hidden
+    layers): the noise joins right after the convolutions and goes through at least one
+    non-linearity when ``hidden`` is not empty, so :math:`q(z \mid x)` need not be
+    Gaussian.
+
+    Parameters
+    ----------
+    z_dim : int
+        Code dimension.
+    noise_dim : int
+        Dimension :math:`d_\varepsilon` of the injected noise.
+    channels : pair of int
+        Channels :math:`(c_1, c_2)` of the two convolutions.
+    hidden : sequence of int
+        Hidden widths of the head :math:`h`.
+
+    Raises
+    ------
+    ValueError
+        If a size is not a positive integer; in ``forward``, if the images or the noise
+        have the wrong shape.
+
+    Examples
+    --------
+    >>> enc = NoisyConvEncoder(4, noise_dim=2, channels=(4, 8), hidden=(16,))
+    >>> tuple(enc(torch.zeros(3, 1, 28, 28)).shape)
+    (3, 4)
+    """
+
+    def __init__(
+        self,
+        z_dim: int,
+        noise_dim: int = 8,
+        channels: Sequence[int] = (32, 64),
+        hidden: Sequence[int] = (128,),
+    ) -> None:
+        super().__init__()
+        self.z_dim = _check_positive_int(z_dim, "z_dim")
+        self.noise_dim = _check_positive_int(noise_dim, "noise_dim")
+        self.channels = _check_channels(channels)
+        self.features = _conv_features(self.channels)
+        self.head = MLP(self.channels[1] * 7 * 7 + self.noise_dim, self.z_dim, hidden)
+
+    def forward(self, x: torch.Tensor, noise: torch.Tensor | None = None) -> torch.Tensor:
+        """Codes (N, z_dim) for images (N, 1, 28, 28); ``noise`` defaults to fresh N(0, I)."""
+        _check_images(x, "NoisyConvEncoder")
+        eps = _noise(x, noise, self.noise_dim, "NoisyConvEncoder")
+        return self.head(torch.cat([self.features(x), eps], dim=1))
+
+
+class AVBDiscriminator(nn.Module):
+    r"""Discriminator of adversarial variational Bayes, :math:`T(x, z) \in \mathbb{R}` (a logit).
+
+    Trained by :func:`vegan_lib.objectives.avb_discriminator_loss` to tell pairs
+    :math:`(x, z \sim q(z \mid x))` from pairs :math:`(x, z \sim p(z))`; at the optimum
+    :math:`T^*(x, z) = \log q(z \mid x) - \log p(z)`.
+
+    * Flat data (``x_dim`` given): :math:`T(x, z) = \mathrm{MLP}([x; z])`.
+    * Images (``x_dim=None``, shape (N, 1, 28, 28)): :math:`T(x, z) =
+      \mathrm{MLP}\big([f(x); g(z)]\big)` with :math:`f` the convolutional stack of
+      :class:`ConvEncoder` and :math:`g` a one-hidden-layer MLP of :math:`z` of width
+      ``hidden[0]``.
+
+    No batch normalisation, so :math:`T(x_i, z_i)` depends on its own pair only.
+
+    Parameters
+    ----------
+    z_dim : int
+        Code dimension.
+    x_dim : int, optional
+        Dimension of flat data; ``None`` for 28 x 28 images.
+    hidden : sequence of int
+        Hidden widths of the joint MLP (at least one for images).
+    channels : pair of int
+        Channels of the convolutions (images only).
+
+    Raises
+    ------
+    ValueError
+        If a size is not a positive integer or ``hidden`` is empty for images; in
+        ``forward``, if ``x`` or ``z`` has the wrong shape or their batch sizes differ.
+
+    Examples
+    --------
+    >>> T = AVBDiscriminator(z_dim=3, x_dim=2, hidden=(8,))
+    >>> tuple(T(torch.zeros(5, 2), torch.zeros(5, 3)).shape)
+    (5,)
+    >>> T = AVBDiscriminator(z_dim=3, hidden=(8,), channels=(4, 8))
+    >>> tuple(T(torch.zeros(2, 1, 28, 28), torch.zeros(2, 3)).shape)
+    (2,)
+    """
+
+    def __init__(
+        self,
+        z_dim: int,
+        x_dim: int | None = None,
+        hidden: Sequence[int] = (128, 128),
+        channels: Sequence[int] = (32, 64),
+    ) -> None:
+        super().__init__()
+        self.z_dim = _check_positive_int(z_dim, "z_dim")
+        self.x_dim = None if x_dim is None else _check_positive_int(x_dim, "x_dim")
+        hidden = _check_widths(hidden, "hidden")
+        if self.x_dim is not None:
+            self.features = None
+            self.z_features = None
+            self.joint = MLP(self.x_dim + self.z_dim, 1, hidden)
+            return
+        if not hidden:
+            raise ValueError(
+                "hidden must hold at least one width for images (it sets the width of the "
+                "z branch); e.g. hidden=(128, 128)"
+            )
+        self.channels = _check_channels(channels)
+        self.features = _conv_features(self.channels)
+        self.z_features = nn.Sequential(MLP(self.z_dim, hidden[0], (hidden[0],)), nn.ReLU())
+        self.joint = MLP(self.channels[1] * 7 * 7 + hidden[0], 1, hidden)
+
+    def forward(self, x: torch.Tensor, z: torch.Tensor) -> torch.Tensor:
+        """Logits of shape (N,) for data (N, x_dim) or (N, 1, 28, 28) and codes (N, z_dim)."""
+        _check_flat(z, self.z_dim, "AVBDiscriminator", name="codes z")
+        if self.features is None:
+            _check_flat(x, self.x_dim, "AVBDiscriminator", name="data x")
+        else:
+            _check_images(x, "AVBDiscriminator")
+        if x.shape[0] != z.shape[0]:
+            raise ValueError(
+                f"AVBDiscriminator got {x.shape[0]} data points but {z.shape[0]} codes; "
+                "pass one code per data point"
+            )
+        if self.features is None:
+            joint = torch.cat([x, z], dim=1)
+        else:
+            joint = torch.cat([self.features(x), self.z_features(z)], dim=1)
+        return self.joint(joint).squeeze(-1)

@@ -1,0 +1,304 @@
+"""Chapter 4: the adversarial auto-encoder with a Gaussian decoder is POT with c = ||.||^2.
+
+The identity checked here is
+
+    E[-log p(X|Z)] + lam_aae D_GAN = (E||X - G(Z)||^2 + 2 sigma2 lam_aae D_GAN) / (2 sigma2)
+                                     + (d / 2) log(2 pi sigma2),
+
+on real digits, for the loss values and for whole SGD trajectories.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+import torch
+
+from vegan_lib.data import mnist
+from vegan_lib.models import AAEModel, POTModel, pot_twin
+from vegan_lib.nets import ConvDecoder, ConvEncoder, LatentDiscriminator
+from vegan_lib.objectives import (
+    aae_loss,
+    aae_to_pot_lambda,
+    gaussian_nll,
+    pot_to_aae_lambda,
+)
+from vegan_lib.train import fit
+
+D_MNIST = 28 * 28
+
+
+@pytest.fixture(scope="module")
+def digits64():
+    images, _ = mnist(n=200)
+    return images.double()
+
+
+def _small_aae(sigma2, lam_aae, seed=0):
+    # Small conv nets (same architecture family as for_mnist) keep float64 training fast.
+    torch.manual_seed(seed)
+    return AAEModel(
+        ConvEncoder(4, channels=(4, 8)),
+        ConvDecoder(4, channels=(8, 4)),
+        4,
+        sigma2=sigma2,
+        lam_aae=lam_aae,
+        discriminator=LatentDiscriminator(4, hidden=(16,)),
+    ).double()
+
+
+def _max_abs_difference(a: torch.nn.Module, b: torch.nn.Module) -> float:
+    pairs = list(zip(a.parameters(), b.parameters(), strict=True))
+    return max((p - q).abs().max().item() for p, q in pairs)
+
+
+# --------------------------------------------------------------------------- objectives
+def test_gaussian_nll_equals_minus_torch_normal_log_prob_summed_over_pixels():
+    torch.manual_seed(0)
+    x = torch.rand(5, 1, 4, 3, dtype=torch.float64)
+    mean = torch.rand(5, 1, 4, 3, dtype=torch.float64)
+    for sigma2 in (0.01, 0.5, 3.0):
+        normal = torch.distributions.Normal(mean, math.sqrt(sigma2))
+        want = -normal.log_prob(x).sum(dim=(1, 2, 3))
+        got = gaussian_nll(x, mean, sigma2)
+        torch.testing.assert_close(got, want, rtol=1e-12, atol=1e-12)
+
+
+def test_gaussian_nll_by_hand_for_one_two_dimensional_sample():
+    x = torch.tensor([[1.0, 2.0]], dtype=torch.float64)
+    mean = torch.tensor([[0.0, 0.0]], dtype=torch.float64)
+    want = 5.0 / (2 * 0.5) + (2 / 2) * math.log(2 * math.pi * 0.5)
+    assert gaussian_nll(x, mean, 0.5).item() == pytest.approx(want, rel=1e-14)
+
+
+def test_gaussian_nll_keeps_dtype_and_shape_per_sample():
+    out = gaussian_nll(torch.zeros(3, 2, 2), torch.ones(3, 2, 2), 1.0)
+    assert out.shape == (3,) and out.dtype == torch.float32
+
+
+@pytest.mark.parametrize("sigma2", [0.0, -1.0, float("nan"), float("inf"), "a", None])
+def test_gaussian_nll_rejects_non_positive_sigma2(sigma2):
+    with pytest.raises(ValueError, match="sigma2"):
+        gaussian_nll(torch.zeros(2, 2), torch.zeros(2, 2), sigma2)
+
+
+def test_gaussian_nll_rejects_mismatched_shapes_and_empty_batches():
+    with pytest.raises(ValueError, match="same shape"):
+        gaussian_nll(torch.zeros(2, 3), torch.zeros(2, 2), 1.0)
+    with pytest.raises(ValueError, match="empty"):
+        gaussian_nll(torch.zeros(0, 3), torch.zeros(0, 3), 1.0)
+    with pytest.raises(ValueError, match="0-dimensional"):
+        gaussian_nll(torch.tensor(1.0), torch.tensor(1.0), 1.0)
+
+
+def test_gaussian_nll_of_a_1d_batch_treats_each_entry_as_one_coordinate():
+    got = gaussian_nll(torch.tensor([1.0, 3.0]), torch.zeros(2), 2.0)
+    want = [v**2 / 4 + 0.5 * math.log(4 * math.pi) for v in (1.0, 3.0)]
+    np.testing.assert_allclose(got.numpy(), want, rtol=1e-6)
+
+
+def test_aae_loss_is_mean_nll_plus_lambda_times_penalty():
+    parts = aae_loss(torch.tensor([1.0, 2.0, 6.0]), torch.tensor(0.25), lam_aae=4.0)
+    assert parts["nll"].item() == pytest.approx(3.0)
+    assert parts["penalty"].item() == pytest.approx(0.25)
+    assert parts["loss"].item() == pytest.approx(3.0 + 4.0 * 0.25), parts
+
+
+def test_aae_loss_rejects_bad_inputs():
+    with pytest.raises(ValueError, match=r"shape \(N,\)"):
+        aae_loss(torch.tensor(1.0), torch.tensor(0.0), 1.0)
+    with pytest.raises(ValueError, match="empty"):
+        aae_loss(torch.zeros(0), torch.tensor(0.0), 1.0)
+    with pytest.raises(ValueError, match="0-dimensional"):
+        aae_loss(torch.zeros(3), torch.zeros(3), 1.0)
+    with pytest.raises(ValueError, match="lam"):
+        aae_loss(torch.zeros(3), torch.tensor(0.0), -1.0)
+
+
+def test_lambda_conversion_is_two_sigma2_and_inverts():
+    assert aae_to_pot_lambda(0.5, 3.0) == pytest.approx(3.0)
+    assert aae_to_pot_lambda(2.0, 0.25) == pytest.approx(1.0)
+    for sigma2, lam_aae in [(0.1, 7.0), (3.0, 0.0), (1e-3, 2.5)]:
+        lam = aae_to_pot_lambda(sigma2, lam_aae)
+        assert lam == pytest.approx(2 * sigma2 * lam_aae)
+        assert pot_to_aae_lambda(sigma2, lam) == pytest.approx(lam_aae)
+
+
+def test_lambda_conversion_rejects_bad_values():
+    with pytest.raises(ValueError, match="sigma2"):
+        aae_to_pot_lambda(0.0, 1.0)
+    with pytest.raises(ValueError, match="lam"):
+        aae_to_pot_lambda(1.0, -2.0)
+    with pytest.raises(ValueError, match="sigma2"):
+        pot_to_aae_lambda(-1.0, 1.0)
+    with pytest.raises(ValueError, match="lam"):
+        pot_to_aae_lambda(1.0, float("nan"))
+
+
+# --------------------------------------------------------------------------- the identity
+@pytest.mark.parametrize(
+    ("sigma2", "lam_aae"), [(1.0, 1.0), (0.05, 10.0), (2.5, 0.3), (0.5, 0.0)]
+)
+def test_aae_loss_equals_pot_loss_over_two_sigma2_plus_constant_on_digits(
+    digits64, sigma2, lam_aae
+):
+    torch.manual_seed(1)
+    aae = AAEModel.for_mnist(z_dim=8, sigma2=sigma2, lam_aae=lam_aae).double()
+    pot = pot_twin(aae)
+    assert pot.lam == pytest.approx(2 * sigma2 * lam_aae)
+    constant = D_MNIST / 2 * math.log(2 * math.pi * sigma2)
+    for batch in digits64.split(100):
+        a, p = aae.losses(batch), pot.losses(batch)
+        want = p["loss"].item() / (2 * sigma2) + constant
+        assert a["loss"].item() == pytest.approx(want, rel=1e-12), (a["loss"].item(), want)
+        want_nll = p["reconstruction"].item() / (2 * sigma2) + constant
+        assert a["nll"].item() == pytest.approx(want_nll, rel=1e-12), (a["nll"].item(), want_nll)
+        assert a["penalty"].item() == pytest.approx(p["penalty"].item(), rel=1e-12)
+
+
+def test_aae_reconstruction_term_matches_a_pixel_loop_on_two_digits(digits64):
+    torch.manual_seed(2)
+    aae = AAEModel.for_mnist(z_dim=2, sigma2=0.3).double()
+    x = digits64[:2]
+    x_hat = aae.reconstruct(x).detach()
+    want = 0.0
+    for i in range(2):
+        sq = sum(
+            (x[i, 0, r, c].item() - x_hat[i, 0, r, c].item()) ** 2
+            for r in range(28)
+            for c in range(28)
+        )
+        want += (sq / (2 * 0.3) + 392 * math.log(2 * math.pi * 0.3)) / 2
+    assert aae.losses(x)["nll"].item() == pytest.approx(want, rel=1e-10)
+
+
+def test_aae_gradient_is_pot_gradient_over_two_sigma2(digits64):
+    sigma2 = 0.2
+    aae = _small_aae(sigma2, lam_aae=3.0)
+    pot = pot_twin(aae)
+    aae.losses(digits64[:50])["loss"].backward()
+    pot.losses(digits64[:50])["loss"].backward()
+    for a, p in zip(aae.main_parameters(), pot.main_parameters(), strict=True):
+        torch.testing.assert_close(a.grad, p.grad / (2 * sigma2), rtol=1e-10, atol=1e-12)
+
+
+# --------------------------------------------------------------------------- trajectories
+@pytest.mark.parametrize("sigma2", [0.1, 2.0])
+def test_sgd_on_aae_follows_sgd_on_pot_twin_with_learning_rate_over_two_sigma2(
+    digits64, sigma2
+):
+    # Main step: grad L_AAE = grad D_POT / (2 sigma2), so lr_pot = lr_aae / (2 sigma2).
+    # Adversary step: the same latent discriminator loss in both models, so the same
+    # optimizer with the same learning rate; fit uses the same seed for batches and priors.
+    aae = _small_aae(sigma2, lam_aae=0.7)
+    pot = pot_twin(aae)
+    start = _small_aae(sigma2, lam_aae=0.7)
+    settings = dict(steps=20, batch_size=50, optimizer="sgd", adversary_lr=1e-3, progress=False)
+    h_aae = fit(aae, digits64, lr=2e-3, **settings)
+    h_pot = fit(pot, digits64, lr=2e-3 / (2 * sigma2), **settings)
+    moved = _max_abs_difference(aae, start)
+    gap = _max_abs_difference(aae, pot)
+    assert moved > 1e-3, f"training barely moved the weights ({moved}); the test would be void"
+    assert gap < 1e-9, f"AAE and POT twin drifted apart by {gap} (weights moved {moved})"
+    # The logged losses obey the identity at every step too.
+    constant = D_MNIST / 2 * math.log(2 * math.pi * sigma2)
+    for got, pot_loss in zip(h_aae["loss"], h_pot["loss"], strict=True):
+        assert got == pytest.approx(pot_loss / (2 * sigma2) + constant, rel=1e-10)
+    assert h_aae["adversary/loss"] == pytest.approx(h_pot["adversary/loss"], rel=1e-10)
+
+
+def test_sgd_trajectories_differ_without_the_learning_rate_rescaling(digits64):
+    # Control: the identity is what makes the previous test pass, not a too-loose check.
+    sigma2 = 2.0
+    aae = _small_aae(sigma2, lam_aae=0.7)
+    pot = pot_twin(aae)
+    settings = dict(steps=20, batch_size=50, optimizer="sgd", adversary_lr=1e-3, progress=False)
+    fit(aae, digits64, lr=2e-3, **settings)
+    fit(pot, digits64, lr=2e-3, **settings)
+    gap = _max_abs_difference(aae, pot)
+    assert gap > 1e-4, gap
+
+
+# --------------------------------------------------------------------------- the model
+def test_pot_twin_copies_weights_and_is_independent():
+    aae = _small_aae(0.5, 2.0)
+    twin = pot_twin(aae)
+    assert isinstance(twin, POTModel) and not isinstance(twin, AAEModel)
+    assert (twin.cost, twin.penalty, twin.lam) == ("squared", "gan", 2.0)
+    assert _max_abs_difference(aae, twin) == 0.0
+    with torch.no_grad():
+        for p in twin.parameters():
+            p.add_(1.0)
+    assert _max_abs_difference(aae, _small_aae(0.5, 2.0)) == 0.0, "the AAE must not change"
+
+
+def test_pot_twin_rejects_a_model_that_is_not_an_aae():
+    with pytest.raises(ValueError, match="AAEModel"):
+        pot_twin(POTModel.for_toy(hidden=(4,)))
+
+
+def test_aae_constructors_start_from_the_weights_of_pot_gan_with_the_same_seed():
+    torch.manual_seed(5)
+    aae = AAEModel.for_toy(x_dim=3, z_dim=2, sigma2=0.4, lam_aae=2.0, hidden=(8,))
+    torch.manual_seed(5)
+    pot = POTModel.for_toy(x_dim=3, z_dim=2, penalty="gan", lam=1.6, hidden=(8,))
+    assert _max_abs_difference(aae, pot) == 0.0
+    torch.manual_seed(6)
+    aae = AAEModel.for_mnist(z_dim=4, sigma2=0.4, lam_aae=2.0)
+    torch.manual_seed(6)
+    pot = POTModel.for_mnist(z_dim=4, penalty="gan", lam=1.6)
+    assert _max_abs_difference(aae, pot) == 0.0
+
+
+def test_aae_is_a_pot_gan_model_with_lam_two_sigma2_lam_aae():
+    model = AAEModel.for_toy(sigma2=0.25, lam_aae=6.0, hidden=(4,))
+    assert isinstance(model, POTModel)
+    assert (model.cost, model.penalty) == ("squared", "gan")
+    assert model.lam == pytest.approx(3.0) and model.sigma2 == 0.25 and model.lam_aae == 6.0
+    assert "lam_aae=6.0" in repr(model)
+
+
+def test_aae_losses_report_nll_penalty_and_loss_as_finite_scalars():
+    torch.manual_seed(0)
+    model = AAEModel.for_mnist(z_dim=4)
+    parts = model.losses(torch.rand(3, 1, 28, 28))
+    assert set(parts) == {"loss", "nll", "penalty"}
+    assert all(v.ndim == 0 and math.isfinite(v.item()) for v in parts.values())
+    assert parts["loss"].item() == pytest.approx(parts["nll"].item() + parts["penalty"].item())
+
+
+def test_aae_fit_trains_with_its_adversary_and_logs_it():
+    torch.manual_seed(0)
+    model = AAEModel.for_toy(hidden=(8,))
+    history = fit(model, torch.randn(40, 2), steps=3, batch_size=20, progress=False)
+    assert {"loss", "nll", "penalty", "adversary/loss"} <= set(history.terms)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        (dict(sigma2=0.0), "sigma2"),
+        (dict(sigma2=float("nan")), "sigma2"),
+        (dict(lam_aae=-1.0), "lam_aae"),
+        (dict(lam_aae="x"), "lam_aae"),
+        (dict(discriminator=None), "discriminator"),
+    ],
+)
+def test_aae_model_rejects_bad_settings(kwargs, match):
+    args = dict(sigma2=1.0, lam_aae=1.0, discriminator=LatentDiscriminator(2, hidden=(4,)))
+    args.update(kwargs)
+    with pytest.raises(ValueError, match=match):
+        AAEModel(ConvEncoder(2, (2, 2)), ConvDecoder(2, (2, 2)), 2, **args)
+
+
+def test_aae_losses_reject_a_decoder_of_the_wrong_shape():
+    model = AAEModel(
+        ConvEncoder(2, (2, 2)),
+        torch.nn.Linear(2, 5),
+        2,
+        discriminator=LatentDiscriminator(2, hidden=(4,)),
+    )
+    with pytest.raises(ValueError, match="decoder returned shape"):
+        model.losses(torch.rand(2, 1, 28, 28))
