@@ -19,6 +19,10 @@ literally a :class:`POTModel` with the squared cost and
 :class:`VAEModel` and :class:`AVBModel` (chapter 5) penalise each :math:`q(z \mid x)`
 instead of the aggregate :math:`Q_Z`: the VAE with the closed-form KL of a Gaussian
 encoder, AVB with a discriminator :math:`T(x, z)` that learns it for an implicit encoder.
+
+:class:`WGANModel` (chapter 6) is the Wasserstein GAN, the dual of POT for the cost
+:math:`c = \lVert x - y \rVert`: a generator trained against a critic kept (close to)
+1-Lipschitz by a gradient penalty, weight clipping or spectral normalisation.
 """
 
 from __future__ import annotations
@@ -40,6 +44,7 @@ from vegan_lib.nets import (
     AVBDiscriminator,
     ConvDecoder,
     ConvEncoder,
+    Critic,
     GaussianConvEncoder,
     GaussianMLPEncoder,
     LatentDiscriminator,
@@ -53,12 +58,25 @@ from vegan_lib.objectives import (
     aae_loss,
     avb_discriminator_loss,
     avb_encoder_decoder_loss,
+    clip_weights_,
     gaussian_nll,
+    gradient_penalty,
     pot_loss,
     vae_loss,
+    wgan_critic_loss,
+    wgan_generator_loss,
 )
 
-__all__ = ["POTModel", "PENALTIES", "AAEModel", "pot_twin", "VAEModel", "AVBModel"]
+__all__ = [
+    "POTModel",
+    "PENALTIES",
+    "AAEModel",
+    "pot_twin",
+    "VAEModel",
+    "AVBModel",
+    "WGANModel",
+    "WGAN_PENALTIES",
+]
 
 PENALTIES = ("mmd", "gan")
 """Latent penalties of :class:`POTModel`: WAE-MMD and WAE-GAN."""
@@ -1085,3 +1103,240 @@ class AVBModel(_LatentVariableModel):
         z_p = self.sample_prior(z_q.shape[0])
         loss = avb_discriminator_loss(self.discriminator(x, z_q), self.discriminator(x, z_p))
         return {"loss": loss}
+
+
+# =========================================================================== chapter 6: WGAN
+WGAN_PENALTIES = ("gp", "clip", "sn")
+"""How :class:`WGANModel` keeps its critic (close to) 1-Lipschitz."""
+
+
+def _positive_float(value: float, name: str, example: str) -> float:
+    if isinstance(value, bool):
+        raise ValueError(f"{name} must be a positive number, got {value!r}; e.g. {example}")
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        raise ValueError(
+            f"{name} must be a positive number, got {value!r}; e.g. {example}"
+        ) from None
+    if not (math.isfinite(v) and v > 0):
+        raise ValueError(f"{name} must be a positive finite number, got {v}; e.g. {example}")
+    return v
+
+
+class WGANModel(nn.Module):
+    r"""Wasserstein GAN: a generator trained against a (near) 1-Lipschitz critic.
+
+    .. math::
+
+        \min_G\ \max_{f \in \mathcal{F}}\ \mathbb{E}_{P_X} f(X) - \mathbb{E}_{P_Z} f(G(Z)),
+        \qquad P_Z = N(0, I_{d_z}),
+
+    where the critic class :math:`\mathcal{F}` approximates the 1-Lipschitz functions, for
+    which the inner maximum is :math:`W_1(P_X, P_G)` (Kantorovich–Rubinstein). Three ways
+    to constrain the critic (``penalty``):
+
+    * ``"gp"`` (Gulrajani et al., 2017): add :math:`\lambda_{\mathrm{GP}}\,\mathrm{GP}(f)`
+      (:func:`~vegan_lib.objectives.gradient_penalty`) to the critic's loss;
+    * ``"clip"`` (Arjovsky et al., 2017): clip the critic's weights to :math:`[-c, c]` at
+      construction and after each critic update (:meth:`after_adversary_step`, called by
+      :func:`vegan_lib.train.fit`);
+    * ``"sn"`` (Miyato et al., 2018): a spectrally normalised critic, e.g.
+      ``Critic(x_dim, spectral_norm=True)``; nothing is added to the loss.
+
+    It follows the protocol of :func:`vegan_lib.train.fit`: the generator is the main
+    network (:meth:`losses`), the critic the adversary (:meth:`adversary_loss`), updated
+    ``adversary_steps`` times per generator step (5 in both papers).
+
+    Parameters
+    ----------
+    generator : nn.Module
+        Maps codes (N, z_dim) to samples of the data's shape.
+    critic : nn.Module
+        Maps samples (N, ...) to scores (N,); no batch norm.
+    z_dim : int
+        Dimension of the prior's codes.
+    penalty : {"gp", "clip", "sn"}
+    gp_weight : float
+        :math:`\lambda_{\mathrm{GP}} > 0` (10 in the WGAN-GP paper); used with ``"gp"``.
+    clip : float
+        :math:`c > 0` (0.01 in the WGAN paper); used with ``"clip"``.
+
+    Raises
+    ------
+    ValueError
+        Unknown penalty, non-positive ``gp_weight`` or ``clip``, ``z_dim < 1``, or
+        ``penalty="sn"`` with a critic that has no spectral-norm parametrization.
+
+    Examples
+    --------
+    >>> _ = torch.manual_seed(0)
+    >>> model = WGANModel.for_toy(penalty="gp", hidden=(16,))
+    >>> sorted(model.adversary_loss(torch.randn(8, 2)))
+    ['estimate', 'gradient_penalty', 'loss']
+    >>> sorted(model.losses(torch.randn(8, 2))), tuple(model.sample(3).shape)
+    (['loss'], (3, 2))
+    """
+
+    def __init__(
+        self,
+        generator: nn.Module,
+        critic: nn.Module,
+        z_dim: int,
+        penalty: str = "gp",
+        gp_weight: float = 10.0,
+        clip: float = 0.01,
+    ) -> None:
+        super().__init__()
+        if isinstance(z_dim, bool) or not isinstance(z_dim, int) or z_dim < 1:
+            raise ValueError(f"z_dim must be a positive integer, got {z_dim!r}")
+        if penalty not in WGAN_PENALTIES:
+            raise ValueError(
+                f"unknown penalty {penalty!r}; choose one of {list(WGAN_PENALTIES)}"
+            )
+        if not isinstance(generator, nn.Module) or not isinstance(critic, nn.Module):
+            raise ValueError("generator and critic must be nn.Modules")
+        self.gp_weight = _positive_float(gp_weight, "gp_weight", "gp_weight=10.0")
+        self.clip = _positive_float(clip, "clip", "clip=0.01")
+        if penalty == "sn" and not any(
+            torch.nn.utils.parametrize.is_parametrized(m) for m in critic.modules()
+        ):
+            raise ValueError(
+                "penalty='sn' needs a spectrally normalised critic; build it with "
+                "Critic(x_dim, spectral_norm=True) or use WGANModel.for_toy(penalty='sn')"
+            )
+        self.generator = generator
+        self.critic = critic
+        self.z_dim = z_dim
+        self.penalty = penalty
+        if penalty == "clip":
+            clip_weights_(self.critic, self.clip)
+
+    @classmethod
+    def for_toy(
+        cls,
+        x_dim: int = 2,
+        z_dim: int = 2,
+        penalty: str = "gp",
+        hidden: Sequence[int] = (128, 128),
+        **kwargs,
+    ) -> WGANModel:
+        r"""WGAN with an MLP generator and an MLP critic for flat toy data.
+
+        The generator is :class:`~vegan_lib.nets.MLPDecoder` (the decoder of
+        :meth:`POTModel.for_toy`, so both recipes train the same network), the critic a
+        :class:`~vegan_lib.nets.Critic`, spectrally normalised for ``penalty="sn"``.
+
+        Parameters
+        ----------
+        x_dim, z_dim : int
+        penalty : {"gp", "clip", "sn"}
+        hidden : sequence of int
+            Hidden widths of both networks.
+        **kwargs
+            ``gp_weight``, ``clip``.
+
+        Returns
+        -------
+        WGANModel
+
+        Examples
+        --------
+        >>> WGANModel.for_toy(penalty="sn", hidden=(8,)).critic.is_spectral_normalised()
+        True
+        """
+        return cls(
+            MLPDecoder(z_dim, x_dim, hidden),
+            Critic(x_dim, hidden, spectral_norm=penalty == "sn"),
+            z_dim,
+            penalty=penalty,
+            **kwargs,
+        )
+
+    def extra_repr(self) -> str:
+        return f"z_dim={self.z_dim}, penalty={self.penalty!r}"
+
+    @property
+    def device(self) -> torch.device:
+        """Device of the generator's parameters (where prior samples are drawn)."""
+        return next(iter(self.generator.parameters())).device
+
+    @property
+    def dtype(self) -> torch.dtype:
+        """Floating dtype of the generator's parameters."""
+        return next(iter(self.generator.parameters())).dtype
+
+    def sample_prior(self, n: int) -> torch.Tensor:
+        r"""Draw :math:`n` codes from :math:`P_Z = N(0, I_{d_z})`, shape (n, z_dim)."""
+        if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+            raise ValueError(f"n must be a positive integer, got {n!r}")
+        return torch.randn(n, self.z_dim, device=self.device, dtype=self.dtype)
+
+    @torch.no_grad()
+    def sample(self, n: int) -> torch.Tensor:
+        r"""Generate :math:`n` samples :math:`G(Z)`, :math:`Z \sim P_Z` (no gradient)."""
+        return self.generator(self.sample_prior(n))
+
+    def _fake_like(self, x: torch.Tensor) -> torch.Tensor:
+        fake = self.generator(self.sample_prior(x.shape[0]))
+        if fake.shape != x.shape:
+            raise ValueError(
+                f"the generator returned shape {tuple(fake.shape)} for data of shape "
+                f"{tuple(x.shape)}; make the generator's output match the data"
+            )
+        return fake
+
+    def losses(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
+        r"""The generator's loss on a batch, :math:`-\frac1N \sum_i f(G(z_i))`.
+
+        The batch ``x`` only sets the batch size; the critic's parameters receive
+        gradients too, which :func:`vegan_lib.train.fit` discards (it zeroes them before
+        each critic update).
+
+        Returns
+        -------
+        dict of str to Tensor, shape ()
+            ``{"loss": ...}`` (:func:`~vegan_lib.objectives.wgan_generator_loss`).
+        """
+        return {"loss": wgan_generator_loss(self.critic(self._fake_like(x)))}
+
+    def main_parameters(self) -> list[nn.Parameter]:
+        """The generator's parameters."""
+        return list(self.generator.parameters())
+
+    def adversary_parameters(self) -> list[nn.Parameter]:
+        """The critic's parameters."""
+        return list(self.critic.parameters())
+
+    def adversary_loss(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
+        r"""The critic's loss on a batch (generated samples detached from :math:`G`).
+
+        .. math::
+
+            \mathcal{L}_f = \frac1N \sum_i f(G(z_i)) - \frac1N \sum_i f(x_i)
+                \;\big[ + \lambda_{\mathrm{GP}}\, \mathrm{GP}(f) \big].
+
+        Returns
+        -------
+        dict of str to Tensor, shape ()
+            ``"loss"``; ``"estimate"``, the batch estimate
+            :math:`\frac1N \sum_i f(x_i) - \frac1N \sum_i f(G(z_i))` of :math:`W_1` (up to
+            the critic's Lipschitz constant); and, for ``"gp"``, ``"gradient_penalty"``
+            (without the weight).
+        """
+        with torch.no_grad():
+            fake = self._fake_like(x)
+        # one forward pass: a spectrally normalised critic changes its weights at every call
+        scores = self.critic(torch.cat([x, fake]))
+        critic_loss = wgan_critic_loss(scores[: x.shape[0]], scores[x.shape[0] :])
+        parts = {"loss": critic_loss, "estimate": -critic_loss.detach()}
+        if self.penalty == "gp":
+            gp = gradient_penalty(self.critic, x, fake)
+            parts["loss"] = critic_loss + self.gp_weight * gp
+            parts["gradient_penalty"] = gp
+        return parts
+
+    def after_adversary_step(self) -> None:
+        """Clip the critic's weights to :math:`[-c, c]` (``penalty="clip"`` only)."""
+        if self.penalty == "clip":
+            clip_weights_(self.critic, self.clip)

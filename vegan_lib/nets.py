@@ -12,7 +12,8 @@ between recipes come from the objective and not from the architecture:
   :class:`GaussianMLPEncoder` / :class:`GaussianConvEncoder` return a mean and
   log-variances, :class:`NoisyMLPEncoder` / :class:`NoisyConvEncoder` inject noise
   :math:`\varepsilon \sim N(0, I)` (implicit encoders), and :class:`AVBDiscriminator`
-  scores pairs :math:`(x, z)`.
+  scores pairs :math:`(x, z)`;
+* for the WGAN of chapter 6, :class:`Critic`, optionally spectrally normalised.
 
 No network uses batch normalisation: a critic's output must depend on its own input
 only (batch norm couples the samples of a batch and breaks gradient penalties).
@@ -39,6 +40,7 @@ __all__ = [
     "NoisyMLPEncoder",
     "NoisyConvEncoder",
     "AVBDiscriminator",
+    "Critic",
 ]
 
 IMAGE_SHAPE = (1, 28, 28)
@@ -658,3 +660,101 @@ class AVBDiscriminator(nn.Module):
         else:
             joint = torch.cat([self.features(x), self.z_features(z)], dim=1)
         return self.joint(joint).squeeze(-1)
+
+
+# =========================================================================== chapter 6: critics
+def _is_spectral_normalised(linear: nn.Linear) -> bool:
+    return torch.nn.utils.parametrize.is_parametrized(linear, "weight")
+
+
+class Critic(nn.Module):
+    r"""WGAN critic for flat data, :math:`f: \mathbb{R}^{d} \to \mathbb{R}` (a score).
+
+    An :class:`MLP` ``x_dim -> hidden -> 1`` without batch normalisation, so that
+    :math:`f(x_i)` depends on :math:`x_i` only and :math:`\nabla_x f` is a per-sample
+    gradient (what the gradient penalty needs). The Kantorovich–Rubinstein duality
+
+    .. math::
+
+        W_1(P, Q) = \sup_{\lVert f \rVert_L \le 1}\ \mathbb{E}_P f(X) - \mathbb{E}_Q f(Y)
+
+    asks for a 1-Lipschitz :math:`f`; the network is kept (close to) that class by weight
+    clipping, a gradient penalty (:mod:`vegan_lib.objectives`), or, with
+    ``spectral_norm=True``, by dividing every weight matrix by its largest singular value
+    :math:`\sigma(W)` (``torch.nn.utils.parametrizations.spectral_norm``, one power
+    iteration per forward pass in training mode). With a 1-Lipschitz activation, a
+    spectrally normalised critic is 1-Lipschitz.
+
+    Parameters
+    ----------
+    x_dim : int
+        Input dimension :math:`d`.
+    hidden : sequence of int
+        Hidden widths.
+    activation : callable returning an nn.Module
+        ``nn.ReLU`` (default) or ``nn.LeakyReLU``; any 1-Lipschitz activation keeps
+        :meth:`lipschitz_upper_bound` valid.
+    spectral_norm : bool
+        Spectrally normalise every linear layer.
+
+    Raises
+    ------
+    ValueError
+        If a size is not a positive integer; in ``forward``, if the input is not of shape
+        (N, x_dim).
+
+    Examples
+    --------
+    >>> critic = Critic(2, hidden=(8,))
+    >>> tuple(critic(torch.zeros(5, 2)).shape)
+    (5,)
+    >>> _ = torch.manual_seed(0)
+    >>> sn = Critic(2, hidden=(8, 8), spectral_norm=True).eval()
+    >>> round(sn.lipschitz_upper_bound(), 2)
+    1.0
+    """
+
+    def __init__(
+        self,
+        x_dim: int,
+        hidden: Sequence[int] = (128, 128),
+        activation: Callable[[], nn.Module] = nn.ReLU,
+        spectral_norm: bool = False,
+    ) -> None:
+        super().__init__()
+        self.net = MLP(x_dim, 1, hidden, activation)
+        self.x_dim = self.net.in_dim
+        self.spectral_norm = bool(spectral_norm)
+        if self.spectral_norm:
+            for layer in self.linear_layers():
+                torch.nn.utils.parametrizations.spectral_norm(layer)
+
+    def linear_layers(self) -> list[nn.Linear]:
+        """The linear layers, input to output."""
+        return [m for m in self.net.net if isinstance(m, nn.Linear)]
+
+    def is_spectral_normalised(self) -> bool:
+        """True when every linear layer carries a spectral-norm parametrization."""
+        return all(_is_spectral_normalised(layer) for layer in self.linear_layers())
+
+    @torch.no_grad()
+    def lipschitz_upper_bound(self) -> float:
+        r"""The product of the layers' spectral norms, :math:`\prod_l \sigma(W_l)`.
+
+        For 1-Lipschitz activations this bounds the Lipschitz constant of :math:`f`
+        (with respect to :math:`\lVert \cdot \rVert_2`) from above; it is usually loose.
+        The singular values are computed exactly (``torch.linalg.matrix_norm(ord=2)``) on
+        the weights the forward pass uses (after spectral normalisation, if any).
+
+        Returns
+        -------
+        float
+        """
+        bound = 1.0
+        for layer in self.linear_layers():
+            bound *= float(torch.linalg.matrix_norm(layer.weight.detach(), ord=2))
+        return bound
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Scores of shape (N,) for a batch of shape (N, x_dim)."""
+        return self.net(x).squeeze(-1)

@@ -19,7 +19,10 @@ The other recipes of the book are written in the same terms:
   and :math:`\lambda = 2\sigma^2\lambda_{\mathrm{AAE}}` (:func:`aae_to_pot_lambda`);
 * chapter 5, the VAE (:func:`gaussian_kl`, :func:`vae_loss`) and adversarial variational
   Bayes (:func:`avb_encoder_decoder_loss`, :func:`avb_discriminator_loss`), whose
-  penalties act on every :math:`q(z \mid x)` rather than on the aggregate :math:`Q_Z`.
+  penalties act on every :math:`q(z \mid x)` rather than on the aggregate :math:`Q_Z`;
+* chapter 6, the Wasserstein GAN, the dual of POT for :math:`c = \lVert x - y \rVert`
+  (:func:`wgan_critic_loss`, :func:`wgan_generator_loss`, :func:`gradient_penalty`,
+  :func:`clip_weights_`).
 """
 
 from __future__ import annotations
@@ -42,6 +45,10 @@ __all__ = [
     "vae_loss",
     "avb_encoder_decoder_loss",
     "avb_discriminator_loss",
+    "wgan_critic_loss",
+    "wgan_generator_loss",
+    "gradient_penalty",
+    "clip_weights_",
 ]
 
 
@@ -625,3 +632,209 @@ def avb_discriminator_loss(logits_q: torch.Tensor, logits_p: torch.Tensor) -> to
     return torch.nn.functional.softplus(-logits_q).mean() + torch.nn.functional.softplus(
         logits_p
     ).mean()
+
+
+# =========================================================================== chapter 6: WGAN
+def _check_scores(t: torch.Tensor, name: str) -> None:
+    _check_per_sample(t, name, "a critic returns one score per sample; squeeze a trailing axis")
+
+
+def wgan_critic_loss(scores_real: torch.Tensor, scores_fake: torch.Tensor) -> torch.Tensor:
+    r"""The critic's loss of a Wasserstein GAN: minus its estimate of :math:`W_1`.
+
+    .. math::
+
+        \mathcal{L}_f = \frac1m \sum_{j=1}^m f(\tilde x_j) - \frac1n \sum_{i=1}^n f(x_i)
+        \;=\; -\Big(\widehat{\mathbb{E}}_{P_X} f - \widehat{\mathbb{E}}_{P_G} f\Big),
+
+    so minimising it maximises the Kantorovich–Rubinstein objective; over 1-Lipschitz
+    :math:`f` the maximum is :math:`W_1(P_X, P_G)` (Arjovsky et al., 2017).
+
+    Parameters
+    ----------
+    scores_real : Tensor, shape (n,)
+        :math:`f(x_i)` on data.
+    scores_fake : Tensor, shape (m,)
+        :math:`f(\tilde x_j)` on generated samples.
+
+    Returns
+    -------
+    Tensor, shape ()
+
+    Raises
+    ------
+    ValueError
+        If a score tensor is not a non-empty 1-D floating-point tensor.
+
+    Examples
+    --------
+    >>> wgan_critic_loss(torch.tensor([2.0, 4.0]), torch.tensor([1.0]))
+    tensor(-2.)
+    """
+    _check_scores(scores_real, "scores_real")
+    _check_scores(scores_fake, "scores_fake")
+    return scores_fake.mean() - scores_real.mean()
+
+
+def wgan_generator_loss(scores_fake: torch.Tensor) -> torch.Tensor:
+    r"""The generator's loss of a Wasserstein GAN.
+
+    .. math::
+
+        \mathcal{L}_G = -\frac1m \sum_{j=1}^m f\big(G(z_j)\big),
+
+    the part of :math:`\widehat{\mathbb{E}}_{P_X} f - \widehat{\mathbb{E}}_{P_G} f` that
+    depends on :math:`G`: for a fixed critic its gradient is that of the estimate of
+    :math:`W_1(P_X, P_G)`.
+
+    Parameters
+    ----------
+    scores_fake : Tensor, shape (m,)
+        :math:`f(G(z_j))`.
+
+    Returns
+    -------
+    Tensor, shape ()
+
+    Raises
+    ------
+    ValueError
+        If ``scores_fake`` is not a non-empty 1-D floating-point tensor.
+
+    Examples
+    --------
+    >>> wgan_generator_loss(torch.tensor([1.0, 3.0]))
+    tensor(-2.)
+    """
+    _check_scores(scores_fake, "scores_fake")
+    return -scores_fake.mean()
+
+
+def gradient_penalty(
+    critic: Callable[[torch.Tensor], torch.Tensor],
+    real: torch.Tensor,
+    fake: torch.Tensor,
+    generator: torch.Generator | None = None,
+) -> torch.Tensor:
+    r"""The WGAN-GP gradient penalty (Gulrajani et al., 2017) on random interpolates.
+
+    .. math::
+
+        \mathrm{GP}(f) = \frac1N \sum_{i=1}^N \big( \lVert \nabla_x f(\hat x_i) \rVert_2
+            - 1 \big)^2, \qquad \hat x_i = t_i\, x_i + (1 - t_i)\, \tilde x_i,
+            \quad t_i \sim U[0, 1],
+
+    with **one** coefficient :math:`t_i` per sample (shared by all its coordinates) and
+    the norm taken over the flattened sample. The optimal 1-Lipschitz critic has gradient
+    norm 1 on the segments between coupled points, hence the target 1. The gradient is
+    computed with ``create_graph=True`` so that the penalty can be differentiated with
+    respect to the critic's parameters. ``real`` and ``fake`` are detached: the penalty
+    trains the critic only.
+
+    Parameters
+    ----------
+    critic : callable
+        Maps a batch (N, ...) to scores (N,); must not couple samples (no batch norm).
+    real : Tensor, shape (N, ...)
+        Data :math:`x_i`.
+    fake : Tensor, shape (N, ...)
+        Generated samples :math:`\tilde x_i`, same shape.
+    generator : torch.Generator, optional
+        Source of the coefficients, drawn as ``torch.rand(N, generator=generator)`` on the
+        generator's device and moved to the data's; torch's global generator by default.
+
+    Returns
+    -------
+    Tensor, shape ()
+        On the inputs' device and dtype, differentiable in the critic's parameters.
+
+    Raises
+    ------
+    ValueError
+        If ``real`` and ``fake`` are not floating-point tensors of one shape with at least
+        one sample, or the critic does not return one score per sample.
+
+    Examples
+    --------
+    A linear critic :math:`f(x) = w^\top x` has :math:`\lVert\nabla f\rVert = \lVert w
+    \rVert` everywhere; for :math:`w = (3, 4)` the penalty is :math:`(5 - 1)^2`:
+
+    >>> w = torch.tensor([3.0, 4.0])
+    >>> gradient_penalty(lambda x: x @ w, torch.zeros(6, 2), torch.ones(6, 2))
+    tensor(16.)
+    """
+    _check_same_shape(real, fake)
+    n = real.shape[0]
+    if n == 0:
+        raise ValueError("real and fake are empty batches; pass at least one sample")
+    if not callable(critic):
+        raise ValueError(f"critic must be callable (an nn.Module), got {type(critic).__name__}")
+    if generator is None:
+        t = torch.rand(n, device=real.device, dtype=real.dtype)
+    else:
+        t = torch.rand(n, generator=generator, device=generator.device, dtype=real.dtype)
+    t = t.to(real.device).reshape(n, *([1] * (real.ndim - 1)))
+    interpolates = (t * real.detach() + (1 - t) * fake.detach()).requires_grad_(True)
+    scores = critic(interpolates)
+    if not isinstance(scores, torch.Tensor) or scores.shape != (n,):
+        shape = getattr(scores, "shape", None)
+        raise ValueError(
+            f"the critic must return one score per sample, shape ({n},), got "
+            f"{None if shape is None else tuple(shape)}; squeeze a trailing axis with "
+            ".squeeze(-1)"
+        )
+    (grad,) = torch.autograd.grad(scores.sum(), interpolates, create_graph=True)
+    norms = torch.linalg.vector_norm(grad.reshape(n, -1), dim=1)
+    return (norms - 1.0).pow(2).mean()
+
+
+@torch.no_grad()
+def clip_weights_(module: torch.nn.Module, c: float) -> torch.nn.Module:
+    r"""Clip every parameter of ``module`` to :math:`[-c, c]`, in place (the original WGAN).
+
+    .. math::
+
+        w \leftarrow \min\big(\max(w, -c),\, c\big) \quad \text{for every weight and bias.}
+
+    Arjovsky et al. (2017) clip the critic after each update so that its weights stay in
+    a compact set: the critic is then :math:`K`-Lipschitz for *some* :math:`K` that
+    depends on :math:`c` and the architecture, so its objective estimates
+    :math:`K \cdot W_1` at best, with :math:`K` unknown.
+
+    Parameters
+    ----------
+    module : nn.Module
+        The critic.
+    c : float
+        Clipping bound :math:`c > 0` (0.01 in the WGAN paper).
+
+    Returns
+    -------
+    nn.Module
+        ``module`` itself.
+
+    Raises
+    ------
+    ValueError
+        If ``c`` is not a positive finite number or ``module`` is not an ``nn.Module``.
+
+    Examples
+    --------
+    >>> layer = torch.nn.Linear(2, 1)
+    >>> with torch.no_grad():
+    ...     _ = layer.weight.copy_(torch.tensor([[0.5, -0.003]]))
+    >>> clip_weights_(layer, 0.01).weight
+    Parameter containing:
+    tensor([[ 0.0100, -0.0030]], requires_grad=True)
+    """
+    if not isinstance(module, torch.nn.Module):
+        raise ValueError(f"module must be an nn.Module, got {type(module).__name__}")
+    try:
+        bound = float(c)
+    except (TypeError, ValueError):
+        raise ValueError(f"c must be a positive number, got {c!r}; e.g. c=0.01") from None
+    if isinstance(c, bool) or not (math.isfinite(bound) and bound > 0):
+        raise ValueError(f"c must be a positive finite number, got {c!r}; e.g. c=0.01")
+    for p in module.parameters():
+        p.clamp_(-bound, bound)
+    return module

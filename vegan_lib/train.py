@@ -20,6 +20,8 @@ and optionally
     required when ``adversary_parameters()`` is not empty: the adversary's losses on a
     batch, key ``"loss"`` minimised by the adversary's own Adam optimizer. It should
     detach whatever the main networks produce, so that it trains the adversary only.
+``after_adversary_step() -> None``
+    called after every update of the adversary, e.g. to clip a WGAN critic's weights.
 
 One step of :func:`fit` is
 
@@ -489,6 +491,12 @@ def fit(
     model.to(device)
     dtype = next(iter(model.parameters())).dtype
     main_params, adversary_params = _parameter_groups(model)
+    after_adversary_step = getattr(model, "after_adversary_step", None)
+    if after_adversary_step is not None and not callable(after_adversary_step):
+        raise ValueError(
+            f"{type(model).__name__}.after_adversary_step must be a method (called after "
+            "each adversary update) or absent"
+        )
     batches = _batches(data, batch_size, seed)
     torch.manual_seed(seed)
 
@@ -537,6 +545,8 @@ def fit(
                 adv_loss.backward()
                 _check_gradients(adversary_params, step, "adversary/", adversary_lr)
                 adversary_opt.step()
+                if after_adversary_step is not None:
+                    after_adversary_step()
         main_opt.zero_grad(set_to_none=True)
         loss, values = _evaluate(model.losses(batch), step, "", lr)
         loss.backward()

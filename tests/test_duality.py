@@ -1,0 +1,356 @@
+"""Tests for vegan_lib.duality: Kantorovich potentials, certified bounds, critics, POT vs WGAN."""
+
+from __future__ import annotations
+
+import itertools
+import math
+
+import numpy as np
+import pytest
+import torch
+from scipy.optimize import linprog
+
+from vegan_lib.duality import (
+    certified_w1_lower_bound,
+    empirical_lipschitz,
+    fit_critic,
+    kantorovich_potentials,
+    pot_wgan_dual_lp,
+)
+from vegan_lib.nets import Critic
+
+F64 = torch.float64
+
+
+def _rng(seed):
+    return torch.Generator().manual_seed(seed)
+
+
+def _cloud(n, d, seed, shift=0.0):
+    return torch.randn(n, d, generator=_rng(seed), dtype=F64) + shift
+
+
+def _weights(n, seed):
+    w = torch.rand(n, generator=_rng(seed), dtype=F64) + 0.1
+    return w / w.sum()
+
+
+def _dist(u, v):
+    return np.sqrt(((u[:, None, :] - v[None, :, :]) ** 2).sum(-1))
+
+
+def _w1_linprog(x, y, a, b):
+    """Independent oracle: the Kantorovich LP for c = ||x - y|| solved by HiGHS."""
+    x, y, a, b = (t.numpy() for t in (x, y, a, b))
+    n, m = len(x), len(y)
+    C = _dist(x, y)
+    A_eq = np.zeros((n + m, n * m))
+    for i in range(n):
+        A_eq[i, i * m : (i + 1) * m] = 1
+    for j in range(m):
+        A_eq[n + j, j::m] = 1
+    res = linprog(C.ravel(), A_eq=A_eq, b_eq=np.concatenate([a, b]), bounds=(0, None))
+    assert res.status == 0
+    return res.fun
+
+
+def _tanh_generator(z):
+    return 2 * torch.tanh(z @ torch.tensor([[1.0, 0.5], [-0.3, 1.2]], dtype=z.dtype))
+
+
+def _pushforward_w1(x, z, G, a=None, b=None):
+    """W_1(P_X, P_G) by the independent LP oracle on the decoded atoms."""
+    y = G(z)
+    a = torch.full((len(x),), 1 / len(x), dtype=F64) if a is None else a
+    b = torch.full((len(z),), 1 / len(z), dtype=F64) if b is None else b
+    return _w1_linprog(x, y, a, b)
+
+
+# ----------------------------------------------------------------------------- potentials
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_kantorovich_potentials_dual_value_equals_primal_cost_and_linprog(seed):
+    x, y = _cloud(9, 2, seed), _cloud(7, 2, seed + 10, shift=1.0)
+    a, b = _weights(9, seed), _weights(7, seed + 1)
+    pots = kantorovich_potentials(x, y, a, b)
+    oracle = _w1_linprog(x, y, a, b)
+    dual = float(a @ pots.f_x - b @ pots.f_y)
+    assert abs(float(pots.cost) - oracle) < 1e-9, (float(pots.cost), oracle)
+    assert abs(dual - float(pots.cost)) < 1e-9, (dual, float(pots.cost))
+    assert abs(float(pots.dual) - dual) < 1e-12
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_kantorovich_potentials_are_1_lipschitz_on_every_pair_of_points(seed):
+    x, y = _cloud(10, 3, seed), _cloud(8, 3, seed + 20, shift=0.5)
+    pots = kantorovich_potentials(x, y)
+    points = torch.cat([x, y]).numpy()
+    values = torch.cat([pots.f_x, pots.f_y]).numpy()
+    for k, j in itertools.combinations(range(len(points)), 2):
+        gap = abs(values[k] - values[j])
+        dist = np.linalg.norm(points[k] - points[j])
+        assert gap <= dist + 1e-9, (k, j, gap, dist)
+
+
+@pytest.mark.parametrize("seed", [0, 3])
+def test_kantorovich_potentials_rise_at_unit_speed_along_the_optimal_plan(seed):
+    x, y = _cloud(12, 2, seed), _cloud(12, 2, seed + 5, shift=2.0)
+    pots = kantorovich_potentials(x, y)
+    C = _dist(x.numpy(), y.numpy())
+    support = pots.plan.numpy() > 0
+    gaps = pots.f_x.numpy()[:, None] - pots.f_y.numpy()[None, :]
+    worst = np.abs(gaps - C)[support].max()
+    assert worst < 1e-9, worst
+    assert support.sum() >= 12
+
+
+def test_potential_is_1_lipschitz_off_the_samples_and_matches_its_values_on_them():
+    x, y = _cloud(8, 2, 4), _cloud(6, 2, 5, shift=1.0)
+    pots = kantorovich_potentials(x, y)
+    assert torch.allclose(pots.potential(x), pots.f_x, atol=1e-12)
+    assert torch.allclose(pots.potential(y), pots.f_y, atol=1e-12)
+    w = 3 * _cloud(50, 2, 6)
+    values = pots.potential(w).numpy()
+    ratios = np.abs(values[:, None] - values[None, :]) / (_dist(w.numpy(), w.numpy()) + 1e-300)
+    np.fill_diagonal(ratios, 0)
+    assert ratios.max() <= 1 + 1e-9, ratios.max()
+
+
+def test_potential_gradient_at_a_target_point_is_the_unit_vector_to_its_partner():
+    # Two well separated pairs: each target's partner is the source right of it.
+    x = torch.tensor([[1.0, 0.0], [11.0, 0.0]], dtype=F64)
+    y = torch.tensor([[0.0, 0.0], [10.0, 0.0]], dtype=F64)
+    pots = kantorovich_potentials(x, y)
+    w = y.clone().requires_grad_(True)
+    (grad,) = torch.autograd.grad(pots.potential(w).sum(), w)
+    expected = torch.tensor([[1.0, 0.0], [1.0, 0.0]], dtype=F64)
+    assert torch.allclose(grad, expected), grad
+
+
+def test_kantorovich_potentials_ignore_zero_weight_points():
+    x = torch.tensor([[0.0], [5.0], [2.0]], dtype=F64)
+    y = torch.tensor([[1.0], [3.0]], dtype=F64)
+    a = torch.tensor([0.5, 0.0, 0.5], dtype=F64)
+    pots = kantorovich_potentials(x, y, a=a)
+    assert abs(float(pots.cost) - 1.0) < 1e-12, float(pots.cost)
+    assert abs(float(pots.dual) - 1.0) < 1e-12, float(pots.dual)
+    assert float(empirical_lipschitz(torch.cat([x, y]), torch.cat([pots.f_x, pots.f_y]))) <= 1
+
+
+# ----------------------------------------------------------------------------- bounds
+def test_empirical_lipschitz_equals_brute_force_maximum_ratio():
+    pts, vals = _cloud(15, 3, 7), torch.randn(15, generator=_rng(8), dtype=F64)
+    brute = max(
+        abs(vals[k] - vals[j]).item() / torch.linalg.norm(pts[k] - pts[j]).item()
+        for k, j in itertools.combinations(range(15), 2)
+    )
+    got = float(empirical_lipschitz(pts, vals))
+    assert abs(got - brute) < 1e-12, (got, brute)
+
+
+def test_empirical_lipschitz_edge_cases():
+    assert float(empirical_lipschitz([[1.0, 2.0]], [3.0])) == 0.0
+    assert float(empirical_lipschitz([[1.0], [1.0]], [3.0, 3.0])) == 0.0
+    assert math.isinf(float(empirical_lipschitz([[1.0], [1.0]], [3.0, 4.0])))
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2, 3])
+def test_certified_bound_never_exceeds_w1_for_random_critics(seed):
+    x, y = _cloud(10, 2, seed), _cloud(9, 2, seed + 30, shift=1.0)
+    torch.manual_seed(seed)
+    critic = Critic(2, hidden=(16,)).double()
+    with torch.no_grad():
+        fx, fy = 5 * critic(x), 5 * critic(y)
+    cb = certified_w1_lower_bound(fx, fy, x, y)
+    w1 = _w1_linprog(x, y, torch.full((10,), 0.1, dtype=F64), torch.full((9,), 1 / 9, dtype=F64))
+    assert float(cb.bound) <= w1 + 1e-12, (float(cb.bound), w1)
+    assert abs(float(cb.estimate) - float(fx.mean() - fy.mean())) < 1e-12
+
+
+def test_certified_bound_of_a_scaled_optimal_critic_is_w1():
+    x, y = _cloud(8, 2, 11), _cloud(8, 2, 12, shift=1.5)
+    pots = kantorovich_potentials(x, y)
+    cb = certified_w1_lower_bound(3 * pots.f_x, 3 * pots.f_y, x, y)
+    assert abs(float(cb.lipschitz) - 3.0) < 1e-9, float(cb.lipschitz)
+    assert abs(float(cb.bound) - float(pots.cost)) < 1e-9, (float(cb.bound), float(pots.cost))
+
+
+# ----------------------------------------------------------------------------- POT vs WGAN
+def test_pot_wgan_lp_equals_min_of_lambda_and_one_times_w1_on_two_atoms():
+    # P_X = delta_0, P_G = (delta_0 + delta_1) / 2: D_POT(lam) = min(lam, 1) / 2.
+    x = torch.tensor([[0.0]], dtype=F64)
+    z = torch.tensor([[0.0], [1.0]], dtype=F64)
+    for lam in (0.0, 0.3, 0.7, 1.0, 1.2, 4.0):
+        got = float(pot_wgan_dual_lp(x, z, lambda c: c, lam).value)
+        assert abs(got - min(lam, 1.0) / 2) < 1e-9, (lam, got)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+@pytest.mark.parametrize("lam", [1.0, 1.5, 5.0])
+def test_pot_wgan_lp_equals_w1_of_the_pushforward_for_lambda_at_least_one(seed, lam):
+    x, z = _cloud(8, 2, seed), _cloud(7, 2, seed + 40)
+    a, b = _weights(8, seed + 2), _weights(7, seed + 3)
+    res = pot_wgan_dual_lp(x, z, _tanh_generator, lam, a=a, b=b)
+    w1 = _pushforward_w1(x, z, _tanh_generator, a, b)
+    assert abs(float(res.value) - w1) < 1e-8, (float(res.value), w1)
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_pot_wgan_lp_is_below_w1_increasing_and_nearest_code_at_zero(seed):
+    x, z = _cloud(8, 2, seed + 50), _cloud(6, 2, seed + 60)
+    w1 = _pushforward_w1(x, z, _tanh_generator)
+    lams = [0.0, 0.2, 0.4, 0.6, 0.8, 1.0]
+    values = [float(pot_wgan_dual_lp(x, z, _tanh_generator, lam).value) for lam in lams]
+    assert all(v <= w1 + 1e-9 for v in values), (values, w1)
+    assert all(v1 <= v2 + 1e-9 for v1, v2 in itertools.pairwise(values)), values
+    nearest = _dist(x.numpy(), _tanh_generator(z).numpy()).min(1).mean()
+    assert abs(values[0] - nearest) < 1e-9, (values[0], nearest)
+
+
+def test_pot_wgan_lp_is_strictly_below_w1_for_lambda_below_one_on_a_2d_instance():
+    # Data on a hexagon of radius 1.9; the model puts 3/4 of its mass on a hexagon of
+    # radius 2 and 1/4 at the origin: W_1 = 3/4 * 0.1 + 1/4 * 1.9 = 0.55. Encoding
+    # everything to the outer hexagon costs 0.1 + lam * 1/4 * 2 = 0.35 at lam = 0.5.
+    angles = torch.arange(6, dtype=F64) * (2 * math.pi / 6)
+    ring = torch.stack([angles.cos(), angles.sin()], 1)
+    x = 1.9 * ring
+    z = torch.cat([2 * ring, torch.zeros(2, 2, dtype=F64)])
+    w1 = _pushforward_w1(x, z, lambda c: c)
+    assert abs(w1 - 0.55) < 1e-9, w1
+    res = pot_wgan_dual_lp(x, z, lambda c: c, lam=0.5)
+    assert abs(float(res.value) - 0.35) < 1e-9, (float(res.value), w1)
+    assert float(res.aggregated_posterior[6:].sum()) < 1e-9
+
+
+@pytest.mark.parametrize("lam", [0.0, 0.4, 1.0, 2.5])
+def test_pot_wgan_lp_dual_critic_is_feasible_and_its_value_equals_the_primal(lam):
+    x, z = _cloud(7, 2, 70), _cloud(6, 2, 71)
+    res = pot_wgan_dual_lp(x, z, _tanh_generator, lam)
+    y = _tanh_generator(z).numpy()
+    C, D = _dist(x.numpy(), y), _dist(y, y)
+    u, h = res.critic_data.numpy(), res.critic_model.numpy()
+    assert (u[:, None] - h[None, :] <= C + 1e-9).all()
+    assert (np.abs(h[:, None] - h[None, :]) <= lam * D + 1e-9).all()
+    assert abs(float(res.dual_value) - float(res.value)) < 1e-9, (res.dual_value, res.value)
+    # the parts: pi has rows a, q is its column sums, value = reconstruction + lam * penalty
+    assert torch.allclose(res.plan.sum(1), torch.full((7,), 1 / 7, dtype=F64), atol=1e-9)
+    assert torch.allclose(res.latent_plan.sum(0), torch.full((6,), 1 / 6, dtype=F64), atol=1e-9)
+    assert torch.allclose(res.latent_plan.sum(1), res.aggregated_posterior, atol=1e-9)
+    recon = float((res.plan.numpy() * C).sum())
+    assert abs(float(res.reconstruction) - recon) < 1e-12
+    assert abs(float(res.value) - (recon + lam * float(res.penalty))) < 1e-9
+
+
+def test_pot_wgan_lp_penalty_is_the_latent_wasserstein_cost_of_q():
+    x = torch.tensor([[0.0]], dtype=F64)
+    z = torch.tensor([[0.0], [1.0]], dtype=F64)
+    res = pot_wgan_dual_lp(x, z, lambda c: 3 * c, lam=0.5)
+    # everything encoded to z=0: q = (1, 0), W_{c_G}(q, b) = 0.5 * |G(0) - G(1)| = 1.5
+    assert torch.allclose(res.aggregated_posterior, torch.tensor([1.0, 0.0], dtype=F64))
+    assert abs(float(res.penalty) - 1.5) < 1e-12, float(res.penalty)
+
+
+# ----------------------------------------------------------------------------- neural critics
+def test_gp_critic_on_two_separated_clouds_is_within_twenty_percent_of_w1():
+    x, y = 0.1 * _cloud(64, 2, 80) + 2.0, 0.1 * _cloud(64, 2, 81)
+    torch.manual_seed(0)
+    critic = Critic(2, hidden=(32, 32)).double()
+    history = fit_critic(critic, x, y, steps=150, penalty="gp", lr=1e-2, progress=False)
+    w1 = float(kantorovich_potentials(x, y).cost)
+    est = history.last("estimate")
+    assert abs(est - w1) < 0.2 * w1, (est, w1)
+    with torch.no_grad():
+        cb = certified_w1_lower_bound(critic(x), critic(y), x, y)
+    assert float(cb.bound) <= w1 + 1e-12
+
+
+def test_clipped_critic_keeps_its_weights_in_the_box_and_underestimates_w1():
+    x, y = 0.1 * _cloud(32, 2, 82) + 2.0, 0.1 * _cloud(32, 2, 83)
+    torch.manual_seed(0)
+    critic = Critic(2, hidden=(16, 16))
+    history = fit_critic(critic, x, y, steps=30, penalty="clip", clip=0.01, progress=False)
+    assert all(p.abs().max() <= 0.01 for p in critic.parameters())
+    w1 = float(kantorovich_potentials(x, y).cost)
+    assert history.last("estimate") < 0.1 * w1, (history.last("estimate"), w1)
+
+
+def test_unconstrained_linear_critic_overshoots_w1():
+    x, y = torch.full((8, 1), 1.0), torch.zeros(8, 1)
+    torch.manual_seed(0)
+    critic = torch.nn.Sequential(torch.nn.Linear(1, 1), torch.nn.Flatten(0))
+    history = fit_critic(critic, x, y, steps=100, penalty="none", lr=0.1, progress=False)
+    assert history.last("estimate") > 3.0, history.last("estimate")  # W_1 = 1
+
+
+def test_fit_critic_logs_every_k_steps_and_the_last():
+    x, y = _cloud(8, 2, 84).float(), _cloud(8, 2, 85).float()
+    h = fit_critic(Critic(2, hidden=(4,)), x, y, steps=7, log_every=3, batch_size=4,
+                   progress=False)
+    assert h.step == [3, 6, 7]
+    assert set(h.terms) == {"estimate", "loss", "gradient_penalty"}
+
+
+# ----------------------------------------------------------------------------- bad input
+def test_bad_inputs_raise_value_errors_that_say_how_to_fix_them():
+    x, z = _cloud(4, 2, 90), _cloud(3, 2, 91)
+    with pytest.raises(ValueError, match="lam must be"):
+        pot_wgan_dual_lp(x, z, _tanh_generator, -1.0)
+    with pytest.raises(ValueError, match="lam must be"):
+        pot_wgan_dual_lp(x, z, _tanh_generator, float("nan"))
+    with pytest.raises(ValueError, match="lam must be"):
+        pot_wgan_dual_lp(x, z, _tanh_generator, "big")
+    with pytest.raises(ValueError, match="G must be a callable"):
+        pot_wgan_dual_lp(x, z, "G", 1.0)
+    with pytest.raises(ValueError, match="one point per code"):
+        pot_wgan_dual_lp(x, z, lambda c: c[:2], 1.0)
+    with pytest.raises(ValueError, match="dimension"):
+        pot_wgan_dual_lp(x, z, lambda c: c[:, :1], 1.0)
+    with pytest.raises(ValueError, match="sum to 1"):
+        pot_wgan_dual_lp(x, z, _tanh_generator, 1.0, a=torch.ones(4, dtype=F64))
+    with pytest.raises(ValueError, match="2-D point cloud"):
+        kantorovich_potentials(torch.zeros(4), z)
+    with pytest.raises(ValueError, match="same dimension"):
+        kantorovich_potentials(x, torch.zeros(3, 5))
+    with pytest.raises(ValueError, match="dimension"):
+        kantorovich_potentials(x, z).potential(torch.zeros(2, 3))
+    with pytest.raises(ValueError, match="one per point"):
+        empirical_lipschitz(x, torch.zeros(3))
+    with pytest.raises(ValueError, match="NaN"):
+        empirical_lipschitz(x, torch.tensor([0.0, 1.0, math.nan, 2.0]))
+    with pytest.raises(ValueError, match="one score per point"):
+        certified_w1_lower_bound(torch.zeros(4, 1), torch.zeros(3), x, z)
+    with pytest.raises(ValueError, match="same dimension"):
+        certified_w1_lower_bound(torch.zeros(4), torch.zeros(3), x, torch.zeros(3, 1))
+
+
+def test_fit_critic_rejects_bad_settings():
+    x, y = _cloud(6, 2, 92).float(), _cloud(6, 2, 93).float()
+    critic = Critic(2, hidden=(4,))
+    with pytest.raises(ValueError, match="unknown penalty"):
+        fit_critic(critic, x, y, penalty="weight-decay", progress=False)
+    with pytest.raises(ValueError, match="spectral_norm=True"):
+        fit_critic(critic, x, y, penalty="sn", progress=False)
+    with pytest.raises(ValueError, match="batch_size"):
+        fit_critic(critic, x, y, batch_size=7, progress=False)
+    with pytest.raises(ValueError, match="steps"):
+        fit_critic(critic, x, y, steps=0, progress=False)
+    with pytest.raises(ValueError, match="lr"):
+        fit_critic(critic, x, y, lr=-1.0, progress=False)
+    with pytest.raises(ValueError, match="same dimension"):
+        fit_critic(critic, x, torch.zeros(6, 3), progress=False)
+    with pytest.raises(ValueError, match="nn.Module"):
+        fit_critic(lambda t: t.sum(1), x, y, progress=False)
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
+def test_exact_results_stay_on_the_gpu():
+    x, z = _cloud(6, 2, 94).cuda(), _cloud(5, 2, 95).cuda()
+    pots = kantorovich_potentials(x, z)
+    assert pots.f_x.is_cuda and pots.plan.is_cuda
+    assert pots.potential(z).is_cuda
+    res = pot_wgan_dual_lp(x, z, lambda c: 2 * c, 1.0)
+    assert res.value.is_cuda and res.critic_model.is_cuda
+    cb = certified_w1_lower_bound(pots.f_x, pots.f_y, x, z)
+    assert cb.bound.is_cuda
+    critic = Critic(2, hidden=(8,)).cuda()
+    h = fit_critic(critic, x.float(), z.float(), steps=3, progress=False)
+    assert len(h) == 1

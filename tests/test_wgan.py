@@ -1,0 +1,242 @@
+"""Tests for the WGAN pieces: critic losses, gradient penalty, clipping, Critic, WGANModel."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+import torch
+from torch import nn
+
+from vegan_lib.models import WGANModel
+from vegan_lib.nets import Critic, MLPDecoder
+from vegan_lib.objectives import (
+    clip_weights_,
+    gradient_penalty,
+    wgan_critic_loss,
+    wgan_generator_loss,
+)
+from vegan_lib.train import fit
+from vegan_lib.transport import wasserstein
+
+
+# ----------------------------------------------------------------------------- losses
+def test_wgan_losses_are_the_kantorovich_rubinstein_objective_by_hand():
+    real, fake = torch.tensor([1.0, 2.0, 6.0]), torch.tensor([0.5, -0.5])
+    # E f(fake) - E f(real) = 0 - 3
+    assert wgan_critic_loss(real, fake).item() == pytest.approx(-3.0)
+    assert wgan_generator_loss(fake).item() == pytest.approx(0.0)
+    assert wgan_generator_loss(torch.tensor([2.0, 4.0])).item() == pytest.approx(-3.0)
+
+
+def test_wgan_losses_reject_scores_that_are_not_one_per_sample():
+    with pytest.raises(ValueError, match="one score per sample"):
+        wgan_critic_loss(torch.zeros(4, 1), torch.zeros(4))
+    with pytest.raises(ValueError, match="empty"):
+        wgan_generator_loss(torch.zeros(0))
+
+
+# ----------------------------------------------------------------------------- gradient penalty
+@pytest.mark.parametrize("shape", [(7, 3), (5, 1, 2, 2)])
+def test_gradient_penalty_of_a_linear_critic_is_squared_norm_gap(shape):
+    g = torch.Generator().manual_seed(0)
+    real, fake = torch.randn(*shape, generator=g), torch.randn(*shape, generator=g)
+    w = torch.randn(math.prod(shape[1:]), generator=g)
+
+    def critic(x):
+        return x.flatten(1) @ w
+
+    want = (w.norm().item() - 1.0) ** 2
+    got = gradient_penalty(critic, real, fake).item()
+    assert got == pytest.approx(want, rel=1e-5), (got, want)
+
+
+def test_gradient_penalty_of_a_quadratic_critic_uses_its_per_sample_gradient():
+    # f(x) = ||x||^2 / 2 has gradient x: GP = mean_i (||x_hat_i|| - 1)^2 with the
+    # documented draw t = torch.rand(N, generator=g).
+    g = torch.Generator().manual_seed(1)
+    real = torch.randn(6, 3, generator=g, dtype=torch.float64)
+    fake = torch.randn(6, 3, generator=g, dtype=torch.float64)
+    got = gradient_penalty(lambda x: 0.5 * x.pow(2).sum(1), real, fake,
+                           generator=torch.Generator().manual_seed(5))
+    t = torch.rand(6, generator=torch.Generator().manual_seed(5), dtype=torch.float64)
+    x_hat = t[:, None] * real + (1 - t[:, None]) * fake
+    want = sum((x_hat[i].norm().item() - 1.0) ** 2 for i in range(6)) / 6
+    assert got.item() == pytest.approx(want, rel=1e-12), (got.item(), want)
+    assert got.dtype == torch.float64
+
+
+def test_gradient_penalty_uses_one_interpolation_coefficient_per_sample():
+    g = torch.Generator().manual_seed(2)
+    real, fake = torch.randn(50, 4, generator=g), torch.randn(50, 4, generator=g)
+    seen = []
+
+    def critic(x):
+        seen.append(x.detach().clone())
+        return x.sum(1)
+
+    gradient_penalty(critic, real, fake)
+    ratios = (seen[0] - fake) / (real - fake)  # t_i in every coordinate
+    assert torch.allclose(ratios, ratios[:, :1].expand_as(ratios), atol=1e-4)
+    t = ratios[:, 0]
+    assert bool(((t >= 0) & (t <= 1)).all())
+    assert t.std() > 0.1  # a different coefficient for each sample
+
+
+def test_gradient_penalty_is_differentiable_in_the_critics_parameters():
+    w = torch.tensor([3.0, 4.0], requires_grad=True)
+    gp = gradient_penalty(lambda x: x @ w, torch.zeros(5, 2), torch.ones(5, 2))
+    (grad,) = torch.autograd.grad(gp, w)
+    # d/dw (||w|| - 1)^2 = 2 (||w|| - 1) w / ||w|| = 2 * 4 * (0.6, 0.8)
+    assert torch.allclose(grad, torch.tensor([4.8, 6.4])), grad
+
+
+def test_gradient_penalty_rejects_mismatched_batches_and_bad_critics():
+    with pytest.raises(ValueError, match="same shape"):
+        gradient_penalty(lambda x: x.sum(1), torch.zeros(4, 2), torch.zeros(3, 2))
+    with pytest.raises(ValueError, match="one score per sample"):
+        gradient_penalty(nn.Linear(2, 1), torch.zeros(4, 2), torch.ones(4, 2))
+    with pytest.raises(ValueError, match="empty"):
+        gradient_penalty(lambda x: x.sum(1), torch.zeros(0, 2), torch.zeros(0, 2))
+
+
+# ----------------------------------------------------------------------------- clipping, critic
+def test_clip_weights_puts_every_parameter_in_the_box():
+    torch.manual_seed(0)
+    net = Critic(3, hidden=(16, 16))
+    with torch.no_grad():
+        for p in net.parameters():
+            p.mul_(100)
+    clip_weights_(net, 0.05)
+    assert max(p.abs().max().item() for p in net.parameters()) == pytest.approx(0.05)
+    with pytest.raises(ValueError, match="positive"):
+        clip_weights_(net, 0.0)
+    with pytest.raises(ValueError, match="positive"):
+        clip_weights_(net, float("inf"))
+    with pytest.raises(ValueError, match="nn.Module"):
+        clip_weights_([torch.zeros(2)], 0.1)
+
+
+def test_critic_returns_one_score_per_sample_and_checks_its_input():
+    critic = Critic(2, hidden=(8,), activation=nn.LeakyReLU)
+    assert critic(torch.zeros(5, 2)).shape == (5,)
+    with pytest.raises(ValueError, match=r"\(N, 2\)"):
+        critic(torch.zeros(5, 3))
+    assert not any(isinstance(m, nn.BatchNorm1d) for m in critic.modules())
+
+
+def test_spectrally_normalised_critic_has_gradient_norms_below_its_bound():
+    torch.manual_seed(0)
+    critic = Critic(2, hidden=(32, 32), spectral_norm=True)
+    assert critic.is_spectral_normalised()
+    for _ in range(20):  # power iterations converge in training mode
+        critic(torch.randn(4, 2))
+    critic.eval()
+    bound = critic.lipschitz_upper_bound()
+    assert bound == pytest.approx(1.0, abs=1e-3), bound
+    x = torch.randn(200, 2, requires_grad=True)
+    (grad,) = torch.autograd.grad(critic(x).sum(), x)
+    assert grad.norm(dim=1).max().item() <= bound + 1e-5
+
+
+def test_lipschitz_upper_bound_is_the_product_of_layer_spectral_norms():
+    torch.manual_seed(1)
+    critic = Critic(3, hidden=(5,))
+    w1, w2 = critic.linear_layers()[0].weight, critic.linear_layers()[1].weight
+    want = torch.linalg.svdvals(w1)[0].item() * torch.linalg.svdvals(w2)[0].item()
+    assert critic.lipschitz_upper_bound() == pytest.approx(want, rel=1e-5)
+
+
+# ----------------------------------------------------------------------------- WGANModel
+@pytest.mark.parametrize("penalty", ["gp", "clip", "sn"])
+def test_wgan_losses_are_finite_and_fit_runs(penalty):
+    torch.manual_seed(0)
+    model = WGANModel.for_toy(penalty=penalty, hidden=(16,))
+    x = torch.randn(64, 2) + 2
+    parts = model.adversary_loss(x[:8])
+    assert all(torch.isfinite(v) for v in parts.values())
+    assert torch.isfinite(model.losses(x[:8])["loss"])
+    history = fit(model, x, steps=4, batch_size=16, adversary_steps=3, progress=False)
+    assert "adversary/estimate" in history and len(history) == 4
+    assert ("adversary/gradient_penalty" in history) == (penalty == "gp")
+
+
+def test_wgan_gp_critic_loss_is_minus_estimate_plus_weighted_penalty():
+    torch.manual_seed(0)
+    model = WGANModel.for_toy(penalty="gp", hidden=(8,), gp_weight=3.0)
+    parts = model.adversary_loss(torch.randn(10, 2))
+    want = -parts["estimate"] + 3.0 * parts["gradient_penalty"]
+    assert parts["loss"].item() == pytest.approx(want.item(), rel=1e-6)
+
+
+def test_wgan_clipping_holds_at_construction_and_after_every_fit_step():
+    torch.manual_seed(0)
+    model = WGANModel.for_toy(penalty="clip", hidden=(16,), clip=0.02)
+    assert max(p.abs().max().item() for p in model.critic.parameters()) <= 0.02
+    fit(model, torch.randn(64, 2) * 3, steps=5, batch_size=16, adversary_steps=2,
+        lr=0.1, progress=False)
+    assert max(p.abs().max().item() for p in model.critic.parameters()) <= 0.02
+    # the generator is not clipped
+    assert max(p.abs().max().item() for p in model.generator.parameters()) > 0.02
+
+
+def test_fit_calls_after_adversary_step_once_per_adversary_update():
+    class Counting(WGANModel):
+        calls = 0
+
+        def after_adversary_step(self):
+            type(self).calls += 1
+
+    torch.manual_seed(0)
+    model = Counting(MLPDecoder(2, 2, (8,)), Critic(2, (8,)), z_dim=2)
+    fit(model, torch.randn(40, 2), steps=3, batch_size=10, adversary_steps=4, progress=False)
+    assert Counting.calls == 12
+
+
+def test_fit_rejects_a_non_callable_after_adversary_step():
+    torch.manual_seed(0)
+    model = WGANModel.for_toy(hidden=(8,))
+    model.after_adversary_step = 3
+    with pytest.raises(ValueError, match="after_adversary_step"):
+        fit(model, torch.randn(20, 2), steps=1, batch_size=10, progress=False)
+
+
+def test_wgan_gp_generator_moves_towards_the_data():
+    torch.manual_seed(0)
+    data = 0.1 * torch.randn(512, 2) + torch.tensor([3.0, 3.0])
+    model = WGANModel.for_toy(penalty="gp", hidden=(32, 32))
+    before = wasserstein(model.sample(256), data[:256], p=1).item()
+    fit(model, data, steps=150, batch_size=64, lr=1e-2, betas=(0.5, 0.9), adversary_steps=3,
+        progress=False)
+    after = wasserstein(model.sample(256), data[:256], p=1).item()
+    assert after < 0.5 * before, (before, after)
+
+
+def test_wgan_model_rejects_bad_settings():
+    gen, critic = MLPDecoder(2, 2, (4,)), Critic(2, (4,))
+    with pytest.raises(ValueError, match="unknown penalty"):
+        WGANModel(gen, critic, 2, penalty="wd")
+    with pytest.raises(ValueError, match="gp_weight"):
+        WGANModel(gen, critic, 2, gp_weight=0.0)
+    with pytest.raises(ValueError, match="clip"):
+        WGANModel(gen, critic, 2, clip=-1.0)
+    with pytest.raises(ValueError, match="z_dim"):
+        WGANModel(gen, critic, 0)
+    with pytest.raises(ValueError, match="spectral_norm=True"):
+        WGANModel(gen, critic, 2, penalty="sn")
+    model = WGANModel(MLPDecoder(2, 3, (4,)), Critic(3, (4,)), 2)
+    with pytest.raises(ValueError, match="generator returned shape"):
+        model.losses(torch.zeros(4, 2))
+    with pytest.raises(ValueError, match="positive integer"):
+        model.sample(0)
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
+def test_wgan_trains_on_the_gpu_with_a_cpu_generator_for_the_penalty():
+    torch.manual_seed(0)
+    model = WGANModel.for_toy(penalty="gp", hidden=(8,)).cuda()
+    x = torch.randn(32, 2, device="cuda")
+    gp = gradient_penalty(model.critic, x, x + 1, generator=torch.Generator().manual_seed(0))
+    assert gp.is_cuda
+    fit(model, x, steps=2, batch_size=8, progress=False)
+    assert model.sample(3).is_cuda
