@@ -12,6 +12,10 @@ STAMP  := $(VENV)/.installed
 # Tools and notebook kernels resolve to the project's environment.
 export PATH := $(abspath $(BIN)):$(PATH)
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
+# The book's networks are tiny: one BLAS/OpenMP thread is about as fast as two, and it avoids
+# the 10x slowdowns of spinning threads when the two cores are shared. Override if you like.
+OMP_NUM_THREADS ?= 1
+export OMP_NUM_THREADS
 
 NOTEBOOKS := $(sort $(wildcard book/*.ipynb))
 TEST_CONFIG := _build/_config.test.yml
