@@ -240,3 +240,14 @@ def test_every_function_creates_a_new_figure_when_ax_is_none():
     image_grid(np.zeros((1, 4, 4)))
     plot_history({"loss": [1.0]})
     assert len(plt.get_fignums()) == before + 4
+
+
+def test_plot_history_accepts_the_history_returned_by_fit():
+    from vegan_lib.train import History
+
+    history = History()
+    history.record(0, {"loss": 2.0, "penalty": 0.5})
+    history.record(1, {"loss": 1.0, "penalty": 0.25})
+    ax = plot_history(history)
+    assert sorted(line.get_label() for line in ax.get_lines()) == ["loss", "penalty"]
+    plt.close("all")

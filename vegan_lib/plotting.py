@@ -368,8 +368,9 @@ def plot_history(
 
     Parameters
     ----------
-    history : dict of str to sequence of float
-        Recorded values; entries may be Python floats or 0-d tensors.
+    history : dict of str to sequence of float, or a :class:`vegan_lib.train.History`
+        Recorded values; entries may be Python floats or 0-d tensors. A ``History``
+        returned by ``fit`` is plotted from its ``terms``.
     keys : sequence of str, optional
         Which curves to draw, in this order; default all of them.
     ax : Axes, optional
@@ -395,6 +396,8 @@ def plot_history(
     ['loss', 'penalty']
     >>> plt.close("all")
     """
+    if not isinstance(history, Mapping) and isinstance(getattr(history, "terms", None), Mapping):
+        history = history.terms  # a train.History
     if not history:
         raise ValueError("history is empty; pass a dict such as {'loss': [2.0, 1.5, 1.2]}")
     if keys is None:
