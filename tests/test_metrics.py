@@ -1,4 +1,4 @@
-"""Tests for vegan_lib.metrics: the Laplacian-variance sharpness of the WAE paper."""
+"""Tests for vegan_lib.metrics: the WAE paper's sharpness, W_2 to data and the data floor."""
 
 from __future__ import annotations
 
@@ -6,10 +6,12 @@ import numpy as np
 import pytest
 import torch
 from scipy.ndimage import gaussian_filter
+from scipy.optimize import linear_sum_assignment
 from scipy.signal import convolve2d
 
 from vegan_lib.data import mnist
-from vegan_lib.metrics import sharpness, sharpness_ratio
+from vegan_lib.metrics import data_floor, sharpness, sharpness_ratio, w2_to_data
+from vegan_lib.transport import wasserstein
 
 LAPLACIAN = np.array([[0.0, 1.0, 0.0], [1.0, -4.0, 1.0], [0.0, 1.0, 0.0]])
 
@@ -116,3 +118,88 @@ def test_sharpness_stays_on_cuda(digits):
     got = sharpness(digits.cuda())
     assert got.device.type == "cuda"
     assert got.item() == pytest.approx(sharpness(digits).item(), rel=1e-5)
+
+
+# --------------------------------------------------------------------------- W_2 to data
+def _assignment_w2(x: np.ndarray, y: np.ndarray) -> float:
+    # Uniform clouds of equal size: some optimal plan is a permutation (Birkhoff), so the
+    # exact W_2 is the square root of the mean squared distance of the best assignment.
+    cost = ((x[:, None, :] - y[None, :, :]) ** 2).sum(-1)
+    rows, cols = linear_sum_assignment(cost)
+    return float(np.sqrt(cost[rows, cols].mean()))
+
+
+def test_w2_to_data_equals_a_direct_wasserstein_on_flattened_images(digits):
+    samples, reference = digits[:20], digits[30:60]
+    got = w2_to_data(samples, reference, n=20)
+    want = wasserstein(samples.flatten(1).double(), reference[:20].flatten(1).double())
+    assert got.dtype == torch.float64 and got.ndim == 0
+    assert got.item() == pytest.approx(want.item(), rel=1e-12), (got.item(), want.item())
+
+
+def test_w2_to_data_equals_the_best_assignment_of_the_first_n_images(digits):
+    samples, reference = digits[:25].double(), digits[25:64].double()
+    want = _assignment_w2(samples[:15].flatten(1).numpy(), reference[:15].flatten(1).numpy())
+    got = w2_to_data(samples, reference, n=15).item()
+    assert got == pytest.approx(want, rel=1e-10), (got, want)
+
+
+def test_w2_to_data_is_zero_for_identical_sets_even_in_another_order(digits):
+    assert w2_to_data(digits, digits, n=30).item() == pytest.approx(0.0, abs=1e-6)
+    shuffled = digits[:30][torch.randperm(30, generator=torch.Generator().manual_seed(0))]
+    assert w2_to_data(shuffled, digits, n=30).item() == pytest.approx(0.0, abs=1e-6)
+
+
+def test_w2_to_data_accepts_flat_and_image_shapes_alike(digits):
+    a = w2_to_data(digits[:10], digits[10:20], n=10).item()
+    b = w2_to_data(digits[:10].flatten(1), digits[10:20, 0], n=10).item()
+    assert a == pytest.approx(b, rel=1e-12), (a, b)
+
+
+def test_w2_to_data_of_a_translation_is_the_shift_norm():
+    rng = np.random.default_rng(1)
+    x = torch.from_numpy(rng.random((12, 1, 3, 3)))
+    got = w2_to_data(x + 0.5, x, n=12).item()
+    assert got == pytest.approx(0.5 * 3.0, rel=1e-12), got  # 9 pixels shifted by 0.5
+
+
+@pytest.mark.parametrize(
+    ("samples", "reference", "n", "match"),
+    [
+        (np.zeros((4, 2, 2)), torch.zeros(4, 2, 2), 4, "torch.Tensor"),
+        (torch.zeros(4, 2, 2), torch.zeros(4, 2, 2, dtype=torch.uint8), 4, "floating-point"),
+        (torch.zeros(4), torch.zeros(4, 1), 4, r"shape \(N, \.\.\.\)"),
+        (torch.zeros(3, 2, 2), torch.zeros(5, 2, 2), 4, "holds 3 images but n=4"),
+        (torch.zeros(5, 2, 2), torch.zeros(3, 2, 2), 4, "reference holds 3 images"),
+        (torch.zeros(4, 2, 2), torch.zeros(4, 3, 3), 4, "same size"),
+        (torch.zeros(4, 2, 2), torch.full((4, 2, 2), float("nan")), 4, "NaN or inf"),
+        (torch.zeros(4, 2, 2), torch.zeros(4, 2, 2), 0, "positive integer"),
+        (torch.zeros(4, 2, 2), torch.zeros(4, 2, 2), 2.0, "positive integer"),
+    ],
+)
+def test_w2_to_data_rejects_bad_input(samples, reference, n, match):
+    with pytest.raises(ValueError, match=match):
+        w2_to_data(samples, reference, n=n)
+
+
+def test_data_floor_is_the_w2_between_train_and_test_digits():
+    train, _ = mnist(n=40, split="train")
+    test, _ = mnist(n=40, split="test")
+    want = _assignment_w2(train.flatten(1).double().numpy(), test.flatten(1).double().numpy())
+    got = data_floor(train, test, n=40).item()
+    assert got == pytest.approx(want, rel=1e-10), (got, want)
+    assert got > 0
+
+
+def test_data_floor_rejects_overlapping_sets(digits):
+    with pytest.raises(ValueError, match="disjoint"):
+        data_floor(digits, digits, n=10)
+    with pytest.raises(ValueError, match="train_images holds 64 images"):
+        data_floor(digits, digits, n=100)
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
+def test_w2_to_data_stays_on_cuda(digits):
+    got = w2_to_data(digits[:10].cuda(), digits[10:20].cuda(), n=10)
+    assert got.device.type == "cuda"
+    assert got.item() == pytest.approx(w2_to_data(digits[:10], digits[10:20], n=10).item())

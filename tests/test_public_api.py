@@ -24,6 +24,8 @@ PROMISED = {
     "divergences": ["mmd2"],
     "models": ["POTModel"],
     "train": ["fit"],
+    "metrics": ["sharpness", "w2_to_data", "data_floor"],
+    "duality": ["kantorovich_potentials", "pot_wgan_dual_lp"],
 }
 
 
