@@ -95,7 +95,44 @@ def _check_scales(scales: Iterable[float]) -> tuple[float, ...]:
     return values
 
 
-class POTModel(nn.Module):
+class _GaussianPrior:
+    """Device, dtype and prior sampling shared by every model with prior :math:`N(0, I_{d_z})`.
+
+    Mixed into ``nn.Module`` subclasses that set ``self.z_dim``.
+    """
+
+    z_dim: int
+
+    def _reference(self) -> torch.Tensor:
+        for p in self.parameters():
+            return p
+        raise RuntimeError("the model has no parameters; give it an encoder and a decoder")
+
+    @property
+    def device(self) -> torch.device:
+        """Device of the model's parameters (where prior samples are drawn)."""
+        return self._reference().device
+
+    @property
+    def dtype(self) -> torch.dtype:
+        """Floating dtype of the model's parameters."""
+        return self._reference().dtype
+
+    def sample_prior(self, n: int) -> torch.Tensor:
+        r"""Draw :math:`n` codes from the prior :math:`P_Z = N(0, I_{d_z})`.
+
+        Uses torch's global generator, on the model's device and dtype.
+
+        Returns
+        -------
+        Tensor, shape (n, z_dim)
+        """
+        if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+            raise ValueError(f"n must be a positive integer, got {n!r}")
+        return torch.randn(n, self.z_dim, device=self.device, dtype=self.dtype)
+
+
+class POTModel(_GaussianPrior, nn.Module):
     r"""Penalized optimal transport (Wasserstein auto-encoder) with a deterministic encoder.
 
     .. math::
@@ -284,34 +321,6 @@ class POTModel(nn.Module):
             f"z_dim={self.z_dim}, lam={self.lam}, cost={self.cost!r}, "
             f"penalty={self.penalty!r}"
         )
-
-    def _reference(self) -> torch.Tensor:
-        for p in self.parameters():
-            return p
-        raise RuntimeError("the model has no parameters; give it an encoder and a decoder")
-
-    @property
-    def device(self) -> torch.device:
-        """Device of the model's parameters (where prior samples are drawn)."""
-        return self._reference().device
-
-    @property
-    def dtype(self) -> torch.dtype:
-        """Floating dtype of the model's parameters."""
-        return self._reference().dtype
-
-    def sample_prior(self, n: int) -> torch.Tensor:
-        r"""Draw :math:`n` codes from the prior :math:`P_Z = N(0, I_{d_z})`.
-
-        Uses torch's global generator, on the model's device and dtype.
-
-        Returns
-        -------
-        Tensor, shape (n, z_dim)
-        """
-        if isinstance(n, bool) or not isinstance(n, int) or n < 1:
-            raise ValueError(f"n must be a positive integer, got {n!r}")
-        return torch.randn(n, self.z_dim, device=self.device, dtype=self.dtype)
 
     def encode(self, x: torch.Tensor) -> torch.Tensor:
         r"""Codes :math:`E(x)`, shape (N, z_dim), for a batch of shape (N, ...)."""
@@ -712,7 +721,7 @@ def pot_twin(model: AAEModel) -> POTModel:
 
 
 # =========================================================================== chapter 5
-class _LatentVariableModel(nn.Module):
+class _LatentVariableModel(_GaussianPrior, nn.Module):
     """Shared plumbing of the VAE and AVB: prior, decoder, device, dtype."""
 
     def __init__(self, encoder: nn.Module, decoder: nn.Module, z_dim: int, sigma2: float):
@@ -723,27 +732,6 @@ class _LatentVariableModel(nn.Module):
         self.encoder = encoder
         self.decoder = decoder
         self.z_dim = z_dim
-
-    def _reference(self) -> torch.Tensor:
-        for p in self.parameters():
-            return p
-        raise RuntimeError("the model has no parameters; give it an encoder and a decoder")
-
-    @property
-    def device(self) -> torch.device:
-        """Device of the model's parameters (where prior samples are drawn)."""
-        return self._reference().device
-
-    @property
-    def dtype(self) -> torch.dtype:
-        """Floating dtype of the model's parameters."""
-        return self._reference().dtype
-
-    def sample_prior(self, n: int) -> torch.Tensor:
-        r"""Draw :math:`n` codes from :math:`p(z) = N(0, I_{d_z})`, shape (n, z_dim)."""
-        if isinstance(n, bool) or not isinstance(n, int) or n < 1:
-            raise ValueError(f"n must be a positive integer, got {n!r}")
-        return torch.randn(n, self.z_dim, device=self.device, dtype=self.dtype)
 
     def _check_codes(self, z: torch.Tensor, what: str) -> torch.Tensor:
         if not isinstance(z, torch.Tensor) or z.ndim != 2 or z.shape[1] != self.z_dim:
@@ -1124,7 +1112,7 @@ def _positive_float(value: float, name: str, example: str) -> float:
     return v
 
 
-class WGANModel(nn.Module):
+class WGANModel(_GaussianPrior, nn.Module):
     r"""Wasserstein GAN: a generator trained against a (near) 1-Lipschitz critic.
 
     .. math::
@@ -1256,21 +1244,9 @@ class WGANModel(nn.Module):
     def extra_repr(self) -> str:
         return f"z_dim={self.z_dim}, penalty={self.penalty!r}"
 
-    @property
-    def device(self) -> torch.device:
-        """Device of the generator's parameters (where prior samples are drawn)."""
-        return next(iter(self.generator.parameters())).device
-
-    @property
-    def dtype(self) -> torch.dtype:
-        """Floating dtype of the generator's parameters."""
-        return next(iter(self.generator.parameters())).dtype
-
-    def sample_prior(self, n: int) -> torch.Tensor:
-        r"""Draw :math:`n` codes from :math:`P_Z = N(0, I_{d_z})`, shape (n, z_dim)."""
-        if isinstance(n, bool) or not isinstance(n, int) or n < 1:
-            raise ValueError(f"n must be a positive integer, got {n!r}")
-        return torch.randn(n, self.z_dim, device=self.device, dtype=self.dtype)
+    def _reference(self) -> torch.Tensor:
+        # prior samples feed the generator, so they follow its device and dtype
+        return next(iter(self.generator.parameters()))
 
     @torch.no_grad()
     def sample(self, n: int) -> torch.Tensor:
