@@ -583,3 +583,20 @@ def test_bad_input_raises_value_error_with_message(call, match):
 def test_inputs_on_different_devices_raise_value_error():
     with pytest.raises(ValueError, match="different devices"):
         cost_matrix(torch.zeros(2, 2), torch.zeros(2, 2, device="cuda"))
+
+
+def test_squared_cost_in_many_dimensions_matches_coordinate_differences():
+    # the matrix-product form used for d > 16 in float64 agrees with a direct loop
+    gen = torch.Generator().manual_seed(0)
+    x = torch.rand(30, 784, generator=gen, dtype=torch.float64)
+    y = torch.rand(20, 784, generator=gen, dtype=torch.float64)
+    y[3] = x[5]  # a coincident pair: cost 0, not a tiny negative number
+    C = cost_matrix(x, y, p=2)
+    direct = ((x[:, None, :] - y[None, :, :]) ** 2).sum(-1)
+    assert torch.allclose(C, direct, rtol=1e-10, atol=1e-10), (C - direct).abs().max()
+    assert C[5, 3] >= 0.0
+    xr = x.clone().requires_grad_(True)
+    cost_matrix(xr, y, p=2).sum().backward()
+    assert torch.isfinite(xr.grad).all()
+    expected = 2 * (x[:, None, :] - y[None, :, :]).sum(1)
+    assert torch.allclose(xr.grad, expected, rtol=1e-10, atol=1e-9)

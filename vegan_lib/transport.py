@@ -126,10 +126,20 @@ def _pair(x: Any, y: Any) -> tuple[torch.Tensor, torch.Tensor]:
     return x.to(dtype), y.to(dtype)
 
 
+# Above this dimension the squared cost in float64 uses one matrix product (see _cost).
+_MM_MIN_DIM = 16
+
+
 def _cost(x: torch.Tensor, y: torch.Tensor, p: float) -> torch.Tensor:
     # torch.cdist computes each distance from the coordinate differences (exact, O(nm)
     # memory even for large d) and its backward pass returns 0 where the distance is 0,
     # so gradients stay finite when x_i == y_j: the "safe norm" we need.
+    if p == 2 and x.dtype == torch.float64 and x.shape[1] > _MM_MIN_DIM:
+        # In many dimensions (images) the expansion |x|^2 + |y|^2 - 2 x.y is ~15x faster
+        # (one matrix product). In float64 its rounding error is ~1e-12 relative to the
+        # squared norms, and with no square root its gradient 2(x_i - y_j) is finite.
+        sq = (x * x).sum(1)[:, None] + (y * y).sum(1)[None, :] - 2.0 * (x @ y.T)
+        return sq.clamp_min(0.0)
     dist = torch.cdist(x, y, p=2.0, compute_mode="donot_use_mm_for_euclid_dist")
     return dist if p == 1 else dist.pow(p)
 
