@@ -24,7 +24,15 @@ PROMISED = {
     "divergences": ["mmd2"],
     "models": ["POTModel"],
     "train": ["fit"],
-    "metrics": ["sharpness", "w2_to_data", "data_floor"],
+    "metrics": [
+        "sharpness",
+        "w2_to_data",
+        "data_floor",
+        "frechet_distance",
+        "train_digit_classifier",
+        "classifier_accuracy",
+        "frechet_classifier_distance",
+    ],
     "duality": ["kantorovich_potentials", "pot_wgan_dual_lp"],
 }
 

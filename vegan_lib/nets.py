@@ -13,7 +13,9 @@ between recipes come from the objective and not from the architecture:
   log-variances, :class:`NoisyMLPEncoder` / :class:`NoisyConvEncoder` inject noise
   :math:`\varepsilon \sim N(0, I)` (implicit encoders), and :class:`AVBDiscriminator`
   scores pairs :math:`(x, z)`;
-* for the WGAN of chapter 6, :class:`Critic`, optionally spectrally normalised.
+* for the WGAN of chapter 6, :class:`Critic`, optionally spectrally normalised;
+* for the scoreboard of chapter 7, :class:`DigitClassifier`, whose penultimate layer
+  gives the features of the Fréchet classifier distance (:mod:`vegan_lib.metrics`).
 
 No network uses batch normalisation: a critic's output must depend on its own input
 only (batch norm couples the samples of a batch and breaks gradient penalties).
@@ -41,6 +43,8 @@ __all__ = [
     "NoisyConvEncoder",
     "AVBDiscriminator",
     "Critic",
+    "ConvCritic",
+    "DigitClassifier",
 ]
 
 IMAGE_SHAPE = (1, 28, 28)
@@ -758,3 +762,124 @@ class Critic(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Scores of shape (N,) for a batch of shape (N, x_dim)."""
         return self.net(x).squeeze(-1)
+
+
+# =========================================================================== chapter 7
+class ConvCritic(nn.Module):
+    r"""WGAN critic for 28 x 28 grey images, :math:`f: (N, 1, 28, 28) \to (N,)` (scores).
+
+    The :class:`ConvEncoder` stack with LeakyReLU(0.2) and a single output: two 4 x 4
+    convolutions with stride 2 and padding 1 (:math:`28 \to 14 \to 7`), then a linear layer
+    from :math:`c_2 \cdot 7 \cdot 7` features to one score. No batch normalisation, so
+    :math:`f(x_i)` depends on :math:`x_i` only and the gradient penalty's
+    :math:`\nabla_x f(x_i)` is a per-sample gradient. The image critic of the WGAN-GP recipe
+    in chapter 7; :class:`Critic` is its counterpart for flat data.
+
+    Parameters
+    ----------
+    channels : pair of int
+        Channels :math:`(c_1, c_2)` of the two convolutions.
+    spectral_norm : bool
+        Spectrally normalise every layer (``torch.nn.utils.parametrizations.spectral_norm``,
+        which normalises each convolution's kernel reshaped to a matrix: this controls, but
+        does not exactly bound, the convolution's Lipschitz constant).
+
+    Raises
+    ------
+    ValueError
+        If a size is not a positive integer; in ``forward``, if the input is not of shape
+        (N, 1, 28, 28).
+
+    Examples
+    --------
+    >>> critic = ConvCritic(channels=(4, 8))
+    >>> tuple(critic(torch.zeros(3, 1, 28, 28)).shape)
+    (3,)
+    """
+
+    def __init__(self, channels: Sequence[int] = (32, 64), spectral_norm: bool = False) -> None:
+        super().__init__()
+        c1, c2 = self.channels = _check_channels(channels)
+        self.net = nn.Sequential(
+            nn.Conv2d(1, c1, kernel_size=4, stride=2, padding=1),
+            nn.LeakyReLU(0.2),
+            nn.Conv2d(c1, c2, kernel_size=4, stride=2, padding=1),
+            nn.LeakyReLU(0.2),
+            nn.Flatten(),
+            nn.Linear(c2 * 7 * 7, 1),
+        )
+        self.spectral_norm = bool(spectral_norm)
+        if self.spectral_norm:
+            for layer in self.net:
+                if isinstance(layer, (nn.Conv2d, nn.Linear)):
+                    torch.nn.utils.parametrizations.spectral_norm(layer)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Scores of shape (N,) for images of shape (N, 1, 28, 28)."""
+        _check_tensor(x, "ConvCritic")
+        if x.ndim != 4 or tuple(x.shape[1:]) != IMAGE_SHAPE:
+            raise ValueError(
+                f"ConvCritic expects images of shape (N, 1, 28, 28), got {tuple(x.shape)}; "
+                "reshape flat images with x.reshape(-1, 1, 28, 28)"
+            )
+        return self.net(x).squeeze(-1)
+
+
+class DigitClassifier(nn.Module):
+    r"""Small convolutional digit classifier whose penultimate layer serves as features.
+
+    .. math::
+
+        \phi(x) = \mathrm{ReLU}\big(W f(x) + b\big) \in \mathbb{R}^{k}, \qquad
+        \mathrm{logits}(x) = V \phi(x) + c \in \mathbb{R}^{10},
+
+    where :math:`f` is the convolutional stack of :class:`ConvEncoder` (two 4 x 4
+    convolutions with stride 2, :math:`28 \to 14 \to 7`, ReLU, flattened to
+    :math:`c_2 \cdot 7 \cdot 7` values). The logits are an affine function of the
+    features :math:`\phi(x)`, so digits the classifier tells apart have distinct
+    features: the Fréchet distance of :func:`vegan_lib.metrics.frechet_distance` compares
+    the laws of :math:`\phi(X)` (as FID does with an Inception network's last pooling
+    layer). No batch norm: the features of an image do not depend on its batch.
+
+    Parameters
+    ----------
+    feature_dim : int
+        Number of features :math:`k`.
+    channels : pair of int
+        Channels :math:`(c_1, c_2)` of the two convolutions.
+
+    Raises
+    ------
+    ValueError
+        If a size is not a positive integer; in ``forward`` and ``features``, if the
+        input is not of shape (N, 1, 28, 28).
+
+    Examples
+    --------
+    >>> net = DigitClassifier(feature_dim=16, channels=(4, 8))
+    >>> x = torch.zeros(3, 1, 28, 28)
+    >>> tuple(net.features(x).shape), tuple(net(x).shape)
+    ((3, 16), (3, 10))
+    """
+
+    n_classes = 10
+
+    def __init__(self, feature_dim: int = 64, channels: Sequence[int] = (16, 32)) -> None:
+        super().__init__()
+        self.feature_dim = _check_positive_int(feature_dim, "feature_dim")
+        self.channels = _check_channels(channels)
+        self.body = nn.Sequential(
+            _conv_features(self.channels),
+            nn.Linear(self.channels[1] * 7 * 7, self.feature_dim),
+            nn.ReLU(),
+        )
+        self.head = nn.Linear(self.feature_dim, self.n_classes)
+
+    def features(self, x: torch.Tensor) -> torch.Tensor:
+        r"""Penultimate-layer features :math:`\phi(x)`, shape (N, feature_dim), all >= 0."""
+        _check_images(x, "DigitClassifier")
+        return self.body(x)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Logits of shape (N, 10) for images of shape (N, 1, 28, 28)."""
+        return self.head(self.features(x))
