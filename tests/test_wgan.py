@@ -240,3 +240,52 @@ def test_wgan_trains_on_the_gpu_with_a_cpu_generator_for_the_penalty():
     assert gp.is_cuda
     fit(model, x, steps=2, batch_size=8, progress=False)
     assert model.sample(3).is_cuda
+
+
+# ---------------------------------------------------------------- image critic, for_mnist
+def test_conv_critic_gives_one_score_per_image_depending_on_that_image_only():
+    from vegan_lib.nets import ConvCritic
+
+    torch.manual_seed(0)
+    critic = ConvCritic(channels=(4, 8))
+    x = torch.rand(5, 1, 28, 28)
+    scores = critic(x)
+    assert scores.shape == (5,)
+    x2 = x.clone()
+    x2[3] = torch.rand(1, 28, 28)  # changing image 3 leaves the other scores unchanged
+    changed = critic(x2) != scores
+    assert changed.tolist() == [False, False, False, True, False]
+
+
+def test_conv_critic_rejects_flat_images_and_bad_channels():
+    from vegan_lib.nets import ConvCritic
+
+    with pytest.raises(ValueError, match="reshape flat images"):
+        ConvCritic(channels=(4, 8))(torch.rand(5, 784))
+    with pytest.raises(ValueError, match="channels"):
+        ConvCritic(channels=(4,))
+
+
+def test_spectrally_normalised_conv_critic_is_accepted_by_the_sn_wgan():
+    model = WGANModel.for_mnist(z_dim=4, penalty="sn")
+    assert model.critic.spectral_norm
+    parametrized = [
+        m for m in model.critic.modules() if torch.nn.utils.parametrize.is_parametrized(m)
+    ]
+    assert len(parametrized) == 3  # two convolutions and the linear head
+
+
+def test_wgan_for_mnist_uses_the_auto_encoders_decoder_and_trains_without_nans():
+    from vegan_lib.models import POTModel
+
+    torch.manual_seed(0)
+    model = WGANModel.for_mnist(z_dim=4, penalty="gp")
+    pot = POTModel.for_mnist(z_dim=4)
+    assert type(model.generator) is type(pot.decoder)
+    assert [p.shape for p in model.generator.parameters()] == [
+        p.shape for p in pot.decoder.parameters()
+    ]
+    x = torch.rand(32, 1, 28, 28)
+    history = fit(model, x, steps=3, batch_size=8, adversary_steps=2, progress=False)
+    assert all(math.isfinite(v) for v in history["loss"])
+    assert model.sample(3).shape == (3, 1, 28, 28)
