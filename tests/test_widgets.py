@@ -1,0 +1,418 @@
+"""Tests for vegan_lib.widgets: each explorer's numbers against independent oracles, its
+figures, its ipywidgets wiring, and bad input."""
+
+from __future__ import annotations
+
+import math
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import ipywidgets  # noqa: E402
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import ot  # noqa: E402
+import pytest  # noqa: E402
+import torch  # noqa: E402
+from matplotlib.collections import LineCollection  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+from scipy.optimize import linprog  # noqa: E402
+
+from vegan_lib import widgets  # noqa: E402
+from vegan_lib.widgets import (  # noqa: E402
+    AAESigmaExplorer,
+    CriticExplorer,
+    POTRelaxationExplorer,
+    SinkhornExplorer,
+)
+
+F64 = torch.float64
+
+
+@pytest.fixture(autouse=True)
+def _close_figures():
+    yield
+    plt.close("all")
+
+
+def _titles(fig: Figure) -> list[str]:
+    return [ax.get_title() for ax in fig.axes]
+
+
+# ----------------------------------------------------------------------------- fixtures
+@pytest.fixture(scope="module")
+def sinkhorn_problem():
+    gen = torch.Generator().manual_seed(0)
+    x = torch.randn(6, 2, generator=gen, dtype=F64)
+    y = torch.randn(5, 2, generator=gen, dtype=F64) + torch.tensor([1.5, 0.0], dtype=F64)
+    b = torch.tensor([0.3, 0.1, 0.2, 0.25, 0.15], dtype=F64)
+    return x, y, b
+
+
+@pytest.fixture(scope="module")
+def sinkhorn_explorer(sinkhorn_problem):
+    x, y, b = sinkhorn_problem
+    return SinkhornExplorer(x, y, b=b, eps_range=(0.01, 10.0), curve_points=6)
+
+
+def _fold(z: torch.Tensor) -> torch.Tensor:
+    return torch.stack([1.2 * z[:, 0].abs() - 1.0, z[:, 1] + 0.3 * z[:, 0] ** 2], dim=1)
+
+
+@pytest.fixture(scope="module")
+def pot_problem():
+    gen = torch.Generator().manual_seed(1)
+    x = torch.randn(6, 2, generator=gen, dtype=F64)
+    z = torch.randn(5, 2, generator=gen, dtype=F64)
+    return x, z
+
+
+@pytest.fixture(scope="module")
+def pot_explorer(pot_problem):
+    x, z = pot_problem
+    return POTRelaxationExplorer(x, z, _fold, lams=[0.0, 0.5, 2.0])
+
+
+@pytest.fixture(scope="module")
+def aae_batch():
+    gen = torch.Generator().manual_seed(2)
+    x = torch.rand(8, 1, 4, 4, generator=gen, dtype=F64)
+    x_hat = x + 0.3 * torch.randn(8, 1, 4, 4, generator=gen, dtype=F64)
+    return x, x_hat
+
+
+@pytest.fixture(scope="module")
+def critic_explorer():
+    gen = torch.Generator().manual_seed(3)
+    x = torch.randn(24, 2, generator=gen)
+    y = 0.5 * torch.randn(24, 2, generator=gen) + torch.tensor([2.0, 0.0])
+    return CriticExplorer(x, y, clip_values=(0.01, 0.5), gp_weights=(1.0, 10.0), steps=15,
+                          hidden=(8,), grid_size=6, progress=False)
+
+
+# ============================================================================ chapter 1
+def test_sinkhorn_explorer_plan_and_cost_match_pots_own_sinkhorn(sinkhorn_problem,
+                                                                  sinkhorn_explorer):
+    x, y, b = sinkhorn_problem
+    a = np.full(len(x), 1 / len(x))
+    M = ot.dist(x.numpy(), y.numpy(), metric="sqeuclidean")
+    for eps in (1.0, 0.1):
+        numbers = sinkhorn_explorer.update(eps)
+        P = ot.sinkhorn(a, b.numpy(), M, eps, method="sinkhorn_log", numItermax=20_000,
+                        stopThr=1e-12)
+        oracle_cost = float((P * M).sum())
+        oracle_entropy = float(-(P * (np.log(P) - 1)).sum())
+        assert numbers["eps"] == eps
+        assert abs(numbers["cost"] - oracle_cost) < 1e-6, (numbers["cost"], oracle_cost)
+        assert abs(numbers["entropy"] - oracle_entropy) < 1e-5, (numbers["entropy"], oracle_entropy)
+        plan = sinkhorn_explorer.plan(eps).numpy()
+        assert np.abs(plan - P).max() < 1e-6
+
+
+def test_sinkhorn_explorer_plan_has_the_two_weights_as_marginals(sinkhorn_problem,
+                                                                  sinkhorn_explorer):
+    x, _, b = sinkhorn_problem
+    plan = sinkhorn_explorer.plan(0.05)
+    assert torch.allclose(plan.sum(1), torch.full((len(x),), 1 / len(x), dtype=F64), atol=1e-8)
+    assert torch.allclose(plan.sum(0), b, atol=1e-8)
+    assert sinkhorn_explorer.update(0.05)["marginal_error"] < 1e-8
+
+
+def test_sinkhorn_explorer_exact_cost_is_the_network_simplex_value_and_a_lower_bound(
+    sinkhorn_problem, sinkhorn_explorer
+):
+    x, y, b = sinkhorn_problem
+    M = ot.dist(x.numpy(), y.numpy(), metric="sqeuclidean")
+    emd = float(ot.emd2(np.full(len(x), 1 / len(x)), b.numpy(), M))
+    numbers = sinkhorn_explorer.update(0.5)
+    assert abs(numbers["exact_cost"] - emd) < 1e-12, (numbers["exact_cost"], emd)
+    assert numbers["cost"] >= emd - 1e-9
+    assert math.isclose(numbers["excess"], numbers["cost"] / emd - 1, rel_tol=1e-12)
+
+
+def test_sinkhorn_explorer_update_redraws_the_plan(sinkhorn_explorer):
+    sinkhorn_explorer.update(5.0)
+    blurred = sinkhorn_explorer.figure.axes[0].collections[0]
+    widths_blurred, title_blurred = blurred.get_linewidths().copy(), _titles(
+        sinkhorn_explorer.figure)[0]
+    sinkhorn_explorer.update(0.01)
+    sharp = sinkhorn_explorer.figure.axes[0].collections[0]
+    assert isinstance(sharp, LineCollection)
+    # a blurred plan draws more segments than a sharp one, and the title follows eps
+    assert len(sharp.get_linewidths()) < len(widths_blurred)
+    assert "0.01" in _titles(sinkhorn_explorer.figure)[0] and "5" in title_blurred
+
+
+def test_sinkhorn_explorer_static_figure_has_one_panel_per_eps_plus_exact_and_curve(
+    sinkhorn_explorer,
+):
+    fig = sinkhorn_explorer.static_figure([2.0, 0.2])
+    assert len(fig.axes) == 4
+    assert plt.fignum_exists(fig.number)  # a pyplot figure: a notebook cell shows it
+    titles = _titles(fig)
+    assert "= 2" in titles[0] and "= 0.2" in titles[1] and "exact" in titles[2]
+
+
+@pytest.mark.parametrize("eps", [0.0, -1.0, float("nan"), "a lot"])
+def test_sinkhorn_explorer_rejects_a_non_positive_eps(sinkhorn_explorer, eps):
+    with pytest.raises(ValueError, match="eps must be a positive"):
+        sinkhorn_explorer.update(eps)
+
+
+def test_building_and_updating_an_explorer_opens_no_pyplot_figure(sinkhorn_problem):
+    x, y, b = sinkhorn_problem
+    explorer = SinkhornExplorer(x, y, b=b, curve_points=3)
+    explorer.update(0.3)
+    # the live figure is drawn off pyplot, so the cell that builds an explorer shows nothing
+    assert plt.get_fignums() == [] and explorer.figure.axes
+
+
+def test_sinkhorn_explorer_rejects_bad_ranges_and_points(sinkhorn_problem):
+    x, y, _ = sinkhorn_problem
+    with pytest.raises(ValueError, match="eps_range must satisfy 0 < low < high"):
+        SinkhornExplorer(x, y, eps_range=(1.0, 0.1))
+    with pytest.raises(ValueError, match=r"shape \(n, 2\)"):
+        SinkhornExplorer(torch.zeros(4, 3), y)
+    with pytest.raises(ValueError, match="eps must be a positive"):
+        SinkhornExplorer(x, y).static_figure([0.1, 0.0])
+
+
+# ============================================================================ chapter 3
+def _relaxation_by_linprog(x, z, lam):
+    """D_POT(lam) with TV, written with split slacks q - b = s+ - s- (not the library's form)."""
+    C = ot.dist(x.numpy(), _fold(z).numpy(), metric="sqeuclidean")
+    n, m = C.shape
+    a, b = np.full(n, 1 / n), np.full(m, 1 / m)
+    rows = np.kron(np.eye(n), np.ones((1, m)))
+    cols = np.kron(np.ones((1, n)), np.eye(m))
+    A_eq = np.block([[rows, np.zeros((n, 2 * m))], [cols, -np.eye(m), np.eye(m)]])
+    objective = np.concatenate([C.ravel(), np.full(2 * m, lam / 2)])
+    res = linprog(objective, A_eq=A_eq, b_eq=np.concatenate([a, b]), bounds=(0, None),
+                  method="highs")
+    assert res.status == 0
+    return float(res.fun), C
+
+
+@pytest.mark.parametrize("lam", [0.0, 0.5, 1.3, 2.0])
+def test_pot_explorer_value_matches_an_independent_linear_programme(pot_problem, pot_explorer,
+                                                                    lam):
+    x, z = pot_problem
+    oracle, _ = _relaxation_by_linprog(x, z, lam)
+    numbers = pot_explorer.update(lam)
+    assert abs(numbers["value"] - oracle) < 1e-8, (numbers["value"], oracle)
+    assert math.isclose(numbers["value"], numbers["reconstruction"] + lam * numbers["tv"],
+                        rel_tol=1e-9, abs_tol=1e-12)
+    assert math.isclose(numbers["gap"], numbers["w"] - numbers["value"], abs_tol=1e-12)
+
+
+def test_pot_explorer_runs_from_the_nearest_code_to_the_exact_transport_cost(pot_problem,
+                                                                             pot_explorer):
+    x, z = pot_problem
+    _, C = _relaxation_by_linprog(x, z, 0.0)
+    nearest = C.min(axis=1).mean()
+    emd = float(ot.emd2(np.full(len(x), 1 / len(x)), np.full(len(z), 1 / len(z)), C))
+    assert abs(pot_explorer.update(0.0)["value"] - nearest) < 1e-9
+    assert abs(pot_explorer.w - emd) < 1e-12
+    at_threshold = pot_explorer.update(pot_explorer.threshold)
+    assert abs(at_threshold["value"] - emd) < 1e-8, (at_threshold["value"], emd)
+    assert pot_explorer.threshold <= pot_explorer.delta + 1e-12
+
+
+def test_pot_explorer_grid_lookup_equals_a_fresh_solve(pot_problem, pot_explorer):
+    x, z = pot_problem
+    on_grid = pot_explorer.result(0.5)
+    assert on_grid is pot_explorer.results[list(pot_explorer.lams).index(0.5)]
+    fresh = POTRelaxationExplorer(x, z, _fold, lams=[1.0]).result(0.5)
+    assert abs(float(on_grid.value) - float(fresh.value)) < 1e-10
+
+
+def test_pot_explorer_update_moves_the_marker_and_retitles(pot_explorer):
+    pot_explorer.update(0.0)
+    marker_before = pot_explorer.figure.axes[0].lines[-1].get_xydata().copy()
+    pot_explorer.update(2.0)
+    marker_after = pot_explorer.figure.axes[0].lines[-1].get_xydata()
+    assert not np.allclose(marker_before, marker_after)
+    assert "2" in _titles(pot_explorer.figure)[1]
+
+
+def test_pot_explorer_static_figure_draws_two_panels_per_lambda_and_the_curve(pot_explorer):
+    fig = pot_explorer.static_figure([0.0, 2.0])
+    assert len(fig.axes) == 1 + 2 * 2
+
+
+@pytest.mark.parametrize("lam", [-0.1, float("inf"), None])
+def test_pot_explorer_rejects_a_negative_or_non_finite_lambda(pot_explorer, lam):
+    with pytest.raises(ValueError, match="lam must be a"):
+        pot_explorer.update(lam)
+
+
+def test_pot_explorer_rejects_a_generator_that_leaves_the_plane(pot_problem):
+    x, z = pot_problem
+    with pytest.raises(ValueError, match=r"G\(z\) must be points of the plane"):
+        POTRelaxationExplorer(x, z, lambda t: torch.cat([t, t], dim=1), lams=[0.0])
+    with pytest.raises(ValueError, match="lams is empty"):
+        POTRelaxationExplorer(x, z, _fold, lams=[])
+
+
+# ============================================================================ chapter 4
+@pytest.mark.parametrize("sigma2", [1e-3, 0.1, 1.0, 7.5])
+def test_aae_explorer_pot_weight_is_two_sigma2_lam_aae(aae_batch, sigma2):
+    x, x_hat = aae_batch
+    numbers = AAESigmaExplorer(x, x_hat, penalty=0.7, lam_aae=5.0).update(sigma2)
+    assert math.isclose(numbers["lam"], 2 * sigma2 * 5.0, rel_tol=1e-15)
+    assert math.isclose(numbers["gradient_factor"], 1 / (2 * sigma2), rel_tol=1e-15)
+
+
+@pytest.mark.parametrize("sigma2", [0.01, 0.1, 2.0])
+def test_aae_explorer_losses_match_a_gaussian_log_density_and_the_affine_identity(aae_batch,
+                                                                                   sigma2):
+    x, x_hat = aae_batch
+    D, lam_aae = 0.7, 5.0
+    numbers = AAESigmaExplorer(x, x_hat, penalty=D, lam_aae=lam_aae).update(sigma2)
+    log_density = torch.distributions.Normal(x_hat, math.sqrt(sigma2)).log_prob(x)
+    aae_oracle = float(-log_density.sum((1, 2, 3)).mean()) + lam_aae * D
+    cost = float(((x - x_hat) ** 2).sum((1, 2, 3)).mean())
+    pot_oracle = cost + 2 * sigma2 * lam_aae * D
+    constant = 16 / 2 * math.log(2 * math.pi * sigma2)
+    assert math.isclose(numbers["aae_loss"], aae_oracle, rel_tol=1e-12), (numbers, aae_oracle)
+    assert math.isclose(numbers["pot_loss"], pot_oracle, rel_tol=1e-12)
+    assert math.isclose(numbers["aae_from_pot"], pot_oracle / (2 * sigma2) + constant,
+                        rel_tol=1e-12)
+    assert math.isclose(numbers["aae_loss"], numbers["aae_from_pot"], rel_tol=1e-12)
+
+
+def test_aae_explorer_update_redraws_the_line_with_the_new_slope(aae_batch):
+    x, x_hat = aae_batch
+    explorer = AAESigmaExplorer(x, x_hat, penalty=0.7)
+    explorer.update(0.01)
+    slope_before = np.polyfit(*explorer.figure.axes[0].lines[0].get_data(), 1)[0]
+    explorer.update(1.0)
+    slope_after = np.polyfit(*explorer.figure.axes[0].lines[0].get_data(), 1)[0]
+    assert math.isclose(slope_before, 50.0, rel_tol=1e-9)
+    assert math.isclose(slope_after, 0.5, rel_tol=1e-9)
+    assert len(explorer.static_figure([0.01, 1.0]).axes) == 3
+
+
+def test_aae_explorer_rejects_bad_input(aae_batch):
+    x, x_hat = aae_batch
+    explorer = AAESigmaExplorer(x, x_hat, penalty=0.7)
+    with pytest.raises(ValueError, match="sigma2 must be a positive"):
+        explorer.update(0.0)
+    with pytest.raises(ValueError, match="same non-empty shape"):
+        AAESigmaExplorer(x, x_hat[:3], penalty=0.7)
+    with pytest.raises(ValueError, match="penalty must be a finite number >= 0"):
+        AAESigmaExplorer(x, x_hat, penalty=-0.1)
+    with pytest.raises(ValueError, match="lam_aae must be a finite number >= 0"):
+        AAESigmaExplorer(x, x_hat, penalty=0.7, lam_aae=-1.0)
+    with pytest.raises(ValueError, match="sigma2_range must satisfy"):
+        AAESigmaExplorer(x, x_hat, penalty=0.7, sigma2_range=(0.0, 1.0))
+
+
+# ============================================================================ chapter 6
+def test_critic_explorer_exact_w1_is_the_network_simplex_value(critic_explorer):
+    x, y = critic_explorer.x.double().numpy(), critic_explorer.y.double().numpy()
+    M = ot.dist(x, y, metric="euclidean")
+    emd = float(ot.emd2(np.full(len(x), 1 / len(x)), np.full(len(y), 1 / len(y)), M))
+    assert abs(critic_explorer.exact_w1 - emd) < 1e-9, (critic_explorer.exact_w1, emd)
+
+
+def test_critic_explorer_runs_certify_what_their_networks_compute(critic_explorer):
+    x, y = critic_explorer.x, critic_explorer.y
+    points = torch.cat([x, y]).double().numpy()
+    distances = np.linalg.norm(points[:, None] - points[None], axis=2)
+    off_diagonal = ~np.eye(len(points), dtype=bool)
+    for run in critic_explorer.runs.values():
+        with torch.no_grad():
+            fx, fy = run.network(x).double().numpy(), run.network(y).double().numpy()
+        f = np.concatenate([fx, fy])
+        lipschitz = (np.abs(f[:, None] - f[None])[off_diagonal] / distances[off_diagonal]).max()
+        estimate = fx.mean() - fy.mean()
+        assert abs(run.estimate - estimate) < 1e-5, (run.critic, run.estimate, estimate)
+        assert abs(run.lipschitz - lipschitz) < 1e-5 * max(1.0, lipschitz)
+        assert run.bound <= critic_explorer.exact_w1 + 1e-9, (run.critic, run.bound)
+        numbers = critic_explorer.update(run.critic, run.setting)
+        assert numbers["estimate"] == run.estimate and numbers["bound"] == run.bound
+
+
+def test_critic_explorer_clipped_weights_stay_within_the_clip_value(critic_explorer):
+    for c in critic_explorer.grid["clip"]:
+        run = critic_explorer.run("clip", c)
+        largest = max(p.abs().max().item() for p in run.network.parameters())
+        assert largest <= c + 1e-7, (c, largest)
+
+
+def test_critic_explorer_defaults_and_grid_are_the_papers_choices(critic_explorer):
+    assert critic_explorer.run("clip").setting == 0.01
+    assert critic_explorer.run("gp").setting == 10.0
+    assert critic_explorer.run("sn").setting is None
+    assert critic_explorer.update("sn")["critic"] == "sn"
+
+
+def test_critic_explorer_leaves_the_global_random_state_alone():
+    x, y = torch.randn(8, 2), torch.randn(8, 2) + 1
+    state = torch.get_rng_state()
+    CriticExplorer(x, y, clip_values=(0.1,),
+                   gp_weights=(10.0,), steps=2, hidden=(4,), grid_size=3, progress=False)
+    assert torch.equal(state, torch.get_rng_state())
+
+
+def test_critic_explorer_rejects_unknown_critics_and_off_grid_settings(critic_explorer):
+    with pytest.raises(ValueError, match="unknown critic 'wgan'"):
+        critic_explorer.update("wgan")
+    with pytest.raises(ValueError, match="was not precomputed"):
+        critic_explorer.update("gp", 3.0)
+    with pytest.raises(ValueError, match="spectral normalisation has no setting"):
+        critic_explorer.update("sn", 1.0)
+    with pytest.raises(ValueError, match="clip value must be a positive"):
+        CriticExplorer(torch.zeros(3, 2), torch.ones(3, 2), clip_values=(0.0,))
+
+
+def test_critic_explorer_static_figure_shows_each_critic_and_a_summary(critic_explorer):
+    fig = critic_explorer.static_figure([("clip", 0.5), ("sn", None)])
+    assert len(fig.axes) == 3
+    assert "c = 0.5" in _titles(fig)[0] and "spectral" in _titles(fig)[1]
+
+
+# ============================================================================ the widgets
+@pytest.fixture
+def _small_images(monkeypatch):
+    # The widget's PNG is the slow part of a refresh; a low resolution keeps the tests quick.
+    monkeypatch.setattr(widgets, "_PNG_DPI", 15)
+
+
+@pytest.mark.usefixtures("_small_images")
+def test_each_widget_is_a_vbox_whose_slider_calls_update(sinkhorn_explorer, pot_explorer,
+                                                         aae_batch):
+    x, x_hat = aae_batch
+    aae = AAESigmaExplorer(x, x_hat, penalty=0.7)
+    cases = [(sinkhorn_explorer, "eps", ipywidgets.FloatLogSlider, 0.1, 1.0),
+             (pot_explorer, "lam", ipywidgets.SelectionSlider, 0.5, 2.0),
+             (aae, "sigma2", ipywidgets.FloatLogSlider, 0.1, 1.0)]
+    for explorer, name, kind, old, new in cases:
+        explorer.update(old)
+        box = explorer.widget()
+        assert isinstance(box, ipywidgets.VBox)
+        slider = explorer.controls[name]
+        assert isinstance(slider, kind)
+        before = explorer.image.value
+        slider.value = new
+        assert math.isclose(explorer.values[name], new, rel_tol=1e-9), (name, explorer.values)
+        assert explorer.image.value != before
+        assert f"{new:.4g}" in explorer.numbers.value
+
+
+@pytest.mark.usefixtures("_small_images")
+def test_critic_widget_dropdown_swaps_the_grid_and_the_slider_picks_a_setting(critic_explorer):
+    box = critic_explorer.widget()
+    assert isinstance(box, ipywidgets.VBox)
+    dropdown, slider = critic_explorer.controls["critic"], critic_explorer.controls["setting"]
+    assert isinstance(dropdown, ipywidgets.Dropdown)
+    dropdown.value = "clip"
+    assert [label for label, _ in slider.options] == ["0.01", "0.5"]
+    assert critic_explorer.values["critic"] == "clip"
+    assert critic_explorer.values["setting"] == 0.01
+    slider.value = 1  # the second clip value
+    assert critic_explorer.values["setting"] == 0.5
+    dropdown.value = "sn"
+    assert slider.disabled and critic_explorer.values["critic"] == "sn"
