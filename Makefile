@@ -20,11 +20,13 @@ export OMP_NUM_THREADS
 NOTEBOOKS := $(sort $(wildcard book/*.ipynb))
 TEST_CONFIG := _build/_config.test.yml
 
-.PHONY: help install book test lint unit nbval build-check notebooks clean
+.PHONY: help install book test lint unit nbval build-check site notebooks clean
 
 help:
 	@echo "make book       build the executed HTML book (creates $(VENV) on first use)"
 	@echo "make test       ruff + unit tests + notebooks under nbval + book build with warnings as errors"
+	@echo "                + every page of the built book checked in headless Chromium (make site)"
+	@echo "make site       check the built book (_build/html) in headless Chromium; screenshots in _build/screenshots"
 	@echo "make notebooks  re-execute every notebook in place (stored outputs are what readers see)"
 	@echo "make clean      remove build outputs (keeps $(VENV))"
 
@@ -42,7 +44,7 @@ book: install
 	@echo ""
 	@echo "The book is at file://$(abspath _build/html/index.html)"
 
-test: lint unit nbval build-check
+test: lint unit nbval build-check site
 
 lint: install
 	$(BIN)/ruff check .
@@ -53,11 +55,20 @@ unit: install
 nbval: install
 	$(BIN)/python -m pytest --nbval-lax --nbval-current-env -p no:python book/
 
-# Build from the stored notebook outputs (no re-execution), warnings as errors.
+# Build from the stored notebook outputs (no re-execution), warnings as errors. --all reads
+# every page again, so a warning of an unchanged page is not hidden by the previous build. The
+# test config lives in _build/, so the path of the local Sphinx extensions is made absolute.
 build-check: install
 	@mkdir -p _build
-	sed -e 's/^\(\s*execute_notebooks:\).*/\1 "off"/' _config.yml > $(TEST_CONFIG)
-	$(BIN)/jupyter-book build . --config $(TEST_CONFIG) -W -n --keep-going
+	sed -e 's/^\(\s*execute_notebooks:\).*/\1 "off"/' \
+	    -e 's|^\(\s*[a-z_]*: \)book/_ext$$|\1$(abspath book/_ext)|' _config.yml > $(TEST_CONFIG)
+	$(BIN)/jupyter-book build . --all --config $(TEST_CONFIG) -W -n --keep-going
+
+# Open every page of the built book (run after build-check or book) in headless Chromium:
+# pages load, figures show, math is typeset, links resolve, no JavaScript errors.
+# Needs a Chromium (Debian/Ubuntu: apt-get install chromium); skips with a message without one.
+site: install
+	$(BIN)/python -m pytest site_tests
 
 notebooks: install
 	@for nb in $(NOTEBOOKS); do \

@@ -27,6 +27,7 @@ import torch
 __all__ = ["TOY_NAMES", "digits", "mnist", "toy_2d"]
 
 TOY_NAMES: tuple[str, ...] = ("8gaussians", "25gaussians", "swissroll", "moons", "rings")
+"""The names :func:`toy_2d` accepts, one per 2-D toy distribution."""
 
 _SPLITS = ("train", "test")
 _SOURCES = ("embedded", "torchvision")

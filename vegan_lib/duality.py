@@ -57,7 +57,7 @@ __all__ = [
 ]
 
 CRITIC_PENALTIES = ("gp", "clip", "sn", "none")
-"""Constraints :func:`fit_critic` can put on a critic (``"none"``: unconstrained)."""
+"""Constraints :func:`fit_critic` can put on a critic; ``"none"`` leaves it unconstrained."""
 
 
 def _out_dtype(device: torch.device) -> torch.dtype:

@@ -24,7 +24,7 @@ from matplotlib.collections import LineCollection
 __all__ = ["PALETTE", "image_grid", "plot_2d", "plot_coupling", "plot_history", "set_theme"]
 
 PALETTE: list[str] = list(sns.color_palette("colorblind").as_hex())
-"""The book's colours, in order: seaborn's colour-blind-safe palette as hex strings."""
+"""The book's colours in order (seaborn's colour-blind-safe palette, as hex strings)."""
 
 _COUPLING_COLOUR = "0.35"  # dark grey: the plan's lines must not compete with the clouds
 

@@ -1,0 +1,104 @@
+"""Serve the built book on localhost and visit its pages in headless Chromium.
+
+The browser is the system's Chromium (Debian's ``chromium`` package; ``CHROMIUM=/path`` picks
+another Chrome or Chromium), driven by Playwright. Playwright's Python wheel carries its own
+driver and talks to the browser over the DevTools protocol, so nothing is downloaded at run
+time (``playwright install`` is never needed). Each page listed in ``_toc.yml`` is loaded once;
+what the checks need is recorded in a :class:`PageReport` and a full-page screenshot is saved
+to ``_build/screenshots/<page>.png``.
+
+Requests to other origins (the CDN copies of require.js and the Jupyter widget manager that
+static widget outputs ask for) are blocked, so the checks give the same answer online and
+offline; they are listed at the end of the test session.
+"""
+
+from __future__ import annotations
+
+import functools
+import threading
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+from sitecheck import (
+    SCREENSHOTS,
+    SITE,
+    THIRD_PARTY,
+    TIMEOUT_MS,
+    VIEWPORT,
+    PageReport,
+    find_browser,
+    visit_page,
+)
+
+
+class _QuietHandler(SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+@pytest.fixture(scope="session")
+def site_dir() -> Path:
+    if not (SITE / "index.html").is_file():
+        pytest.skip(f"no built book at {SITE}: run `make build-check` (or `make book`) first")
+    return SITE
+
+
+@pytest.fixture(scope="session")
+def base_url(site_dir: Path):
+    handler = functools.partial(_QuietHandler, directory=str(site_dir))
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)  # port 0: any free port
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/"
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    sync_api = pytest.importorskip(
+        "playwright.sync_api",
+        reason="the site test drives Chromium with Playwright: pip install playwright "
+        "(it is in the [dev] extra; `playwright install` is not needed)",
+    )
+    executable = find_browser()
+    if executable is None:
+        pytest.skip(
+            "no Chromium on PATH: install it (Debian/Ubuntu: "
+            "`sudo apt-get install --no-install-recommends chromium`) "
+            "or set CHROMIUM=/path/to/chrome"
+        )
+    with sync_api.sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path=executable, headless=True)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture(scope="session")
+def visit(browser, base_url: str):
+    """``visit(docname)`` loads a page once per session and returns its :class:`PageReport`."""
+    context = browser.new_context(viewport=VIEWPORT, service_workers="block")
+    context.set_default_timeout(TIMEOUT_MS)
+    origin = urlsplit(base_url).netloc
+    cache: dict[str, PageReport] = {}
+
+    def load(docname: str) -> PageReport:
+        if docname not in cache:
+            cache[docname] = visit_page(context, base_url, origin, docname)
+        return cache[docname]
+
+    yield load
+    context.close()
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    if not THIRD_PARTY:
+        return
+    terminalreporter.section("requests to other origins (blocked; the book works without them)")
+    for url, pages in sorted(THIRD_PARTY.items()):
+        terminalreporter.write_line(f"{url}\n    asked for by {len(pages)} page(s): "
+                                    f"{', '.join(sorted(pages))}")
+    if SCREENSHOTS.is_dir():
+        terminalreporter.write_line(f"screenshots: {SCREENSHOTS}")

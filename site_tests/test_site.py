@@ -1,0 +1,212 @@
+"""The built book, read in a real browser: every page of ``_toc.yml`` loads and works.
+
+Run after a build (``make build-check`` or ``make book``) with ``make site``. Every page is
+served from ``_build/html`` on localhost and opened in headless Chromium (see ``conftest.py``);
+the pages come from ``_toc.yml`` at run time, so new chapters are checked without editing this
+file. Screenshots land in ``_build/screenshots/``.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib
+import pkgutil
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+import pytest
+import yaml
+from sitecheck import ROOT, SITE, PageReport, is_notebook, toc_docnames
+
+DOCNAMES = toc_docnames()
+NOTEBOOKS = [d for d in DOCNAMES if is_notebook(d)]
+
+
+def _same_origin(url: str, report: PageReport) -> bool:
+    return urlsplit(url).netloc == urlsplit(report.url).netloc
+
+
+class _IdCollector(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.ids: set[str] = set()
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        for key, value in attrs:
+            if value and (key == "id" or (tag == "a" and key == "name")):
+                self.ids.add(value)
+
+
+@functools.cache
+def _ids_in_file(path: Path) -> frozenset[str]:
+    parser = _IdCollector()
+    parser.feed(path.read_text(encoding="utf-8", errors="replace"))
+    return frozenset(parser.ids)
+
+
+def _broken(url: str, report: PageReport) -> str | None:
+    """Why a same-site link is broken, or None when its file (and #anchor) exist."""
+    parts = urlsplit(url)
+    path = unquote(parts.path).lstrip("/")
+    target = SITE / path
+    if path == "" or path.endswith("/") or target.is_dir():
+        target = target / "index.html"
+    if not target.is_file():
+        return f"{url}: no file {target.relative_to(SITE)}"
+    anchor = unquote(parts.fragment)
+    if anchor and target.suffix == ".html":
+        here = unquote(urlsplit(report.url).path).lstrip("/") == path
+        ids = report.ids if here else _ids_in_file(target)
+        if anchor not in ids:
+            return f"{url}: no element with id {anchor!r} in {target.relative_to(SITE)}"
+    return None
+
+
+def _stack_is_third_party(stack: str, report: PageReport) -> bool:
+    """An uncaught error whose stack names only other origins (a CDN script)."""
+    base = f"{urlsplit(report.url).scheme}://{urlsplit(report.url).netloc}"
+    return "://" in stack and base not in stack
+
+
+@pytest.mark.parametrize("docname", DOCNAMES)
+def test_page_is_served_and_has_content(visit, docname):
+    report = visit(docname)
+    status, has_article, title = report.status, report.has_article, report.title.strip()
+    assert status == 200, f"{report.url} answered HTTP {status}"
+    assert has_article, f"{report.url} has no <article class='bd-article'> (empty page?)"
+    assert title, f"{report.url} has no <title>"
+    shot = report.screenshot
+    assert shot is not None and shot.stat().st_size > 0, f"no screenshot of {docname}"
+
+
+@pytest.mark.parametrize("docname", DOCNAMES)
+def test_every_image_in_the_page_is_displayed(visit, docname):
+    report = visit(docname)
+    missing = [img["src"] for img in report.images if not (img["width"] and img["height"])]
+    assert not missing, f"{docname}: {len(missing)} image(s) failed to load: {missing}"
+
+
+@pytest.mark.parametrize("docname", NOTEBOOKS)
+def test_every_chapter_notebook_shows_a_figure(visit, docname):
+    report = visit(docname)
+    figures = [img for img in report.images if "/_images/" in img["src"]]
+    assert figures, (
+        f"{docname}: no figure in the page ({len(report.images)} <img> in the article); "
+        "were the notebook's outputs stored before the build?"
+    )
+
+
+@pytest.mark.parametrize("docname", DOCNAMES)
+def test_math_is_typeset_by_mathjax(visit, docname):
+    report = visit(docname)
+    untypeset, raw = report.math_untypeset, report.raw_math
+    assert not untypeset, (
+        f"{docname}: {len(untypeset)} of {report.math_total} math elements were "
+        f"not typeset (MathJax missing or failing?), e.g. {untypeset[:3]}"
+    )
+    typeset, marked = report.math_containers, report.math_total
+    assert typeset >= marked, f"{docname}: {typeset} MathJax outputs for {marked} math elements"
+    assert not raw, f"{docname}: raw TeX left in the text: {raw}"
+
+
+@pytest.mark.parametrize("docname", DOCNAMES)
+def test_every_link_within_the_site_resolves(visit, docname):
+    report = visit(docname)
+    internal = {u for u in report.links if _same_origin(u, report)}
+    broken = sorted(filter(None, (_broken(u, report) for u in internal)))
+    assert not broken, f"{docname}: {len(broken)} broken link(s):\n" + "\n".join(broken)
+
+
+@pytest.mark.parametrize("docname", DOCNAMES)
+def test_the_books_own_assets_load_without_javascript_errors(visit, docname):
+    report = visit(docname)
+    problems = [
+        f"console {kind}: {text} ({url or 'no url'})"
+        for kind, text, url in report.console
+        if kind == "error" and (not url or _same_origin(url, report))
+    ]
+    problems += [
+        f"uncaught {error}"
+        for error in report.page_errors
+        if not _stack_is_third_party(error, report)
+    ]
+    problems += [
+        f"request failed: {url} ({why})"
+        for url, why in report.failed_requests
+        if _same_origin(url, report)
+    ]
+    problems += [
+        f"HTTP {status}: {url}" for url, status in report.bad_responses if _same_origin(url, report)
+    ]
+    assert not problems, f"{docname}:\n" + "\n".join(problems)
+
+
+def _launch_config() -> tuple[str, str, str, str]:
+    config = yaml.safe_load((ROOT / "_config.yml").read_text())
+    repo = config["repository"]["url"].rstrip("/").removeprefix("https://github.com/")
+    buttons = config["launch_buttons"]
+    return (
+        repo,
+        config["repository"].get("branch", "main"),
+        buttons["binderhub_url"].rstrip("/"),
+        buttons["colab_url"].rstrip("/"),
+    )
+
+
+@pytest.mark.parametrize("docname", NOTEBOOKS)
+def test_notebook_pages_offer_binder_colab_and_download(visit, docname):
+    report = visit(docname)
+    repo, branch, binder, colab = _launch_config()
+    expected = {
+        "Binder": f"{binder}/v2/gh/{repo}/{branch}?urlpath=tree/{docname}.ipynb",
+        "Colab": f"{colab}/github/{repo}/blob/{branch}/{docname}.ipynb",
+        "download": f"_sources/{docname}.ipynb",
+    }
+    missing = {
+        button: href
+        for button, href in expected.items()
+        if not any(link.endswith(href) for link in report.links)
+    }
+    assert not missing, f"{docname}: no link for {missing}; links: {sorted(set(report.links))}"
+
+
+def _public_names() -> dict[str, list[str]]:
+    """Public module of vegan_lib -> the full paths of its __all__ at their defining module."""
+    package = importlib.import_module("vegan_lib")
+    out: dict[str, list[str]] = {}
+    for info in pkgutil.iter_modules(package.__path__):
+        if info.name.startswith("_"):
+            continue
+        module = importlib.import_module(f"vegan_lib.{info.name}")
+        paths = []
+        for name in getattr(module, "__all__", []):
+            obj = getattr(module, name)
+            home = getattr(obj, "__module__", None)
+            if callable(obj) and isinstance(home, str) and home.startswith("vegan_lib"):
+                paths.append(f"{home}.{obj.__qualname__}")
+            else:
+                paths.append(f"{module.__name__}.{name}")
+        out[module.__name__] = paths
+    return out
+
+
+def test_api_reference_documents_every_public_name(site_dir):
+    from sphinx.util.inventory import InventoryFile
+
+    with open(site_dir / "objects.inv", "rb") as stream:
+        inventory = InventoryFile.load(stream, "", lambda base, uri: uri)
+    documented = {name: uri for domain in inventory.values() for name, (*_, uri, _) in
+                  domain.items()}
+    missing, elsewhere = [], []
+    for module, paths in _public_names().items():
+        for path in [module, *paths]:
+            uri = documented.get(path)
+            if uri is None:
+                missing.append(path)
+            elif not uri.startswith("book/api.html"):
+                elsewhere.append(f"{path} -> {uri}")
+    assert not missing, (
+        f"not in the API reference (book/api.md): {missing}; add an automodule section"
+    )
+    assert not elsewhere, f"documented outside book/api.md: {elsewhere}"
