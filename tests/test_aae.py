@@ -302,3 +302,16 @@ def test_aae_losses_reject_a_decoder_of_the_wrong_shape():
     )
     with pytest.raises(ValueError, match="decoder returned shape"):
         model.losses(torch.rand(2, 1, 28, 28))
+
+
+def test_aae_pot_weight_follows_sigma2_and_lam_aae_when_they_change():
+    from vegan_lib.models import AAEModel
+
+    aae = AAEModel.for_toy(sigma2=0.5, lam_aae=3.0, hidden=(8,))
+    assert aae.lam == pytest.approx(3.0)
+    aae.sigma2 = 2.0
+    assert aae.lam == pytest.approx(12.0)  # was stale before: computed once in __init__
+    aae.lam_aae = 0.25
+    assert aae.lam == pytest.approx(1.0)
+    with pytest.raises(AttributeError, match="set sigma2 or lam_aae"):
+        aae.lam = 5.0

@@ -97,3 +97,9 @@ def test_pot_loss_rejects_a_mean_instead_of_per_sample_costs():
 def test_pot_loss_rejects_non_scalar_penalty():
     with pytest.raises(ValueError, match="0-dimensional"):
         pot_loss(torch.ones(3), torch.ones(3), 1.0)
+
+
+@pytest.mark.parametrize("cost", [squared_cost, euclidean_cost])
+def test_costs_reject_an_empty_batch_with_a_clear_message(cost):
+    with pytest.raises(ValueError, match="empty batches"):
+        cost(torch.zeros(0, 3), torch.zeros(0, 3))

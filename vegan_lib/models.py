@@ -552,6 +552,19 @@ class AAEModel(POTModel):
         self.sigma2 = sigma2
         self.lam_aae = lam_aae
 
+    @property
+    def lam(self) -> float:
+        r"""The POT weight :math:`\lambda = 2\sigma^2\lambda_{\mathrm{AAE}}`, always in step with
+        :attr:`sigma2` and :attr:`lam_aae` (change those, not this)."""
+        return 2.0 * self.sigma2 * self.lam_aae
+
+    @lam.setter
+    def lam(self, value: float) -> None:
+        if "lam_aae" in self.__dict__:  # POTModel.__init__ sets lam before sigma2 exists
+            raise AttributeError(
+                "an AAE's POT weight is lam = 2 * sigma2 * lam_aae; set sigma2 or lam_aae instead"
+            )
+
     @classmethod
     def for_toy(
         cls,

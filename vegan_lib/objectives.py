@@ -68,6 +68,10 @@ def _check_same_shape(x: torch.Tensor, y: torch.Tensor) -> None:
             f"x and y must have the same shape, got {tuple(x.shape)} and {tuple(y.shape)}; "
             "the decoder's output must have the data's shape"
         )
+    if x.shape[0] == 0:
+        raise ValueError(
+            f"empty batches: shape {tuple(x.shape)} holds no samples; pass at least one sample"
+        )
 
 
 def squared_cost(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
