@@ -26,6 +26,7 @@ __all__ = [
     "check_weights",
     "check_p",
     "check_positive",
+    "check_non_negative",
     "check_positive_int",
     "check_samples_1d",
 ]
@@ -263,28 +264,51 @@ def check_p(p: Any) -> float:
     return value
 
 
-def check_positive(value: Any, name: str) -> float:
+def check_positive(value: Any, name: str, example: str | None = None) -> float:
     """Validate a strictly positive, finite real number (e.g. the regularisation ε).
+
+    ``example`` completes the error message ("e.g. ..."); it defaults to ``name=0.1``.
 
     Examples
     --------
     >>> check_positive(0.1, "reg")
     0.1
     """
+    example = f"{name}=0.1" if example is None else example
     if isinstance(value, bool):
-        raise ValueError(f"{name} must be a positive finite number, got {value!r}")
+        raise ValueError(f"{name} must be a positive number, got {value!r}; e.g. {example}")
     try:
         v = float(value)
-    except (TypeError, ValueError) as err:
-        raise ValueError(f"{name} must be a positive finite number, got {value!r}") from err
-    if not math.isfinite(v) or v <= 0:
+    except (TypeError, ValueError):
         raise ValueError(
-            f"{name} must be a positive finite number, got {v}; pass a value > 0, e.g. {name}=0.1"
-        )
+            f"{name} must be a positive number, got {value!r}; e.g. {example}"
+        ) from None
+    if not math.isfinite(v) or v <= 0:
+        raise ValueError(f"{name} must be a positive finite number, got {v}; e.g. {example}")
     return v
 
 
-def check_positive_int(value: Any, name: str) -> int:
+def check_non_negative(value: Any, name: str, example: str | None = None) -> float:
+    """Validate a finite real number ``>= 0`` (e.g. a penalty weight that may be off).
+
+    Examples
+    --------
+    >>> check_non_negative(0, "lam")
+    0.0
+    """
+    example = f"{name}=1.0" if example is None else example
+    if isinstance(value, bool):
+        raise ValueError(f"{name} must be a number >= 0, got {value!r}; e.g. {example}")
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} must be a number >= 0, got {value!r}; e.g. {example}") from None
+    if not (math.isfinite(v) and v >= 0):
+        raise ValueError(f"{name} must be a finite number >= 0, got {v}; e.g. {example}")
+    return v
+
+
+def check_positive_int(value: Any, name: str, example: str | None = None) -> int:
     """Validate a positive integer (e.g. an iteration limit).
 
     Examples
@@ -292,8 +316,9 @@ def check_positive_int(value: Any, name: str) -> int:
     >>> check_positive_int(1000, "num_iter_max")
     1000
     """
+    example = f"{name}=1000" if example is None else example
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ValueError(f"{name} must be a positive integer, got {value!r}; e.g. {name}=1000")
+        raise ValueError(f"{name} must be a positive integer, got {value!r}; e.g. {example}")
     return int(value)
 
 

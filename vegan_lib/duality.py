@@ -40,6 +40,8 @@ from torch import nn
 from tqdm.auto import tqdm
 
 from vegan_lib._checks import as_tensor, check_finite, check_points, check_weights
+from vegan_lib._checks import check_positive as _positive
+from vegan_lib._checks import check_positive_int as _positive_int
 from vegan_lib.objectives import clip_weights_, gradient_penalty, wgan_critic_loss
 from vegan_lib.train import History
 from vegan_lib.transport import cost_matrix, exact_ot
@@ -411,26 +413,6 @@ def _check_critic_settings(penalty: str, critic: nn.Module) -> None:
             "penalty='sn' needs a spectrally normalised critic; build it with "
             "Critic(x_dim, spectral_norm=True)"
         )
-
-
-def _positive(value: Any, name: str, example: str) -> float:
-    if isinstance(value, bool):
-        raise ValueError(f"{name} must be a positive number, got {value!r}; e.g. {example}")
-    try:
-        v = float(value)
-    except (TypeError, ValueError):
-        raise ValueError(
-            f"{name} must be a positive number, got {value!r}; e.g. {example}"
-        ) from None
-    if not (math.isfinite(v) and v > 0):
-        raise ValueError(f"{name} must be a positive finite number, got {v}; e.g. {example}")
-    return v
-
-
-def _positive_int(value: Any, name: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ValueError(f"{name} must be a positive integer, got {value!r}; e.g. {name}=100")
-    return int(value)
 
 
 @torch.no_grad()

@@ -34,6 +34,7 @@ from collections.abc import Iterable, Sequence
 import torch
 from torch import nn
 
+from vegan_lib._checks import check_positive as _positive_float
 from vegan_lib.divergences import (
     KERNELS,
     adversarial_penalty,
@@ -1110,20 +1111,6 @@ class AVBModel(_LatentVariableModel):
 # =========================================================================== chapter 6: WGAN
 WGAN_PENALTIES = ("gp", "clip", "sn")
 """How :class:`WGANModel` keeps its critic (close to) 1-Lipschitz."""
-
-
-def _positive_float(value: float, name: str, example: str) -> float:
-    if isinstance(value, bool):
-        raise ValueError(f"{name} must be a positive number, got {value!r}; e.g. {example}")
-    try:
-        v = float(value)
-    except (TypeError, ValueError):
-        raise ValueError(
-            f"{name} must be a positive number, got {value!r}; e.g. {example}"
-        ) from None
-    if not (math.isfinite(v) and v > 0):
-        raise ValueError(f"{name} must be a positive finite number, got {v}; e.g. {example}")
-    return v
 
 
 class WGANModel(_GaussianPrior, nn.Module):

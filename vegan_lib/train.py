@@ -49,6 +49,9 @@ import torch
 from torch import nn
 from tqdm.auto import tqdm
 
+from vegan_lib._checks import check_positive as _positive_float
+from vegan_lib._checks import check_positive_int as _positive_int
+
 __all__ = ["History", "fit", "load_checkpoint"]
 
 _RESERVED = ("step", "wall_time")
@@ -129,22 +132,6 @@ class History:
 
 
 # --------------------------------------------------------------------------- validation
-def _positive_int(value: Any, name: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError(f"{name} must be a positive integer, got {value!r}")
-    return value
-
-
-def _positive_float(value: Any, name: str) -> float:
-    try:
-        v = float(value)
-    except (TypeError, ValueError):
-        raise ValueError(f"{name} must be a positive number, got {value!r}") from None
-    if not (math.isfinite(v) and v > 0):
-        raise ValueError(f"{name} must be a positive finite number, got {v}; try 1e-3")
-    return v
-
-
 def _check_betas(betas: Any) -> tuple[float, float]:
     try:
         b1, b2 = (float(b) for b in betas)
@@ -466,8 +453,11 @@ def fit(
     """
     steps = _positive_int(steps, "steps")
     batch_size = _positive_int(batch_size, "batch_size")
-    lr = _positive_float(lr, "lr")
-    adversary_lr = lr if adversary_lr is None else _positive_float(adversary_lr, "adversary_lr")
+    lr = _positive_float(lr, "lr", "lr=1e-3")
+    if adversary_lr is not None:
+        adversary_lr = _positive_float(adversary_lr, "adversary_lr", "adversary_lr=1e-3")
+    else:
+        adversary_lr = lr
     adversary_steps = _positive_int(adversary_steps, "adversary_steps")
     log_every = _positive_int(log_every, "log_every")
     betas = _check_betas(betas)

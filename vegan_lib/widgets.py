@@ -45,6 +45,8 @@ from matplotlib.figure import Figure
 from torch import nn
 from tqdm.auto import tqdm
 
+from vegan_lib._checks import check_non_negative as _non_negative
+from vegan_lib._checks import check_positive as _positive
 from vegan_lib.duality import certified_w1_lower_bound, fit_critic
 from vegan_lib.nets import Critic
 from vegan_lib.objectives import (
@@ -78,32 +80,6 @@ _PNG_DPI = 80  # the live widget's image: small and fast to encode
 
 
 # ----------------------------------------------------------------------------- helpers
-def _positive(value: Any, name: str, example: str) -> float:
-    if isinstance(value, bool):
-        raise ValueError(f"{name} must be a positive number, got {value!r}; e.g. {example}")
-    try:
-        v = float(value)
-    except (TypeError, ValueError):
-        raise ValueError(
-            f"{name} must be a positive number, got {value!r}; e.g. {example}"
-        ) from None
-    if not (math.isfinite(v) and v > 0):
-        raise ValueError(f"{name} must be a positive finite number, got {v}; e.g. {example}")
-    return v
-
-
-def _non_negative(value: Any, name: str, example: str) -> float:
-    if isinstance(value, bool):
-        raise ValueError(f"{name} must be a number >= 0, got {value!r}; e.g. {example}")
-    try:
-        v = float(value)
-    except (TypeError, ValueError):
-        raise ValueError(f"{name} must be a number >= 0, got {value!r}; e.g. {example}") from None
-    if not (math.isfinite(v) and v >= 0):
-        raise ValueError(f"{name} must be a finite number >= 0, got {v}; e.g. {example}")
-    return v
-
-
 def _range(bounds: Any, name: str, example: str) -> tuple[float, float]:
     try:
         lo, hi = (float(v) for v in bounds)
