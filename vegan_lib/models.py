@@ -556,7 +556,7 @@ class AAEModel(POTModel):
     @property
     def lam(self) -> float:
         r"""The POT weight :math:`\lambda = 2\sigma^2\lambda_{\mathrm{AAE}}`, always in step with
-        :attr:`sigma2` and :attr:`lam_aae` (change those, not this)."""
+        ``sigma2`` and ``lam_aae`` (change those, not this)."""
         return 2.0 * self.sigma2 * self.lam_aae
 
     @lam.setter
