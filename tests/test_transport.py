@@ -600,3 +600,29 @@ def test_squared_cost_in_many_dimensions_matches_coordinate_differences():
     assert torch.isfinite(xr.grad).all()
     expected = 2 * (x[:, None, :] - y[None, :, :]).sum(1)
     assert torch.allclose(xr.grad, expected, rtol=1e-10, atol=1e-9)
+
+
+def test_squared_cost_without_a_graph_equals_the_differentiable_one():
+    # cost_matrix and wasserstein skip autograd (and use NumPy) when nothing needs a gradient
+    gen = torch.Generator().manual_seed(1)
+    x = torch.rand(40, 784, generator=gen, dtype=torch.float64)
+    y = torch.rand(50, 784, generator=gen, dtype=torch.float64)
+    xr = x.clone().requires_grad_(True)
+    assert torch.allclose(cost_matrix(x, y), cost_matrix(xr, y).detach(), rtol=1e-13, atol=1e-12)
+    w_fast, w_graph = wasserstein(x, y), wasserstein(xr, y)
+    assert w_fast.grad_fn is None and w_graph.grad_fn is not None
+    assert torch.allclose(w_fast, w_graph.detach(), rtol=1e-12)
+    with torch.no_grad():
+        assert wasserstein(xr, y).grad_fn is None
+    assert wasserstein(x[:5].float(), x[:5].float()).item() == 0.0  # identical clouds: exactly 0
+
+
+def test_nonfinite_check_accepts_huge_finite_values_and_counts_bad_entries():
+    # the check sums first; an overflowing sum of finite numbers must not be mistaken for a NaN
+    huge = torch.full((3, 2), 1e308, dtype=torch.float64)
+    assert exact_ot(huge, huge).plan.sum().item() == pytest.approx(1.0)
+    bad = huge.clone()
+    bad[1, 0] = float("nan")
+    bad[2, 1] = float("-inf")
+    with pytest.raises(ValueError, match="x contains 2 NaN or infinite entries"):
+        cost_matrix(bad, huge)

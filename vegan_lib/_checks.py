@@ -84,7 +84,10 @@ def check_finite(t: torch.Tensor, name: str) -> None:
     --------
     >>> check_finite(torch.tensor([1.0, 2.0]), "x")  # passes silently
     """
-    finite = torch.isfinite(t.detach())
+    t = t.detach()
+    if bool(torch.isfinite(t.sum())):
+        return  # a NaN or an infinity would make the sum non-finite: one cheap reduction
+    finite = torch.isfinite(t)  # the sum overflowed, or there are bad entries: look at each
     if not bool(finite.all()):
         bad = int((~finite).sum())
         raise ValueError(
@@ -126,9 +129,7 @@ def check_points(x: Any, name: str) -> torch.Tensor:
             f"{hint} so that each row is one point"
         )
     if t.shape[0] == 0:
-        raise ValueError(
-            f"{name} is empty (shape {tuple(t.shape)}); pass at least one point"
-        )
+        raise ValueError(f"{name} is empty (shape {tuple(t.shape)}); pass at least one point")
     if t.shape[1] == 0:
         raise ValueError(
             f"{name} has points of dimension 0 (shape {tuple(t.shape)}); "
