@@ -85,7 +85,7 @@ def check_finite(t: torch.Tensor, name: str) -> None:
     >>> check_finite(torch.tensor([1.0, 2.0]), "x")  # passes silently
     """
     t = t.detach()
-    if bool(torch.isfinite(t.sum())):
+    if math.isfinite(t.sum()):
         return  # a NaN or an infinity would make the sum non-finite: one cheap reduction
     finite = torch.isfinite(t)  # the sum overflowed, or there are bad entries: look at each
     if not bool(finite.all()):

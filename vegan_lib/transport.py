@@ -31,6 +31,7 @@ from typing import Any
 import numpy as np
 import ot
 import torch
+from scipy.spatial.distance import cdist
 
 from vegan_lib._checks import (
     as_tensor,
@@ -135,23 +136,34 @@ def _tracks_grad(*tensors: torch.Tensor) -> bool:
     return torch.is_grad_enabled() and any(t.requires_grad for t in tensors)
 
 
+def _cost_numpy(x: np.ndarray, y: np.ndarray, p: float) -> np.ndarray:
+    """:func:`_cost` without a graph, in float64 on the CPU: SciPy's ``cdist`` (differences,
+    exact) or, for p = 2 in many dimensions, the matrix-product form with NumPy's BLAS."""
+    if p == 2 and x.shape[1] > _MM_MIN_DIM:
+        sq = np.einsum("ij,ij->i", x, x)[:, None] + np.einsum("ij,ij->i", y, y)[None, :]
+        sq -= 2.0 * (x @ y.T)
+        return np.maximum(sq, 0.0, out=sq)
+    if p == 2:
+        return cdist(x, y, "sqeuclidean")
+    dist = cdist(x, y, "euclidean")
+    return dist if p == 1 else dist**p
+
+
 def _cost(x: torch.Tensor, y: torch.Tensor, p: float) -> torch.Tensor:
-    # torch.cdist computes each distance from the coordinate differences (exact, O(nm)
-    # memory even for large d) and its backward pass returns 0 where the distance is 0,
-    # so gradients stay finite when x_i == y_j: the "safe norm" we need.
+    if x.device.type == "cpu" and x.dtype == torch.float64 and not _tracks_grad(x, y):
+        # No graph to record: SciPy/NumPy, as POT computes costs, skip torch's per-call
+        # overhead and, in many dimensions, use a BLAS ~1.3x faster than torch's on one
+        # thread (benchmarks/transport.py). Same formulas as below.
+        return torch.from_numpy(_cost_numpy(x.numpy(), y.numpy(), p))
     if p == 2 and x.dtype == torch.float64 and x.shape[1] > _MM_MIN_DIM:
         # In many dimensions (images) the expansion |x|^2 + |y|^2 - 2 x.y is ~15x faster
         # (one matrix product). In float64 its rounding error is ~1e-12 relative to the
         # squared norms, and with no square root its gradient 2(x_i - y_j) is finite.
-        if x.device.type == "cpu" and not _tracks_grad(x, y):
-            # No graph to record: NumPy's BLAS, as POT uses, is ~1.3x faster than torch's
-            # on one CPU thread for this product (benchmarks/transport.py).
-            xn, yn = x.numpy(), y.numpy()
-            sq = np.einsum("ij,ij->i", xn, xn)[:, None] + np.einsum("ij,ij->i", yn, yn)[None, :]
-            sq -= 2.0 * (xn @ yn.T)
-            return torch.from_numpy(np.maximum(sq, 0.0, out=sq))
         sq = (x * x).sum(1)[:, None] + (y * y).sum(1)[None, :] - 2.0 * (x @ y.T)
         return sq.clamp_min(0.0)
+    # torch.cdist computes each distance from the coordinate differences (exact, O(nm)
+    # memory even for large d) and its backward pass returns 0 where the distance is 0,
+    # so gradients stay finite when x_i == y_j: the "safe norm" we need.
     dist = torch.cdist(x, y, p=2.0, compute_mode="donot_use_mm_for_euclid_dist")
     return dist if p == 1 else dist.pow(p)
 
