@@ -32,7 +32,7 @@ from vegan_lib.data import mnist
 from vegan_lib.transport import sinkhorn, wasserstein
 
 TARGET = 1.05
-NUM_ITER_MAX_EMD = 10_000_000  # POT's and vegan_lib's default 100,000 stop short at n = 5,000
+NUM_ITER_MAX_EMD = 10_000_000  # POT's default 100,000 stops short at n = 5,000 (ours: max(1e5, nm))
 NUM_ITER_MAX_SINKHORN = 1000
 STOP_THR = 1e-9
 AGREEMENT = 1e-8  # relative difference allowed between the two values

@@ -626,3 +626,16 @@ def test_nonfinite_check_accepts_huge_finite_values_and_counts_bad_entries():
     bad[2, 1] = float("-inf")
     with pytest.raises(ValueError, match="x contains 2 NaN or infinite entries"):
         cost_matrix(bad, huge)
+
+
+def test_default_iteration_limit_grows_with_the_problem():
+    # 3,000 points need more than POT's fixed 1e5 simplex iterations; the default is max(1e5, nm)
+    gen = torch.Generator().manual_seed(0)
+    x = torch.randn(3000, 2, generator=gen, dtype=torch.float64)
+    y = torch.randn(3000, 2, generator=gen, dtype=torch.float64) + 0.5
+    with pytest.raises(RuntimeError, match="num_iter_max=1000000"):
+        wasserstein(x, y, num_iter_max=100_000)
+    w = wasserstein(x, y)
+    assert w.item() == pytest.approx(exact_ot(x, y, num_iter_max=10**7).cost.sqrt().item())
+    with pytest.raises(ValueError, match="num_iter_max"):
+        wasserstein(x[:2], y[:2], num_iter_max=0)
