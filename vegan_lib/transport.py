@@ -213,8 +213,8 @@ def _float64_on(device: torch.device) -> torch.dtype:
 
 def _solve_emd(
     a: np.ndarray, b: np.ndarray, C: np.ndarray, num_iter_max: int
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Network simplex in float64; return (plan, f, g) or raise if not optimal."""
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
+    """Network simplex in float64; return (plan, f, g, <plan, C>) or raise if not optimal."""
     with warnings.catch_warnings():
         # POT also warns about a failure; we raise a RuntimeError instead.
         warnings.simplefilter("ignore", UserWarning)
@@ -225,7 +225,7 @@ def _solve_emd(
             f"num_iter_max={num_iter_max} iterations; raise the limit, "
             f"e.g. num_iter_max={10 * num_iter_max}"
         )
-    return plan, log["u"], log["v"]
+    return plan, log["u"], log["v"], float(log["cost"])
 
 
 def _emd_iteration_limit(num_iter_max: int | None, n: int, m: int) -> int:
@@ -237,13 +237,13 @@ def _emd_iteration_limit(num_iter_max: int | None, n: int, m: int) -> int:
 
 def _exact_plan(
     C: torch.Tensor, a: torch.Tensor, b: torch.Tensor, num_iter_max: int
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Solve on the CPU in float64; return NumPy (C, plan, f, g)."""
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, float]:
+    """Solve on the CPU in float64; return NumPy (C, plan, f, g) and the cost <plan, C>."""
     C64 = C.detach().to("cpu", torch.float64).numpy()
     a64 = a.detach().to("cpu", torch.float64).numpy()
     b64 = b.detach().to("cpu", torch.float64).numpy()
-    plan, f, g = _solve_emd(a64 / a64.sum(), b64 / b64.sum(), C64, num_iter_max)
-    return C64, plan, f, g
+    plan, f, g, cost = _solve_emd(a64 / a64.sum(), b64 / b64.sum(), C64, num_iter_max)
+    return C64, plan, f, g, cost
 
 
 def exact_ot(
@@ -318,7 +318,7 @@ def exact_ot(
     a = check_weights(a, x.shape[0], "a", torch.float64, torch.device("cpu"))
     b = check_weights(b, y.shape[0], "b", torch.float64, torch.device("cpu"))
     C = _cost(x.detach().to("cpu", torch.float64), y.detach().to("cpu", torch.float64), p)
-    C64, plan, f, g = _exact_plan(C, a, b, num_iter_max)
+    C64, plan, f, g, cost = _exact_plan(C, a, b, num_iter_max)
 
     out_dtype = _float64_on(device)
 
@@ -326,7 +326,7 @@ def exact_ot(
         return torch.from_numpy(np.asarray(array, dtype=np.float64)).to(device, out_dtype)
 
     return OTResult(
-        cost=back(np.sum(plan * C64)),
+        cost=back(cost),
         plan=back(plan),
         f=back(f),
         g=back(g),
@@ -407,9 +407,8 @@ def wasserstein(
     a = check_weights(a, x.shape[0], "a", torch.float64, torch.device("cpu"))
     b = check_weights(b, y.shape[0], "b", torch.float64, torch.device("cpu"))
     C = _cost(x, y, p)
-    C64, plan, _, _ = _exact_plan(C, a, b, num_iter_max)
-    if not _tracks_grad(x, y):  # no graph to record: finish in NumPy, as POT does
-        power = float(np.sum(plan * C64))
+    _, plan, _, _, power = _exact_plan(C, a, b, num_iter_max)
+    if not _tracks_grad(x, y):  # no graph to record: the solver's own <plan, C>, as in POT
         return torch.tensor(
             power ** (1.0 / p) if power > 0 else 0.0, dtype=C.dtype, device=C.device
         )
