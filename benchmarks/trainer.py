@@ -1,7 +1,7 @@
 """Throughput of :func:`vegan_lib.train.fit` against a bare PyTorch loop doing the same work.
 
 The model is chapter 3's WAE-MMD on the embedded MNIST digits
-(``POTModel.for_mnist(z_dim=8, lam=10, penalty="mmd")``, batches of 100, Adam with
+(``POTModel.for_mnist(z_dim=8, lam=10, divergence="mmd")``, batches of 100, Adam with
 ``lr=1e-3, betas=(0.5, 0.999)``, seed 0). The bare loop draws the same batches (a
 ``torch.Generator`` seeded like fit's, a fresh permutation per epoch, the last incomplete
 batch dropped), seeds the global generator like fit (for the prior samples of the MMD),
@@ -25,7 +25,7 @@ import torch
 from benchmarks.common import alternate, markdown_table, print_machine, verdict
 from vegan_lib.data import mnist
 from vegan_lib.device import get_device
-from vegan_lib.models import POTModel
+from vegan_lib.pot import POTModel
 from vegan_lib.train import fit
 
 BATCH_SIZE = 100
@@ -37,7 +37,7 @@ TARGET = 1.05
 
 def make_model(device: torch.device) -> POTModel:
     torch.manual_seed(0)
-    return POTModel.for_mnist(z_dim=8, lam=10.0, penalty="mmd").to(device)
+    return POTModel.for_mnist(z_dim=8, lam=10.0, divergence="mmd").to(device)
 
 
 def with_fit(model: POTModel, data: torch.Tensor, steps: int, progress: bool) -> POTModel:

@@ -1,6 +1,8 @@
 """Chapter 4: the adversarial auto-encoder with a Gaussian decoder is POT with c = ||.||^2.
 
-The identity checked here is
+An AAE is ``POTModel(..., cost=gaussian_nll_cost(sigma2), divergence="gan", lam=lam_aae)``
+(``POTModel.aae_for_mnist``); its twin (``pot_twin``) has the squared cost and
+lam = 2 sigma2 lam_aae. The identity checked here is
 
     E[-log p(X|Z)] + lam_aae D_GAN = (E||X - G(Z)||^2 + 2 sigma2 lam_aae D_GAN) / (2 sigma2)
                                      + (d / 2) log(2 pi sigma2),
@@ -17,13 +19,16 @@ import pytest
 import torch
 
 from vegan_lib.data import mnist
-from vegan_lib.models import AAEModel, POTModel, pot_twin
 from vegan_lib.nets import ConvDecoder, ConvEncoder, LatentDiscriminator
-from vegan_lib.objectives import (
+from vegan_lib.pot import (
+    GaussianNLLCost,
+    POTModel,
     aae_loss,
     aae_to_pot_lambda,
     gaussian_nll,
+    gaussian_nll_cost,
     pot_to_aae_lambda,
+    pot_twin,
 )
 from vegan_lib.train import fit
 
@@ -39,12 +44,13 @@ def digits64():
 def _small_aae(sigma2, lam_aae, seed=0):
     # Small conv nets (same architecture family as for_mnist) keep float64 training fast.
     torch.manual_seed(seed)
-    return AAEModel(
+    return POTModel(
         ConvEncoder(4, channels=(4, 8)),
         ConvDecoder(4, channels=(8, 4)),
         4,
-        sigma2=sigma2,
-        lam_aae=lam_aae,
+        lam=lam_aae,
+        cost=gaussian_nll_cost(sigma2),
+        divergence="gan",
         discriminator=LatentDiscriminator(4, hidden=(16,)),
     ).double()
 
@@ -145,7 +151,7 @@ def test_aae_loss_equals_pot_loss_over_two_sigma2_plus_constant_on_digits(
     digits64, sigma2, lam_aae
 ):
     torch.manual_seed(1)
-    aae = AAEModel.for_mnist(z_dim=8, sigma2=sigma2, lam_aae=lam_aae).double()
+    aae = POTModel.aae_for_mnist(z_dim=8, sigma2=sigma2, lam_aae=lam_aae).double()
     pot = pot_twin(aae)
     assert pot.lam == pytest.approx(2 * sigma2 * lam_aae)
     constant = D_MNIST / 2 * math.log(2 * math.pi * sigma2)
@@ -154,13 +160,14 @@ def test_aae_loss_equals_pot_loss_over_two_sigma2_plus_constant_on_digits(
         want = p["loss"].item() / (2 * sigma2) + constant
         assert a["loss"].item() == pytest.approx(want, rel=1e-12), (a["loss"].item(), want)
         want_nll = p["reconstruction"].item() / (2 * sigma2) + constant
-        assert a["nll"].item() == pytest.approx(want_nll, rel=1e-12), (a["nll"].item(), want_nll)
+        got_nll = a["reconstruction"].item()
+        assert got_nll == pytest.approx(want_nll, rel=1e-12), (got_nll, want_nll)
         assert a["penalty"].item() == pytest.approx(p["penalty"].item(), rel=1e-12)
 
 
 def test_aae_reconstruction_term_matches_a_pixel_loop_on_two_digits(digits64):
     torch.manual_seed(2)
-    aae = AAEModel.for_mnist(z_dim=2, sigma2=0.3).double()
+    aae = POTModel.aae_for_mnist(z_dim=2, sigma2=0.3).double()
     x = digits64[:2]
     x_hat = aae.reconstruct(x).detach()
     want = 0.0
@@ -171,7 +178,7 @@ def test_aae_reconstruction_term_matches_a_pixel_loop_on_two_digits(digits64):
             for c in range(28)
         )
         want += (sq / (2 * 0.3) + 392 * math.log(2 * math.pi * 0.3)) / 2
-    assert aae.losses(x)["nll"].item() == pytest.approx(want, rel=1e-10)
+    assert aae.losses(x)["reconstruction"].item() == pytest.approx(want, rel=1e-10)
 
 
 def test_aae_gradient_is_pot_gradient_over_two_sigma2(digits64):
@@ -225,8 +232,8 @@ def test_sgd_trajectories_differ_without_the_learning_rate_rescaling(digits64):
 def test_pot_twin_copies_weights_and_is_independent():
     aae = _small_aae(0.5, 2.0)
     twin = pot_twin(aae)
-    assert isinstance(twin, POTModel) and not isinstance(twin, AAEModel)
-    assert (twin.cost, twin.penalty, twin.lam) == ("squared", "gan", 2.0)
+    assert isinstance(twin, POTModel) and twin is not aae
+    assert (twin.cost, twin.divergence, twin.lam) == ("squared", "gan", 2.0)
     assert _max_abs_difference(aae, twin) == 0.0
     with torch.no_grad():
         for p in twin.parameters():
@@ -235,45 +242,62 @@ def test_pot_twin_copies_weights_and_is_independent():
 
 
 def test_pot_twin_rejects_a_model_that_is_not_an_aae():
-    with pytest.raises(ValueError, match="AAEModel"):
+    with pytest.raises(ValueError, match="expects an AAE"):
         pot_twin(POTModel.for_toy(hidden=(4,)))
+    with pytest.raises(ValueError, match="expects an AAE"):
+        pot_twin(torch.nn.Linear(2, 2))
 
 
 def test_aae_constructors_start_from_the_weights_of_pot_gan_with_the_same_seed():
     torch.manual_seed(5)
-    aae = AAEModel.for_toy(x_dim=3, z_dim=2, sigma2=0.4, lam_aae=2.0, hidden=(8,))
+    aae = POTModel.aae_for_toy(x_dim=3, z_dim=2, sigma2=0.4, lam_aae=2.0, hidden=(8,))
     torch.manual_seed(5)
-    pot = POTModel.for_toy(x_dim=3, z_dim=2, penalty="gan", lam=1.6, hidden=(8,))
+    pot = POTModel.for_toy(x_dim=3, z_dim=2, divergence="gan", lam=1.6, hidden=(8,))
     assert _max_abs_difference(aae, pot) == 0.0
     torch.manual_seed(6)
-    aae = AAEModel.for_mnist(z_dim=4, sigma2=0.4, lam_aae=2.0)
+    aae = POTModel.aae_for_mnist(z_dim=4, sigma2=0.4, lam_aae=2.0)
     torch.manual_seed(6)
-    pot = POTModel.for_mnist(z_dim=4, penalty="gan", lam=1.6)
+    pot = POTModel.for_mnist(z_dim=4, divergence="gan", lam=1.6)
     assert _max_abs_difference(aae, pot) == 0.0
 
 
-def test_aae_is_a_pot_gan_model_with_lam_two_sigma2_lam_aae():
-    model = AAEModel.for_toy(sigma2=0.25, lam_aae=6.0, hidden=(4,))
-    assert isinstance(model, POTModel)
-    assert (model.cost, model.penalty) == ("squared", "gan")
-    assert model.lam == pytest.approx(3.0) and model.sigma2 == 0.25 and model.lam_aae == 6.0
-    assert "lam_aae=6.0" in repr(model)
+def test_aae_is_a_pot_gan_model_with_the_gaussian_nll_cost_and_lam_aae():
+    model = POTModel.aae_for_toy(sigma2=0.25, lam_aae=6.0, hidden=(4,))
+    assert type(model) is POTModel
+    assert isinstance(model.cost, GaussianNLLCost) and model.cost.sigma2 == 0.25
+    assert (model.divergence, model.lam) == ("gan", 6.0)
+    assert aae_to_pot_lambda(model.cost.sigma2, model.lam) == pytest.approx(3.0)
+    assert pot_twin(model).lam == pytest.approx(3.0)
+    assert "cost=gaussian_nll_cost(sigma2=0.25)" in repr(model) and "lam=6.0" in repr(model)
 
 
-def test_aae_losses_report_nll_penalty_and_loss_as_finite_scalars():
+def test_aae_losses_report_reconstruction_penalty_and_loss_as_finite_scalars():
     torch.manual_seed(0)
-    model = AAEModel.for_mnist(z_dim=4)
+    model = POTModel.aae_for_mnist(z_dim=4)
     parts = model.losses(torch.rand(3, 1, 28, 28))
-    assert set(parts) == {"loss", "nll", "penalty"}
+    assert set(parts) == {"loss", "reconstruction", "penalty"}
     assert all(v.ndim == 0 and math.isfinite(v.item()) for v in parts.values())
-    assert parts["loss"].item() == pytest.approx(parts["nll"].item() + parts["penalty"].item())
+    want = parts["reconstruction"].item() + parts["penalty"].item()
+    assert parts["loss"].item() == pytest.approx(want)
+
+
+def test_aae_losses_are_aae_loss_of_the_gaussian_nll():
+    torch.manual_seed(0)
+    model = POTModel.aae_for_toy(sigma2=0.7, lam_aae=2.5, hidden=(8,)).double()
+    x = torch.randn(6, 2, dtype=torch.float64)
+    parts = model.losses(x)
+    with torch.no_grad():
+        z = model.encoder(x)
+        want = aae_loss(gaussian_nll(x, model.decoder(z), 0.7), model.latent_penalty(z), 2.5)
+    assert parts["loss"].item() == pytest.approx(want["loss"].item(), rel=1e-14)
+    assert parts["reconstruction"].item() == pytest.approx(want["nll"].item(), rel=1e-14)
 
 
 def test_aae_fit_trains_with_its_adversary_and_logs_it():
     torch.manual_seed(0)
-    model = AAEModel.for_toy(hidden=(8,))
+    model = POTModel.aae_for_toy(hidden=(8,))
     history = fit(model, torch.randn(40, 2), steps=3, batch_size=20, progress=False)
-    assert {"loss", "nll", "penalty", "adversary/loss"} <= set(history.terms)
+    assert {"loss", "reconstruction", "penalty", "adversary/loss"} <= set(history.terms)
 
 
 @pytest.mark.parametrize(
@@ -281,37 +305,55 @@ def test_aae_fit_trains_with_its_adversary_and_logs_it():
     [
         (dict(sigma2=0.0), "sigma2"),
         (dict(sigma2=float("nan")), "sigma2"),
-        (dict(lam_aae=-1.0), "lam_aae"),
-        (dict(lam_aae="x"), "lam_aae"),
-        (dict(discriminator=None), "discriminator"),
+        (dict(sigma2=-2.0), "sigma2"),
+        (dict(lam_aae=-1.0), "lam"),
+        (dict(lam_aae="x"), "lam"),
     ],
 )
-def test_aae_model_rejects_bad_settings(kwargs, match):
-    args = dict(sigma2=1.0, lam_aae=1.0, discriminator=LatentDiscriminator(2, hidden=(4,)))
-    args.update(kwargs)
+def test_aae_constructors_reject_bad_settings(kwargs, match):
     with pytest.raises(ValueError, match=match):
-        AAEModel(ConvEncoder(2, (2, 2)), ConvDecoder(2, (2, 2)), 2, **args)
+        POTModel.aae_for_toy(hidden=(4,), **kwargs)
+    with pytest.raises(ValueError, match=match):
+        POTModel.aae_for_mnist(z_dim=2, **kwargs)
+
+
+def test_an_aae_without_discriminator_is_rejected():
+    with pytest.raises(ValueError, match="discriminator"):
+        POTModel(ConvEncoder(2, (2, 2)), ConvDecoder(2, (2, 2)), 2,
+                 cost=gaussian_nll_cost(1.0), divergence="gan")
 
 
 def test_aae_losses_reject_a_decoder_of_the_wrong_shape():
-    model = AAEModel(
+    model = POTModel(
         ConvEncoder(2, (2, 2)),
         torch.nn.Linear(2, 5),
         2,
+        cost=gaussian_nll_cost(1.0),
+        divergence="gan",
         discriminator=LatentDiscriminator(2, hidden=(4,)),
     )
     with pytest.raises(ValueError, match="decoder returned shape"):
         model.losses(torch.rand(2, 1, 28, 28))
 
 
-def test_aae_pot_weight_follows_sigma2_and_lam_aae_when_they_change():
-    from vegan_lib.models import AAEModel
+def test_pot_twin_follows_the_current_lam_and_cost_of_the_aae():
+    aae = POTModel.aae_for_toy(sigma2=0.5, lam_aae=3.0, hidden=(8,))
+    assert pot_twin(aae).lam == pytest.approx(3.0)
+    aae.lam = 0.25
+    assert pot_twin(aae).lam == pytest.approx(0.25)
+    aae.cost = gaussian_nll_cost(2.0)
+    assert pot_twin(aae).lam == pytest.approx(1.0)
 
-    aae = AAEModel.for_toy(sigma2=0.5, lam_aae=3.0, hidden=(8,))
-    assert aae.lam == pytest.approx(3.0)
-    aae.sigma2 = 2.0
-    assert aae.lam == pytest.approx(12.0)  # was stale before: computed once in __init__
-    aae.lam_aae = 0.25
-    assert aae.lam == pytest.approx(1.0)
-    with pytest.raises(AttributeError, match="set sigma2 or lam_aae"):
-        aae.lam = 5.0
+
+def test_an_aae_with_the_mmd_divergence_has_an_mmd_twin_and_obeys_the_identity():
+    torch.manual_seed(0)
+    aae = POTModel.for_toy(x_dim=3, z_dim=2, divergence="mmd", lam=4.0, hidden=(8,),
+                           cost=gaussian_nll_cost(0.2)).double()
+    twin = pot_twin(aae)
+    assert (twin.divergence, twin.lam) == ("mmd", pytest.approx(1.6))
+    x = torch.randn(10, 3, dtype=torch.float64)
+    torch.manual_seed(1)
+    a = aae.losses(x)["loss"].item()
+    torch.manual_seed(1)  # the same prior draw for the MMD
+    p = twin.losses(x)["loss"].item()
+    assert a == pytest.approx(p / 0.4 + 1.5 * math.log(2 * math.pi * 0.2), rel=1e-12)

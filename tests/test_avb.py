@@ -9,7 +9,6 @@ import pytest
 import torch
 from torch import nn
 
-from vegan_lib.models import AVBModel
 from vegan_lib.nets import (
     AVBDiscriminator,
     GaussianConvEncoder,
@@ -18,8 +17,8 @@ from vegan_lib.nets import (
     NoisyConvEncoder,
     NoisyMLPEncoder,
 )
-from vegan_lib.objectives import avb_discriminator_loss, avb_encoder_decoder_loss
 from vegan_lib.train import fit
+from vegan_lib.vae import AVBModel, avb_discriminator_loss, avb_encoder_decoder_loss
 
 
 # --------------------------------------------------------------------------- objectives

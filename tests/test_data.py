@@ -296,3 +296,21 @@ def test_digits_are_deterministic_and_n_is_validated():
         digits(n=1798)
     with pytest.raises(ValueError, match="n must be a positive integer"):
         digits(n=0)
+
+
+# ----------------------------------------------------------------------------- moved validators
+@pytest.mark.parametrize(
+    ("call", "match"),
+    [
+        (lambda: toy_2d("moons", 0), r"n must be a positive integer, got 0; e\.g\. n=500"),
+        (lambda: mnist(n=-1), r"n must be a positive integer, got -1; e\.g\. n=500"),
+        (lambda: digits(n=2.0), r"n must be a positive integer.*n=500"),
+        (lambda: toy_2d("moons", 5, seed="0"), r"seed must be an integer.*seed=0"),
+        (lambda: digits(seed=2**32), r"seed must be in \[0, 2\*\*32\).*seed=0"),
+        (lambda: mnist(split="val"), r"split must be one of .*split='train'"),
+        (lambda: mnist(source=None), r"source must be one of .*source='embedded'"),
+    ],
+)
+def test_data_validators_name_the_argument_and_the_fix(call, match):
+    with pytest.raises(ValueError, match=match):
+        call()

@@ -68,3 +68,11 @@ def test_seed_everything_repeats_cuda_draws():
     seed_everything(5)
     b = torch.rand(3, device="cuda")
     assert torch.equal(a, b)
+
+
+@pytest.mark.parametrize(
+    ("bad", "match"), [(2.0, "seed must be an integer"), (-5, r"\[0, 2\*\*32\)")]
+)
+def test_seed_everything_names_the_seed_and_the_fix(bad, match):
+    with pytest.raises(ValueError, match=rf"{match}.*e\.g\. seed=0"):
+        seed_everything(bad)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import itertools
 import math
 
@@ -15,7 +16,6 @@ from vegan_lib.duality import (
     empirical_lipschitz,
     fit_critic,
     kantorovich_potentials,
-    pot_wgan_dual_lp,
 )
 from vegan_lib.nets import Critic
 
@@ -52,18 +52,6 @@ def _w1_linprog(x, y, a, b):
     res = linprog(C.ravel(), A_eq=A_eq, b_eq=np.concatenate([a, b]), bounds=(0, None))
     assert res.status == 0
     return res.fun
-
-
-def _tanh_generator(z):
-    return 2 * torch.tanh(z @ torch.tensor([[1.0, 0.5], [-0.3, 1.2]], dtype=z.dtype))
-
-
-def _pushforward_w1(x, z, G, a=None, b=None):
-    """W_1(P_X, P_G) by the independent LP oracle on the decoded atoms."""
-    y = G(z)
-    a = torch.full((len(x),), 1 / len(x), dtype=F64) if a is None else a
-    b = torch.full((len(z),), 1 / len(z), dtype=F64) if b is None else b
-    return _w1_linprog(x, y, a, b)
 
 
 # ----------------------------------------------------------------------------- potentials
@@ -174,87 +162,12 @@ def test_certified_bound_of_a_scaled_optimal_critic_is_w1():
     assert abs(float(cb.bound) - float(pots.cost)) < 1e-9, (float(cb.bound), float(pots.cost))
 
 
-# ----------------------------------------------------------------------------- POT vs WGAN
-def test_pot_wgan_lp_equals_min_of_lambda_and_one_times_w1_on_two_atoms():
-    # P_X = delta_0, P_G = (delta_0 + delta_1) / 2: D_POT(lam) = min(lam, 1) / 2.
-    x = torch.tensor([[0.0]], dtype=F64)
-    z = torch.tensor([[0.0], [1.0]], dtype=F64)
-    for lam in (0.0, 0.3, 0.7, 1.0, 1.2, 4.0):
-        got = float(pot_wgan_dual_lp(x, z, lambda c: c, lam).value)
-        assert abs(got - min(lam, 1.0) / 2) < 1e-9, (lam, got)
-
-
-@pytest.mark.parametrize("seed", [0, 1, 2])
-@pytest.mark.parametrize("lam", [1.0, 1.5, 5.0])
-def test_pot_wgan_lp_equals_w1_of_the_pushforward_for_lambda_at_least_one(seed, lam):
-    x, z = _cloud(8, 2, seed), _cloud(7, 2, seed + 40)
-    a, b = _weights(8, seed + 2), _weights(7, seed + 3)
-    res = pot_wgan_dual_lp(x, z, _tanh_generator, lam, a=a, b=b)
-    w1 = _pushforward_w1(x, z, _tanh_generator, a, b)
-    assert abs(float(res.value) - w1) < 1e-8, (float(res.value), w1)
-
-
-@pytest.mark.parametrize("seed", [0, 1])
-def test_pot_wgan_lp_is_below_w1_increasing_and_nearest_code_at_zero(seed):
-    x, z = _cloud(8, 2, seed + 50), _cloud(6, 2, seed + 60)
-    w1 = _pushforward_w1(x, z, _tanh_generator)
-    lams = [0.0, 0.2, 0.4, 0.6, 0.8, 1.0]
-    values = [float(pot_wgan_dual_lp(x, z, _tanh_generator, lam).value) for lam in lams]
-    assert all(v <= w1 + 1e-9 for v in values), (values, w1)
-    assert all(v1 <= v2 + 1e-9 for v1, v2 in itertools.pairwise(values)), values
-    nearest = _dist(x.numpy(), _tanh_generator(z).numpy()).min(1).mean()
-    assert abs(values[0] - nearest) < 1e-9, (values[0], nearest)
-
-
-def test_pot_wgan_lp_is_strictly_below_w1_for_lambda_below_one_on_a_2d_instance():
-    # Data on a hexagon of radius 1.9; the model puts 3/4 of its mass on a hexagon of
-    # radius 2 and 1/4 at the origin: W_1 = 3/4 * 0.1 + 1/4 * 1.9 = 0.55. Encoding
-    # everything to the outer hexagon costs 0.1 + lam * 1/4 * 2 = 0.35 at lam = 0.5.
-    angles = torch.arange(6, dtype=F64) * (2 * math.pi / 6)
-    ring = torch.stack([angles.cos(), angles.sin()], 1)
-    x = 1.9 * ring
-    z = torch.cat([2 * ring, torch.zeros(2, 2, dtype=F64)])
-    w1 = _pushforward_w1(x, z, lambda c: c)
-    assert abs(w1 - 0.55) < 1e-9, w1
-    res = pot_wgan_dual_lp(x, z, lambda c: c, lam=0.5)
-    assert abs(float(res.value) - 0.35) < 1e-9, (float(res.value), w1)
-    assert float(res.aggregated_posterior[6:].sum()) < 1e-9
-
-
-@pytest.mark.parametrize("lam", [0.0, 0.4, 1.0, 2.5])
-def test_pot_wgan_lp_dual_critic_is_feasible_and_its_value_equals_the_primal(lam):
-    x, z = _cloud(7, 2, 70), _cloud(6, 2, 71)
-    res = pot_wgan_dual_lp(x, z, _tanh_generator, lam)
-    y = _tanh_generator(z).numpy()
-    C, D = _dist(x.numpy(), y), _dist(y, y)
-    u, h = res.critic_data.numpy(), res.critic_model.numpy()
-    assert (u[:, None] - h[None, :] <= C + 1e-9).all()
-    assert (np.abs(h[:, None] - h[None, :]) <= lam * D + 1e-9).all()
-    assert abs(float(res.dual_value) - float(res.value)) < 1e-9, (res.dual_value, res.value)
-    # the parts: pi has rows a, q is its column sums, value = reconstruction + lam * penalty
-    assert torch.allclose(res.plan.sum(1), torch.full((7,), 1 / 7, dtype=F64), atol=1e-9)
-    assert torch.allclose(res.latent_plan.sum(0), torch.full((6,), 1 / 6, dtype=F64), atol=1e-9)
-    assert torch.allclose(res.latent_plan.sum(1), res.aggregated_posterior, atol=1e-9)
-    recon = float((res.plan.numpy() * C).sum())
-    assert abs(float(res.reconstruction) - recon) < 1e-12
-    assert abs(float(res.value) - (recon + lam * float(res.penalty))) < 1e-9
-
-
-def test_pot_wgan_lp_penalty_is_the_latent_wasserstein_cost_of_q():
-    x = torch.tensor([[0.0]], dtype=F64)
-    z = torch.tensor([[0.0], [1.0]], dtype=F64)
-    res = pot_wgan_dual_lp(x, z, lambda c: 3 * c, lam=0.5)
-    # everything encoded to z=0: q = (1, 0), W_{c_G}(q, b) = 0.5 * |G(0) - G(1)| = 1.5
-    assert torch.allclose(res.aggregated_posterior, torch.tensor([1.0, 0.0], dtype=F64))
-    assert abs(float(res.penalty) - 1.5) < 1e-12, float(res.penalty)
-
-
 # ----------------------------------------------------------------------------- neural critics
 def test_gp_critic_on_two_separated_clouds_is_within_twenty_percent_of_w1():
     x, y = 0.1 * _cloud(64, 2, 80) + 2.0, 0.1 * _cloud(64, 2, 81)
     torch.manual_seed(0)
     critic = Critic(2, hidden=(32, 32)).double()
-    history = fit_critic(critic, x, y, steps=150, penalty="gp", lr=1e-2, progress=False)
+    history = fit_critic(critic, x, y, steps=150, lipschitz="gp", lr=1e-2, progress=False)
     w1 = float(kantorovich_potentials(x, y).cost)
     est = history.last("estimate")
     assert abs(est - w1) < 0.2 * w1, (est, w1)
@@ -267,7 +180,7 @@ def test_clipped_critic_keeps_its_weights_in_the_box_and_underestimates_w1():
     x, y = 0.1 * _cloud(32, 2, 82) + 2.0, 0.1 * _cloud(32, 2, 83)
     torch.manual_seed(0)
     critic = Critic(2, hidden=(16, 16))
-    history = fit_critic(critic, x, y, steps=30, penalty="clip", clip=0.01, progress=False)
+    history = fit_critic(critic, x, y, steps=30, lipschitz="clip", clip=0.01, progress=False)
     assert all(p.abs().max() <= 0.01 for p in critic.parameters())
     w1 = float(kantorovich_potentials(x, y).cost)
     assert history.last("estimate") < 0.1 * w1, (history.last("estimate"), w1)
@@ -277,7 +190,7 @@ def test_unconstrained_linear_critic_overshoots_w1():
     x, y = torch.full((8, 1), 1.0), torch.zeros(8, 1)
     torch.manual_seed(0)
     critic = torch.nn.Sequential(torch.nn.Linear(1, 1), torch.nn.Flatten(0))
-    history = fit_critic(critic, x, y, steps=100, penalty="none", lr=0.1, progress=False)
+    history = fit_critic(critic, x, y, steps=100, lipschitz="none", lr=0.1, progress=False)
     assert history.last("estimate") > 3.0, history.last("estimate")  # W_1 = 1
 
 
@@ -289,23 +202,82 @@ def test_fit_critic_logs_every_k_steps_and_the_last():
     assert set(h.terms) == {"estimate", "loss", "gradient_penalty"}
 
 
+def _reference_critic_training(critic, x, y, steps, lipschitz, lr, batch_size, seed,
+                                gp_weight=10.0, clip=0.01):
+    """Independent oracle: the critic's training loop written out by hand.
+
+    Per step, two permutations of the samples from one seeded generator (a random pairing
+    of the points), the loss mean f(y) - mean f(x) on the full samples or the minibatch,
+    plus the gradient penalty on interpolates of the pairing (coefficients from the same
+    generator), one Adam step with betas (0.5, 0.9), then clipping. Records every step.
+    """
+    gen = torch.Generator().manual_seed(seed)
+    opt = torch.optim.Adam(critic.parameters(), lr=lr, betas=(0.5, 0.9))
+    if lipschitz == "clip":
+        with torch.no_grad():
+            for p in critic.parameters():
+                p.clamp_(-clip, clip)
+    n, m = len(x), len(y)
+    k = min(n, m) if batch_size is None else batch_size
+    rows = []
+    critic.train()
+    for _ in range(steps):
+        xp = x[torch.randperm(n, generator=gen)[:k]]
+        yp = y[torch.randperm(m, generator=gen)[:k]]
+        xb, yb = (x, y) if batch_size is None else (xp, yp)
+        f_x = critic(xb)  # first: a spectrally normalised layer updates at every call
+        loss = critic(yb).mean() - f_x.mean()
+        row = {}
+        if lipschitz == "gp":
+            t = torch.rand(k, generator=gen, dtype=x.dtype)[:, None]
+            mid = (t * xp + (1 - t) * yp).requires_grad_(True)
+            (grad,) = torch.autograd.grad(critic(mid).sum(), mid, create_graph=True)
+            gp = ((torch.linalg.vector_norm(grad, dim=1) - 1) ** 2).mean()
+            loss = loss + gp_weight * gp
+            row["gradient_penalty"] = gp.item()
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        if lipschitz == "clip":
+            with torch.no_grad():
+                for p in critic.parameters():
+                    p.clamp_(-clip, clip)
+        critic.eval()
+        with torch.no_grad():
+            row["estimate"] = (critic(x).mean() - critic(y).mean()).item()
+        critic.train()
+        row["loss"] = loss.item()
+        rows.append(row)
+    return rows
+
+
+@pytest.mark.parametrize(
+    ("lipschitz", "batch_size", "spectral_norm"),
+    [("gp", None, False), ("gp", 12, False), ("clip", None, False), ("clip", 10, False),
+     ("sn", None, True), ("none", 16, False)],
+)
+def test_fit_critic_equals_a_hand_written_training_loop(lipschitz, batch_size, spectral_norm):
+    x, y = _cloud(20, 2, 86).float() + 1.0, _cloud(24, 2, 87).float()
+    torch.manual_seed(3)
+    critic = Critic(2, hidden=(8, 8), spectral_norm=spectral_norm)
+    twin = copy.deepcopy(critic)
+    before = torch.get_rng_state()
+    history = fit_critic(critic, x, y, steps=12, lipschitz=lipschitz, lr=5e-3,
+                         batch_size=batch_size, seed=5, log_every=1, clip=0.05, progress=False)
+    assert torch.equal(torch.get_rng_state(), before)  # the caller's random state is untouched
+    rows = _reference_critic_training(twin, x, y, 12, lipschitz, 5e-3, batch_size, 5, clip=0.05)
+    assert history.step == list(range(1, 13))
+    for term in rows[0]:
+        got, expected = np.array(history[term]), np.array([r[term] for r in rows])
+        assert np.allclose(got, expected, rtol=1e-6, atol=1e-7), (term, got, expected)
+    for p, q in zip(critic.parameters(), twin.parameters(), strict=True):
+        assert torch.allclose(p, q, rtol=1e-6, atol=1e-7), (p, q)
+    assert not critic.training
+
+
 # ----------------------------------------------------------------------------- bad input
 def test_bad_inputs_raise_value_errors_that_say_how_to_fix_them():
     x, z = _cloud(4, 2, 90), _cloud(3, 2, 91)
-    with pytest.raises(ValueError, match="lam must be"):
-        pot_wgan_dual_lp(x, z, _tanh_generator, -1.0)
-    with pytest.raises(ValueError, match="lam must be"):
-        pot_wgan_dual_lp(x, z, _tanh_generator, float("nan"))
-    with pytest.raises(ValueError, match="lam must be"):
-        pot_wgan_dual_lp(x, z, _tanh_generator, "big")
-    with pytest.raises(ValueError, match="G must be a callable"):
-        pot_wgan_dual_lp(x, z, "G", 1.0)
-    with pytest.raises(ValueError, match="one point per code"):
-        pot_wgan_dual_lp(x, z, lambda c: c[:2], 1.0)
-    with pytest.raises(ValueError, match="dimension"):
-        pot_wgan_dual_lp(x, z, lambda c: c[:, :1], 1.0)
-    with pytest.raises(ValueError, match="sum to 1"):
-        pot_wgan_dual_lp(x, z, _tanh_generator, 1.0, a=torch.ones(4, dtype=F64))
     with pytest.raises(ValueError, match="2-D point cloud"):
         kantorovich_potentials(torch.zeros(4), z)
     with pytest.raises(ValueError, match="same dimension"):
@@ -325,10 +297,10 @@ def test_bad_inputs_raise_value_errors_that_say_how_to_fix_them():
 def test_fit_critic_rejects_bad_settings():
     x, y = _cloud(6, 2, 92).float(), _cloud(6, 2, 93).float()
     critic = Critic(2, hidden=(4,))
-    with pytest.raises(ValueError, match="unknown penalty"):
-        fit_critic(critic, x, y, penalty="weight-decay", progress=False)
+    with pytest.raises(ValueError, match="unknown lipschitz"):
+        fit_critic(critic, x, y, lipschitz="weight-decay", progress=False)
     with pytest.raises(ValueError, match="spectral_norm=True"):
-        fit_critic(critic, x, y, penalty="sn", progress=False)
+        fit_critic(critic, x, y, lipschitz="sn", progress=False)
     with pytest.raises(ValueError, match="batch_size"):
         fit_critic(critic, x, y, batch_size=7, progress=False)
     with pytest.raises(ValueError, match="steps"):
@@ -339,6 +311,16 @@ def test_fit_critic_rejects_bad_settings():
         fit_critic(critic, x, torch.zeros(6, 3), progress=False)
     with pytest.raises(ValueError, match="nn.Module"):
         fit_critic(lambda t: t.sum(1), x, y, progress=False)
+    with pytest.raises(ValueError, match="gp_weight"):
+        fit_critic(critic, x, y, gp_weight=0.0, progress=False)
+    with pytest.raises(ValueError, match="clip"):
+        fit_critic(critic, x, y, lipschitz="clip", clip=-0.01, progress=False)
+    with pytest.raises(ValueError, match="seed"):
+        fit_critic(critic, x, y, seed=-1, progress=False)
+    with pytest.raises(ValueError, match="log_every"):
+        fit_critic(critic, x, y, log_every=0, progress=False)
+    with pytest.raises(ValueError, match="no parameters"):
+        fit_critic(torch.nn.Flatten(0), x, y, progress=False)
 
 
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
@@ -347,8 +329,6 @@ def test_exact_results_stay_on_the_gpu():
     pots = kantorovich_potentials(x, z)
     assert pots.f_x.is_cuda and pots.plan.is_cuda
     assert pots.potential(z).is_cuda
-    res = pot_wgan_dual_lp(x, z, lambda c: 2 * c, 1.0)
-    assert res.value.is_cuda and res.critic_model.is_cuda
     cb = certified_w1_lower_bound(pots.f_x, pots.f_y, x, z)
     assert cb.bound.is_cuda
     critic = Critic(2, hidden=(8,)).cuda()

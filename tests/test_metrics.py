@@ -11,15 +11,16 @@ from scipy.optimize import linear_sum_assignment
 from scipy.signal import convolve2d
 from torch import nn
 
+import vegan_lib.metrics as metrics_module
+from vegan_lib.classifier import train_digit_classifier
 from vegan_lib.data import mnist
 from vegan_lib.metrics import (
-    classifier_accuracy,
     data_floor,
     frechet_classifier_distance,
     frechet_distance,
+    model_w2_to_data,
     sharpness,
     sharpness_ratio,
-    train_digit_classifier,
     w2_to_data,
 )
 from vegan_lib.nets import DigitClassifier
@@ -217,6 +218,81 @@ def test_w2_to_data_stays_on_cuda(digits):
     assert got.item() == pytest.approx(w2_to_data(digits[:10], digits[10:20], n=10).item())
 
 
+class _GaussianModel(nn.Module):
+    """A generative "model" G(Z) = Z A + b, Z ~ N(0, I), drawn from torch's global RNG."""
+
+    def __init__(self, d: int = 3) -> None:
+        super().__init__()
+        self.A = nn.Parameter(torch.eye(d) * 0.5)
+        self.b = nn.Parameter(torch.ones(d))
+
+    def sample(self, n: int) -> torch.Tensor:
+        return torch.randn(n, self.A.shape[0]) @ self.A + self.b
+
+
+def test_model_w2_to_data_equals_the_chapter_3_helper_and_the_best_assignment():
+    model, reference = _GaussianModel(), torch.randn(40, 3, dtype=torch.float64)
+    got = model_w2_to_data(model, reference, n=40, seed=7)
+    # The notebook helper it replaces: seed, sample, exact W_2 in float64 on the CPU.
+    torch.manual_seed(7)
+    samples = model.sample(40).reshape(40, -1).double().cpu()
+    helper = wasserstein(samples, reference.reshape(40, -1).double().cpu()).item()
+    oracle = _assignment_w2(samples.detach().numpy(), reference.numpy())
+    assert got.dtype == torch.float64 and got.ndim == 0 and not got.requires_grad
+    assert got.item() == pytest.approx(helper, rel=1e-12), (got.item(), helper)
+    assert got.item() == pytest.approx(oracle, rel=1e-10), (got.item(), oracle)
+
+
+def test_model_w2_to_data_uses_the_first_n_reference_points_and_its_seed():
+    model, reference = _GaussianModel(), torch.randn(50, 3)
+    a = model_w2_to_data(model, reference, n=20, seed=1).item()
+    assert model_w2_to_data(model, reference[:20], n=20, seed=1).item() == a
+    assert model_w2_to_data(model, reference, n=20, seed=2).item() != a
+    torch.manual_seed(1)
+    want = w2_to_data(model.sample(20).detach(), reference, n=20).item()
+    assert a == pytest.approx(want, rel=1e-12), (a, want)
+
+
+def test_model_w2_to_data_of_a_point_mass_is_the_distance_to_the_reference():
+    class PointMass(nn.Module):
+        def sample(self, n: int) -> torch.Tensor:
+            return torch.tensor([[3.0, 4.0]]).expand(n, 2)
+
+    reference = torch.randn(30, 2, dtype=torch.float64)
+    want = float(((reference - torch.tensor([3.0, 4.0])) ** 2).sum(1).mean().sqrt())
+    got = model_w2_to_data(PointMass(), reference, n=30).item()
+    assert got == pytest.approx(want, rel=1e-12), (got, want)
+
+
+@pytest.mark.parametrize(
+    ("model", "n", "seed", "match"),
+    [
+        (nn.Linear(3, 3), 10, 1, r"no sample\(n\) method"),
+        (_GaussianModel(), 0, 1, "n must be a positive integer"),
+        (_GaussianModel(), 2.5, 1, "n must be a positive integer"),
+        (_GaussianModel(), 10, -1, "seed must be a non-negative integer"),
+        (_GaussianModel(), 30, 1, "reference holds 20 images but n=30"),
+    ],
+)
+def test_model_w2_to_data_rejects_bad_input(model, n, seed, match):
+    with pytest.raises(ValueError, match=match):
+        model_w2_to_data(model, torch.randn(20, 3), n=n, seed=seed)
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
+def test_model_w2_to_data_moves_cuda_samples_to_a_cpu_reference():
+    class CudaModel(nn.Module):
+        def sample(self, n: int) -> torch.Tensor:
+            return torch.randn(n, 2, device="cuda")
+
+    reference = torch.randn(20, 2, dtype=torch.float64)
+    got = model_w2_to_data(CudaModel(), reference, n=20)
+    assert got.device.type == "cpu"
+    torch.manual_seed(1)
+    want = w2_to_data(torch.randn(20, 2, device="cuda").cpu(), reference, n=20)
+    assert got.item() == pytest.approx(want.item(), rel=1e-12)
+
+
 # --------------------------------------------------------------------------- Fréchet distance
 def _random_features(n: int, d: int, seed: int, shift: float = 0.0) -> torch.Tensor:
     # Correlated, anisotropic features: a random linear map of Gaussian noise.
@@ -320,6 +396,69 @@ def test_frechet_distance_rejects_bad_input(x, y, match):
         frechet_distance(x, y)
 
 
+def _eigvalsh_frechet(x: torch.Tensor, y: torch.Tensor) -> float:
+    # The formula frechet_distance used before it called gaussian_w2: the trace of
+    # (S1 S2)^(1/2) from the eigenvalues of the symmetric S1^(1/2) S2 S1^(1/2), in NumPy.
+    (m1, S1), (m2, S2) = _numpy_moments(x), _numpy_moments(y)
+    w, V = np.linalg.eigh(S1)
+    root1 = (V * np.sqrt(np.clip(w, 0, None))) @ V.T
+    middle = root1 @ S2 @ root1
+    trace_sqrt = np.sqrt(np.clip(np.linalg.eigvalsh((middle + middle.T) / 2), 0, None)).sum()
+    return float(max(((m1 - m2) ** 2).sum() + np.trace(S1) + np.trace(S2) - 2 * trace_sqrt, 0))
+
+
+@pytest.mark.parametrize(("n", "m", "d", "seed"), [(200, 150, 8, 0), (60, 90, 5, 1),
+                                                   (500, 400, 20, 2), (30, 30, 3, 3)])
+def test_frechet_distance_keeps_the_value_of_the_former_eigvalsh_formula(n, m, d, seed):
+    x = _random_features(n, d, seed=seed)
+    y = _random_features(m, d, seed=seed + 20, shift=0.4)
+    want = _eigvalsh_frechet(x, y)
+    got = frechet_distance(x, y).item()
+    assert got == pytest.approx(want, rel=1e-10), (got, want)
+
+
+def test_frechet_distance_is_the_square_of_gaussian_w2(monkeypatch):
+    seen = []
+
+    def spy(*args):
+        seen.append(gaussian_w2(*args))
+        return seen[-1]
+
+    monkeypatch.setattr(metrics_module, "gaussian_w2", spy)
+    x, y = _random_features(40, 4, seed=30), _random_features(50, 4, seed=31, shift=1.0)
+    got = frechet_distance(x, y)
+    assert len(seen) == 1 and got.item() == seen[0].item() ** 2
+
+
+def _exact_moments(mean: np.ndarray, std: np.ndarray) -> torch.Tensor:
+    # 2 d points mean +- c std_i e_i: sample mean `mean`, unbiased covariance diag(std^2)
+    # exactly when c^2 = (2 d - 1) / 2.
+    d = len(mean)
+    c = np.sqrt((2 * d - 1) / 2)
+    offsets = np.concatenate([np.diag(c * std), -np.diag(c * std)])
+    return torch.from_numpy(mean + offsets)
+
+
+def test_frechet_distance_of_diagonal_gaussians_is_mean_gap_plus_std_gaps_squared():
+    # Commuting covariances: W_2^2 = |m1 - m2|^2 + sum_i (s1_i - s2_i)^2 (Dowson & Landau).
+    m1, s1 = np.array([0.0, 1.0, -2.0]), np.array([1.0, 2.0, 0.5])
+    m2, s2 = np.array([1.0, 1.0, 0.0]), np.array([3.0, 0.5, 0.5])
+    x, y = _exact_moments(m1, s1), _exact_moments(m2, s2)
+    want = ((m1 - m2) ** 2).sum() + ((s1 - s2) ** 2).sum()  # 5 + 4 + 2.25 = 11.25
+    got = frechet_distance(x, y).item()
+    assert want == pytest.approx(11.25) and got == pytest.approx(want, rel=1e-12), got
+
+
+def test_frechet_distance_of_a_scaled_copy_is_the_scale_gap_times_the_second_moment():
+    # mu_y = s mu_x and Sigma_y = s^2 Sigma_x, which commutes with Sigma_x:
+    # d_F^2 = (s - 1)^2 (|mu_x|^2 + tr Sigma_x).
+    x = _random_features(80, 5, seed=40)
+    mean, cov = _numpy_moments(x)
+    want = (3.0 - 1.0) ** 2 * float((mean**2).sum() + np.trace(cov))
+    got = frechet_distance(x, 3.0 * x).item()
+    assert got == pytest.approx(want, rel=1e-10), (got, want)
+
+
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
 def test_frechet_distance_stays_on_cuda():
     x, y = _random_features(50, 4, seed=12), _random_features(60, 4, seed=13, shift=1)
@@ -328,7 +467,7 @@ def test_frechet_distance_stays_on_cuda():
     assert got.item() == pytest.approx(frechet_distance(x, y).item(), rel=1e-8)
 
 
-# --------------------------------------------------------------------------- digit classifier
+# ------------------------------------------------------------------- Fréchet classifier distance
 @pytest.fixture(scope="module")
 def labelled_digits():
     train_x, train_y = mnist(n=600, split="train")
@@ -346,90 +485,6 @@ def small_classifier(labelled_digits):
     finally:
         torch.set_num_threads(threads)
 
-
-def test_digit_classifier_logits_are_affine_in_nonnegative_features():
-    net = DigitClassifier(feature_dim=12, channels=(4, 8))
-    x = torch.rand(5, 1, 28, 28)
-    phi = net.features(x)
-    assert phi.shape == (5, 12) and bool((phi >= 0).all())
-    torch.testing.assert_close(net(x), phi @ net.head.weight.T + net.head.bias)
-
-
-def test_digit_classifier_rejects_flat_images_and_says_to_reshape():
-    with pytest.raises(ValueError, match="reshape"):
-        DigitClassifier().features(torch.zeros(2, 784))
-    with pytest.raises(ValueError, match="feature_dim"):
-        DigitClassifier(feature_dim=0)
-
-
-def test_trained_classifier_beats_chance_by_far_on_held_out_digits(
-    labelled_digits, small_classifier
-):
-    _, _, test_x, test_y = labelled_digits
-    untrained = DigitClassifier()
-    before = classifier_accuracy(untrained, test_x, test_y).item()
-    after = classifier_accuracy(small_classifier, test_x, test_y).item()
-    assert small_classifier.training is False
-    assert after > 0.7 and after > before + 0.4, (before, after)  # chance is 0.1
-
-
-def test_training_is_deterministic_given_the_seed_and_leaves_the_global_rng_alone():
-    x, y = torch.rand(40, 1, 28, 28), torch.arange(40) % 10
-    state = torch.get_rng_state()
-    a = train_digit_classifier(x, y, steps=4, batch_size=8, seed=3, progress=False)
-    assert torch.equal(torch.get_rng_state(), state)
-    b = train_digit_classifier(x.flatten(1), y, steps=4, batch_size=8, seed=3, progress=False)
-    c = train_digit_classifier(x, y, steps=4, batch_size=8, seed=4, progress=False)
-    for (name, pa), pb in zip(a.named_parameters(), b.parameters(), strict=True):
-        assert torch.equal(pa, pb), name
-    pairs = zip(a.parameters(), c.parameters(), strict=True)
-    assert any(not torch.equal(pa, pc) for pa, pc in pairs)
-
-
-@pytest.mark.parametrize(
-    ("x", "y", "kwargs", "match"),
-    [
-        (torch.rand(4, 28, 28), torch.zeros(4, dtype=torch.long), {}, r"\(N, 1, 28, 28\)"),
-        (torch.zeros(4, 1, 28, 28, dtype=torch.uint8), torch.zeros(4, dtype=torch.long), {},
-         "255"),
-        (torch.rand(4, 784), torch.zeros(3, dtype=torch.long), {}, r"shape \(4,\)"),
-        (torch.rand(4, 784), torch.zeros(4), {}, r"y.long\(\)"),
-        (torch.rand(4, 784), torch.tensor([0, 1, 2, 10]), {}, "labels in"),
-        (torch.rand(4, 784), torch.zeros(4, dtype=torch.long), {"steps": 0}, "steps"),
-        (torch.rand(4, 784), torch.zeros(4, dtype=torch.long), {"max_shift": -1}, "max_shift"),
-        (torch.rand(4, 784), torch.zeros(4, dtype=torch.long), {"lr": float("nan")}, "lr"),
-        (torch.full((4, 784), float("nan")), torch.zeros(4, dtype=torch.long), {}, "NaN"),
-    ],
-)
-def test_train_digit_classifier_rejects_bad_input(x, y, kwargs, match):
-    with pytest.raises(ValueError, match=match):
-        train_digit_classifier(x, y, progress=False, **kwargs)
-
-
-class _FixedLogits(nn.Module):
-    """Predicts digit (number of bright pixels) mod 10: a rule an oracle can recompute."""
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        counts = (x.flatten(1) > 0.5).sum(1) % 10
-        return nn.functional.one_hot(counts, 10).float()
-
-
-def test_classifier_accuracy_equals_a_count_of_correct_predictions(labelled_digits):
-    _, _, test_x, test_y = labelled_digits
-    predicted = (test_x.flatten(1).numpy() > 0.5).sum(1) % 10
-    want = float(np.mean(predicted == test_y.numpy()))
-    got = classifier_accuracy(_FixedLogits(), test_x, test_y)
-    assert got.dtype == torch.float64 and got.ndim == 0
-    assert got.item() == pytest.approx(want, abs=1e-15), (got.item(), want)
-    flat = classifier_accuracy(_FixedLogits(), test_x.flatten(1), test_y).item()
-    assert flat == got.item()
-
-
-def test_classifier_accuracy_restores_the_training_mode(small_classifier):
-    small_classifier.train()
-    classifier_accuracy(small_classifier, torch.rand(3, 784), torch.tensor([1, 2, 3]))
-    assert small_classifier.training
-    small_classifier.eval()
 
 
 def test_fcd_equals_the_scipy_formula_on_the_classifiers_features(

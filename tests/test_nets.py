@@ -8,11 +8,19 @@ from torch import nn
 
 from vegan_lib.nets import (
     MLP,
+    AVBDiscriminator,
+    ConvCritic,
     ConvDecoder,
     ConvEncoder,
+    Critic,
+    DigitClassifier,
+    GaussianConvEncoder,
+    GaussianMLPEncoder,
     LatentDiscriminator,
     MLPDecoder,
     MLPEncoder,
+    NoisyConvEncoder,
+    NoisyMLPEncoder,
 )
 
 ALL_NETS = [
@@ -134,3 +142,88 @@ def test_conv_nets_run_on_cuda():
     enc, dec = ConvEncoder(8).cuda(), ConvDecoder(8).cuda()
     out = dec(enc(torch.rand(4, 1, 28, 28, device="cuda")))
     assert out.device.type == "cuda" and out.shape == (4, 1, 28, 28)
+
+
+# --------------------------------------------------------------------------- moved validators
+@pytest.mark.parametrize(
+    ("make", "match"),
+    [
+        (lambda: MLP(2, -1), r"out_dim must be a positive integer.*out_dim="),
+        (lambda: MLPEncoder(2.0, 1), "in_dim must be a positive integer"),
+        (lambda: GaussianMLPEncoder(0, 2), "x_dim must be a positive integer"),
+        (lambda: GaussianConvEncoder(True), "z_dim must be a positive integer"),
+        (lambda: NoisyConvEncoder(2, noise_dim=-3), "noise_dim must be a positive integer"),
+        (lambda: DigitClassifier(feature_dim=0), "feature_dim must be a positive integer"),
+        (lambda: Critic(2, hidden=(4, -1)), r"every entry of hidden .*hidden=\(128, 128\)"),
+        (lambda: AVBDiscriminator(2, hidden=None), r"hidden must be a sequence.*hidden="),
+        (lambda: AVBDiscriminator(2, hidden=()), "hidden must hold at least one width"),
+        (lambda: ConvCritic(channels=(4,)), r"channels must hold exactly two.*channels="),
+        (lambda: DigitClassifier(channels=(4, 0)), "every entry of channels"),
+    ],
+)
+def test_constructors_name_the_bad_size_and_the_fix(make, match):
+    with pytest.raises(ValueError, match=match):
+        make()
+
+
+@pytest.mark.parametrize(
+    ("call", "match"),
+    [
+        (lambda: GaussianConvEncoder(2)(torch.zeros(2, 784)), r"GaussianConvEncoder .*reshape"),
+        (lambda: GaussianMLPEncoder(2, 1)(torch.zeros(3, 1, 2)), r"GaussianMLPEncoder .*flatten"),
+        (lambda: ConvDecoder(3)([[0.0] * 3]), r"ConvDecoder expects a torch\.Tensor"),
+        (lambda: ConvDecoder(3)(torch.zeros(2, 4)), r"ConvDecoder expects codes of shape \(N, 3\)"),
+        (lambda: DigitClassifier().features(torch.zeros(2, 3, 28, 28)), r"DigitClassifier .*28"),
+        (lambda: NoisyMLPEncoder(2, 1, 3)(torch.zeros(4, 2), [0.0]), "NoisyMLPEncoder expects a"),
+        (
+            lambda: NoisyConvEncoder(2, 3, (2, 2))(torch.zeros(1, 1, 28, 28), torch.zeros(2, 3)),
+            r"noise of shape \(1, 3\).*noise=None",
+        ),
+        (lambda: Critic(3)(torch.zeros(2, 2)), r"Critic expects input of shape \(N, 3\)"),
+        (
+            lambda: AVBDiscriminator(2, x_dim=3)(torch.zeros(2, 4), torch.zeros(2, 2)),
+            r"data x of shape \(N, 3\)",
+        ),
+    ],
+)
+def test_forward_names_the_network_the_expected_shape_and_the_fix(call, match):
+    with pytest.raises(ValueError, match=match):
+        call()
+
+
+# --------------------------------------------------------------------------- weights
+@pytest.mark.parametrize(
+    ("make", "weights"),
+    [
+        (lambda: GaussianMLPEncoder(2, 3, hidden=(4,)), ["net.net.0", "net.net.2"]),
+        (lambda: GaussianConvEncoder(2, channels=(2, 4)), ["features.0", "features.2", "head"]),
+        (
+            lambda: NoisyConvEncoder(2, 2, channels=(2, 4), hidden=(4,)),
+            ["features.0", "features.2", "head.net.0", "head.net.2"],
+        ),
+        (
+            lambda: AVBDiscriminator(2, hidden=(4,), channels=(2, 4)),
+            ["features.0", "features.2", "z_features.0.net.0", "z_features.0.net.2",
+             "joint.net.0", "joint.net.2"],
+        ),
+        (lambda: ConvCritic(channels=(2, 4)), ["net.0", "net.2", "net.5"]),
+        (lambda: DigitClassifier(4, channels=(2, 4)), ["body.0.0", "body.0.2", "body.1", "head"]),
+        (lambda: ConvDecoder(2, channels=(4, 2)), ["head.0", "body.0", "body.2"]),
+    ],
+)
+def test_state_dict_keys_stay_those_of_saved_checkpoints(make, weights):
+    # Checkpoints and reference runs load by these names, in this creation order.
+    keys = [k for k in make().state_dict() if k.endswith("weight")]
+    assert keys == [f"{w}.weight" for w in weights]
+
+
+def test_gaussian_conv_encoder_starts_from_the_conv_encoder_weights_with_twice_the_outputs():
+    # Same stack, same creation order: under one seed the first layers are equal.
+    torch.manual_seed(0)
+    gauss = GaussianConvEncoder(3, channels=(2, 4))
+    torch.manual_seed(0)
+    plain = ConvEncoder(6, channels=(2, 4))
+    for key, value in plain.state_dict().items():
+        torch.testing.assert_close(gauss.state_dict()[key], value, rtol=0, atol=0)
+    mean, logvar = gauss(torch.rand(2, 1, 28, 28))
+    assert mean.shape == logvar.shape == (2, 3)

@@ -251,3 +251,29 @@ def test_plot_history_accepts_the_history_returned_by_fit():
     ax = plot_history(history)
     assert sorted(line.get_label() for line in ax.get_lines()) == ["loss", "penalty"]
     plt.close("all")
+
+
+# ----------------------------------------------------------------------------- moved validators
+@pytest.mark.parametrize(
+    ("call", "match"),
+    [
+        (lambda: image_grid(np.zeros((4, 8, 8)), nrow=0), r"nrow must be a positive .*nrow=8"),
+        (lambda: image_grid(np.zeros((4, 8, 8)), pad=-1), r"pad must be a non-negative .*pad=1"),
+        (lambda: plot_2d(np.zeros((3, 3))), r"cloud 0 must have shape \(n, 2\).*x\[:, :2\]"),
+        (lambda: plot_coupling(np.zeros((2, 2)), np.zeros((2, 2)), "plan"), "plan must be a"),
+        (lambda: plot_history({"loss": []}), r"history\['loss'\] must be a non-empty"),
+        (lambda: plot_history({"loss": [torch.ones(2)]}), r"history\['loss'\].*loss\.item\(\)"),
+    ],
+)
+def test_plotting_validators_name_the_argument_and_the_fix(call, match):
+    with pytest.raises(ValueError, match=match):
+        call()
+    plt.close("all")
+
+
+def test_plot_history_reads_tensors_on_any_grad_state():
+    curve = torch.tensor([3.0, 2.0], requires_grad=True) * 1.0
+    ax = plot_history({"loss": curve, "penalty": [torch.tensor(1.0), 0.5]})
+    np.testing.assert_allclose(ax.get_lines()[0].get_ydata(), [3.0, 2.0])
+    np.testing.assert_allclose(ax.get_lines()[1].get_ydata(), [1.0, 0.5])
+    plt.close("all")

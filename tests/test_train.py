@@ -11,7 +11,7 @@ import torch
 from torch import nn
 from torch.utils.data import DataLoader, TensorDataset
 
-from vegan_lib.models import POTModel
+from vegan_lib.pot import POTModel
 from vegan_lib.train import History, fit, load_checkpoint
 
 
@@ -22,7 +22,7 @@ def _blob(n=400, seed=0):
 
 def _toy(penalty="mmd", seed=0):
     torch.manual_seed(seed)
-    return POTModel.for_toy(penalty=penalty, hidden=(32, 32))
+    return POTModel.for_toy(divergence=penalty, hidden=(32, 32))
 
 
 class Quadratic(nn.Module):
@@ -63,7 +63,7 @@ def test_fit_lowers_the_wae_gan_loss_and_reconstruction_on_a_gaussian_blob():
     # The adversarial penalty is a moving target (the discriminator improves too), so
     # with the WAE paper's GAN weight lam = 1 the reconstruction carries the decrease.
     torch.manual_seed(0)
-    model = POTModel.for_toy(penalty="gan", lam=1.0, hidden=(32, 32))
+    model = POTModel.for_toy(divergence="gan", lam=1.0, hidden=(32, 32))
     history = fit(model, _blob(), steps=200, batch_size=100, progress=False)
     for term in ("loss", "reconstruction"):
         first, last = np.mean(history[term][:20]), np.mean(history[term][-20:])
@@ -108,7 +108,7 @@ def test_adversary_is_updated_adversary_steps_times_per_step():
             return super().losses(x)
 
     torch.manual_seed(0)
-    model = Counting.for_toy(penalty="gan", hidden=(8,))
+    model = Counting.for_toy(divergence="gan", hidden=(8,))
     before = [p.detach().clone() for p in model.adversary_parameters()]
     history = fit(model, _blob(), steps=4, batch_size=50, adversary_steps=3, progress=False)
     assert (Counting.adversary_calls, Counting.main_calls) == (12, 4)
@@ -317,3 +317,90 @@ def test_fit_moves_model_and_cpu_batches_to_cuda():
     model = _toy("gan")
     history = fit(model, _blob(), steps=5, batch_size=50, device="cuda", progress=False)
     assert next(model.parameters()).is_cuda and len(history) == 5
+
+
+# --------------------------------------------------------------------------- hooks and labels
+class LabelledLinear(nn.Module):
+    """Least squares of labels on inputs; records every batch it sees."""
+
+    uses_labels = True
+
+    def __init__(self):
+        super().__init__()
+        self.lin = nn.Linear(1, 1)
+        self.seen = []
+
+    def losses(self, batch):
+        x, y = batch
+        self.seen.append((x.detach().clone(), y.clone()))
+        return {"loss": (self.lin(x).squeeze(-1) - y).pow(2).mean()}
+
+
+def test_tuple_data_keeps_inputs_and_labels_aligned_across_epochs():
+    x = torch.arange(10, dtype=torch.float32)[:, None]
+    labels = 3 * torch.arange(10)  # integer labels stay integers
+    model = LabelledLinear()
+    fit(model, (x, labels), steps=7, batch_size=4, progress=False)
+    assert len(model.seen) == 7
+    for xb, yb in model.seen:
+        assert yb.dtype == torch.int64
+        assert torch.equal(yb, 3 * xb.squeeze(-1).long())
+    # two batches of 4 per epoch of 10: an epoch never repeats a sample
+    first_epoch = torch.cat([xb for xb, _ in model.seen[:2]]).squeeze(-1)
+    assert len(set(first_epoch.tolist())) == 8
+
+
+def test_tuple_data_draws_the_same_batches_as_the_tensor_alone():
+    data = _blob(40)
+    torch.manual_seed(0)
+    a = fit(Quadratic(), torch.cat([data, data[:, :2]], 1), steps=6, batch_size=8,
+            progress=False)
+    torch.manual_seed(0)
+    b = fit(Quadratic(), (torch.cat([data, data[:, :2]], 1), torch.arange(40)), steps=6,
+            batch_size=8, progress=False)
+    assert a["loss"] == b["loss"]
+
+
+def test_a_model_without_uses_labels_receives_only_the_input():
+    model = _toy()
+    fit(model, (_blob(40), torch.zeros(40)), steps=2, batch_size=20, progress=False)
+
+
+def test_tuple_data_of_different_lengths_is_refused():
+    with pytest.raises(ValueError, match="share their first dimension"):
+        fit(LabelledLinear(), (torch.zeros(10, 1), torch.zeros(9)), steps=1, batch_size=2,
+            progress=False)
+
+
+def test_callback_sees_every_step_with_its_values_and_the_model():
+    calls = []
+    model = Quadratic()
+    history = fit(model, _blob(40).repeat(1, 2), steps=5, batch_size=10, progress=False,
+                  log_every=2, callback=lambda step, values, m: calls.append(
+                      (step, values["loss"], m is model, m.lin.weight.detach().clone())))
+    assert [c[0] for c in calls] == [1, 2, 3, 4, 5]
+    assert all(c[2] for c in calls)
+    logged = dict(zip(history.step, history["loss"], strict=True))
+    assert all(logged[s] == loss for s, loss, _, _ in calls if s in logged)
+    # the callback runs after the update: consecutive recorded weights differ
+    assert not torch.equal(calls[0][3], calls[1][3])
+
+
+def test_callback_must_be_callable():
+    with pytest.raises(ValueError, match="callback"):
+        fit(Quadratic(), _blob(40).repeat(1, 2), steps=1, batch_size=10, progress=False,
+            callback=3)
+
+
+def test_after_step_runs_once_per_main_update():
+    class Counted(Quadratic):
+        def __init__(self):
+            super().__init__()
+            self.after = 0
+
+        def after_step(self):
+            self.after += 1
+
+    model = Counted()
+    fit(model, _blob(40).repeat(1, 2), steps=4, batch_size=10, progress=False)
+    assert model.after == 4

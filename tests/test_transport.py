@@ -639,3 +639,29 @@ def test_default_iteration_limit_grows_with_the_problem():
     assert w.item() == pytest.approx(exact_ot(x, y, num_iter_max=10**7).cost.sqrt().item())
     with pytest.raises(ValueError, match="num_iter_max"):
         wasserstein(x[:2], y[:2], num_iter_max=0)
+
+
+# --------------------------------------------------------------------------- moved validators
+@pytest.mark.parametrize(
+    ("call", "match"),
+    [
+        (lambda: gaussian_w2(_Z2, _I2, _Z2, [[1.0, 0.3], [0.0, 1.0]]), r"S2 is not symmetric.*S2"),
+        (lambda: gaussian_w2(_Z2, np.diag([1.0, -1.0]), _Z2, _I2), r"S1 is not positive.*A @ A\.T"),
+        (lambda: gaussian_w2(_Z2, _I2, np.zeros((2, 2)), _I2), r"mean m2 .*shape \(d,\).*m2=\["),
+        (lambda: gaussian_w2(_Z2, _I2, _Z2, np.zeros(2)), r"covariance S2 must be a square"),
+        (lambda: exact_ot(_X, np.zeros(3)), r"y must be a 2-D point cloud.*y\[:, None\]"),
+        (lambda: sinkhorn(np.zeros((2, 2)), np.zeros((2, 3)), 1.0), r"x and y must have the same"),
+    ],
+)
+def test_transport_validators_name_the_argument_and_the_fix(call, match):
+    with pytest.raises(ValueError, match=match):
+        call()
+
+
+def test_exact_ot_results_are_float64_and_gaussian_w2_uses_the_psd_square_root():
+    # float64_on and psd_sqrt now come from _checks: same dtype, same square root.
+    res = exact_ot(torch.zeros(2, 1, dtype=torch.float32), torch.ones(3, 1, dtype=torch.float32))
+    assert res.plan.dtype == torch.float64 and float(res.cost) == pytest.approx(1.0)
+    # W_2 between N(0, diag(1, 4)) and N(0, diag(9, 16)) is |1 - 3| and |2 - 4| in quadrature.
+    got = gaussian_w2(_Z2, np.diag([1.0, 4.0]), _Z2, np.diag([9.0, 16.0]))
+    assert float(got) == pytest.approx(math.sqrt(8.0), rel=1e-12)

@@ -9,10 +9,18 @@ import pytest
 import torch
 from torch import nn
 
-from vegan_lib.models import VAEModel
 from vegan_lib.nets import GaussianConvEncoder, GaussianMLPEncoder, MLPDecoder
-from vegan_lib.objectives import gaussian_kl, vae_loss
 from vegan_lib.train import fit
+from vegan_lib.vae import (
+    KLSplit,
+    VAEModel,
+    bayes_decoder,
+    gaussian_kl,
+    kl_split,
+    log_normal,
+    posterior_weights,
+    vae_loss,
+)
 
 
 # --------------------------------------------------------------------------- gaussian_kl
@@ -228,3 +236,224 @@ def test_vae_losses_run_on_cuda():
     parts = model.losses(torch.rand(4, 1, 28, 28, device="cuda"))
     assert parts["loss"].device.type == "cuda"
     assert model.sample(2).device.type == "cuda"
+
+
+# --------------------------------------------------------------------------- log_normal
+def test_log_normal_equals_torch_and_scipy_diagonal_gaussian_log_densities():
+    from scipy.stats import multivariate_normal
+
+    g = torch.Generator().manual_seed(0)
+    z = torch.randn(6, 3, generator=g, dtype=torch.float64)
+    mean = torch.randn(6, 3, generator=g, dtype=torch.float64)
+    logvar = torch.randn(6, 3, generator=g, dtype=torch.float64)
+    got = log_normal(z, mean, logvar)
+    normal = torch.distributions.Normal(mean, (0.5 * logvar).exp())
+    want = torch.distributions.Independent(normal, 1).log_prob(z)
+    torch.testing.assert_close(got, want, rtol=1e-12, atol=1e-12)
+    for i in range(6):
+        ref = multivariate_normal(mean[i].numpy(), np.diag(logvar[i].exp().numpy())).logpdf(z[i])
+        assert got[i].item() == pytest.approx(ref, rel=1e-12)
+
+
+def test_log_normal_broadcasts_leading_axes():
+    g = torch.Generator().manual_seed(1)
+    z = torch.randn(2, 4, 1, 3, generator=g, dtype=torch.float64)  # (draws, n, 1, d)
+    mean = torch.randn(5, 3, generator=g, dtype=torch.float64)  # (m, d)
+    logvar = torch.randn(5, 3, generator=g, dtype=torch.float64)
+    got = log_normal(z, mean, logvar)
+    assert got.shape == (2, 4, 5)
+    for a, b, j in [(0, 0, 0), (1, 3, 4), (0, 2, 1)]:
+        want = log_normal(z[a, b], mean[j : j + 1], logvar[j : j + 1])
+        assert got[a, b, j].item() == pytest.approx(want.item(), rel=1e-14)
+
+
+def test_log_normal_rejects_bad_inputs():
+    with pytest.raises(ValueError, match="broadcast"):
+        log_normal(torch.zeros(3, 2), torch.zeros(3, 3), torch.zeros(3, 3))
+    with pytest.raises(ValueError, match="floating-point"):
+        log_normal(np.zeros((3, 2)), torch.zeros(3, 2), torch.zeros(3, 2))
+    with pytest.raises(ValueError, match="logvar"):
+        log_normal(torch.zeros(3, 2), torch.zeros(3, 2), torch.tensor(0.0))
+
+
+# --------------------------------------------------------------------------- Bayes decoder
+def _brute_force_weights(z, mean, logvar):
+    from scipy.stats import multivariate_normal
+
+    dens = np.array([
+        [multivariate_normal(mean[j].numpy(), np.diag(logvar[j].exp().numpy())).pdf(z[i])
+         for j in range(len(mean))]
+        for i in range(len(z))
+    ])
+    return dens / dens.sum(1, keepdims=True)
+
+
+def test_posterior_weights_match_a_loop_over_scipy_densities():
+    g = torch.Generator().manual_seed(2)
+    mean = torch.randn(7, 2, generator=g, dtype=torch.float64)
+    logvar = 0.5 * torch.randn(7, 2, generator=g, dtype=torch.float64)
+    z = torch.randn(4, 2, generator=g, dtype=torch.float64)
+    w = posterior_weights(z, mean, logvar)
+    assert w.shape == (4, 7)
+    np.testing.assert_allclose(w.numpy(), _brute_force_weights(z, mean, logvar), rtol=1e-10)
+    torch.testing.assert_close(w.sum(1), torch.ones(4, dtype=torch.float64))
+
+
+def test_posterior_weights_are_stable_where_every_density_underflows():
+    mean = torch.tensor([[0.0], [1.0]], dtype=torch.float64)
+    logvar = torch.full((2, 1), math.log(1e-4), dtype=torch.float64)
+    w = posterior_weights(torch.tensor([[30.0], [0.49]], dtype=torch.float64), mean, logvar)
+    assert torch.isfinite(w).all()
+    torch.testing.assert_close(w[0], torch.tensor([0.0, 1.0], dtype=torch.float64))
+    # at 0.49 the ratio is exp(((0.51)^2 - (0.49)^2) / (2 * 1e-4)) = exp(100)
+    assert w[1, 1].item() == pytest.approx(1 / (1 + math.exp(100)), rel=1e-8)
+
+
+def test_posterior_weights_do_not_depend_on_the_chunk_size(monkeypatch):
+    import vegan_lib.vae as vae
+
+    g = torch.Generator().manual_seed(3)
+    mean, logvar = torch.randn(9, 2, generator=g), torch.randn(9, 2, generator=g)
+    z = torch.randn(11, 2, generator=g)
+    whole = posterior_weights(z, mean, logvar)
+    # chapter 5's formula, verbatim: the same weights bit for bit
+    log_q = -0.5 * (((z[:, None, :] - mean[None]) ** 2) / logvar.exp()[None]
+                    + logvar[None]).sum(-1)
+    torch.testing.assert_close(whole, torch.softmax(log_q, dim=1), rtol=0, atol=0)
+    monkeypatch.setattr(vae, "_CHUNK", 40)  # two query rows per chunk
+    torch.testing.assert_close(posterior_weights(z, mean, logvar), whole, rtol=0, atol=0)
+
+
+def test_bayes_decoder_is_the_weighted_mean_of_the_data_shaped_like_a_sample():
+    g = torch.Generator().manual_seed(4)
+    mean, logvar = torch.randn(6, 2, generator=g), torch.randn(6, 2, generator=g)
+    x = torch.rand(6, 1, 28, 28, generator=g)
+    z = torch.randn(3, 2, generator=g)
+    got = bayes_decoder(z, mean, logvar, x)
+    assert got.shape == (3, 1, 28, 28)
+    want = (posterior_weights(z, mean, logvar) @ x.flatten(1)).reshape(-1, 1, 28, 28)
+    torch.testing.assert_close(got, want, rtol=0, atol=0)  # chapter 5's formula, bit for bit
+    w = _brute_force_weights(z.double(), mean.double(), logvar.double())
+    loop = sum(w[:, j, None] * x[j].double().flatten().numpy() for j in range(6))
+    np.testing.assert_allclose(got.flatten(1).double().numpy(), loop, rtol=1e-4, atol=1e-6)
+
+
+def test_bayes_decoder_matches_the_closed_form_and_monte_carlo_of_two_posteriors():
+    # x_0 = 0 with q(z|x_0) = N(-1, 1), x_1 = 1 with q(z|x_1) = N(1, 1):
+    # E[X | Z = z] = q(z|x_1) / (q(z|x_0) + q(z|x_1)) = sigmoid(2 z).
+    mean = torch.tensor([[-1.0], [1.0]], dtype=torch.float64)
+    logvar = torch.zeros(2, 1, dtype=torch.float64)
+    x = torch.tensor([[0.0], [1.0]], dtype=torch.float64)
+    z = torch.linspace(-3, 3, 13, dtype=torch.float64)[:, None]
+    got = bayes_decoder(z, mean, logvar, x)[:, 0]
+    torch.testing.assert_close(got, torch.sigmoid(2 * z[:, 0]), rtol=1e-12, atol=1e-14)
+    # Monte Carlo: draw (J, Z) from the joint, average x_J over the draws with Z near z0.
+    g = torch.Generator().manual_seed(0)
+    j = torch.randint(0, 2, (4_000_000,), generator=g)
+    draws = mean[j, 0] + torch.randn(4_000_000, generator=g, dtype=torch.float64)
+    for z0 in (-0.5, 0.0, 0.8):
+        near = (draws - z0).abs() < 0.01
+        estimate = x[j[near], 0].mean().item()  # standard error ~ 0.5 / sqrt(15,000)
+        want = bayes_decoder(torch.tensor([[z0]], dtype=torch.float64), mean, logvar, x).item()
+        assert estimate == pytest.approx(want, abs=0.015), (z0, estimate, want)
+
+
+def test_posterior_tools_reject_bad_inputs():
+    mean, logvar = torch.zeros(4, 2), torch.zeros(4, 2)
+    with pytest.raises(ValueError, match=r"mean_query must have shape \(M, 2\)"):
+        posterior_weights(torch.zeros(3, 3), mean, logvar)
+    with pytest.raises(ValueError, match="same shape"):
+        posterior_weights(torch.zeros(3, 2), mean, torch.zeros(4, 3))
+    with pytest.raises(ValueError, match="empty"):
+        posterior_weights(torch.zeros(3, 2), torch.zeros(0, 2), torch.zeros(0, 2))
+    with pytest.raises(ValueError, match="x_train must hold the 4 data points"):
+        bayes_decoder(torch.zeros(3, 2), mean, logvar, torch.zeros(5, 7))
+
+
+# --------------------------------------------------------------------------- kl_split
+def _notebook_kl_split(mean, logvar, draws, gen):
+    # chapter 5's cell, verbatim but for the names: the numbers the chapter prints
+    def nb_log_normal(z, mean, logvar):
+        return -0.5 * (((z - mean) ** 2) / logvar.exp() + logvar + np.log(2 * np.pi)).sum(-1)
+
+    n_sub = len(mean)
+    eps = torch.randn(draws, n_sub, mean.shape[1], generator=gen, dtype=mean.dtype)
+    z = mean + (0.5 * logvar).exp() * eps
+    log_q_own = nb_log_normal(z, mean, logvar)
+    log_q_all = nb_log_normal(z[:, :, None, :], mean[None, None], logvar[None, None])
+    log_q_agg = torch.logsumexp(log_q_all, dim=-1) - np.log(n_sub)
+    log_p = nb_log_normal(z, torch.zeros_like(z), torch.zeros_like(z))
+    return (log_q_own - log_q_agg).mean().item(), (log_q_agg - log_p).mean().item()
+
+
+def test_kl_split_gives_the_numbers_of_chapter_5s_cell():
+    g = torch.Generator().manual_seed(5)
+    mean, logvar = 2 * torch.randn(50, 2, generator=g), torch.randn(50, 2, generator=g) - 2
+    parts = kl_split(mean, logvar, n_samples=2, generator=torch.Generator().manual_seed(5))
+    mi, agg = _notebook_kl_split(mean, logvar, 2, torch.Generator().manual_seed(5))
+    assert isinstance(parts, KLSplit)
+    assert parts.mutual_information == pytest.approx(mi, rel=1e-6, abs=1e-6)
+    assert parts.aggregate_kl == pytest.approx(agg, rel=1e-6, abs=1e-6)
+
+
+def test_kl_split_matches_a_loop_over_scipy_densities_on_the_same_draws():
+    from scipy.special import logsumexp
+    from scipy.stats import multivariate_normal
+
+    g = torch.Generator().manual_seed(6)
+    mean = torch.randn(5, 2, generator=g, dtype=torch.float64)
+    logvar = 0.3 * torch.randn(5, 2, generator=g, dtype=torch.float64)
+    parts = kl_split(mean, logvar, n_samples=3, generator=torch.Generator().manual_seed(7))
+    eps = torch.randn(3, 5, 2, generator=torch.Generator().manual_seed(7), dtype=torch.float64)
+    q = [multivariate_normal(mean[j].numpy(), np.diag(logvar[j].exp().numpy())) for j in range(5)]
+    p = multivariate_normal(np.zeros(2), np.eye(2))
+    mi, agg, total = [], [], []
+    for s in range(3):
+        for i in range(5):
+            z = (mean[i] + (0.5 * logvar[i]).exp() * eps[s, i]).numpy()
+            own, prior = q[i].logpdf(z), p.logpdf(z)
+            aggregate = logsumexp([q[j].logpdf(z) for j in range(5)]) - math.log(5)
+            mi.append(own - aggregate)
+            agg.append(aggregate - prior)
+            total.append(own - prior)
+    assert parts.mutual_information == pytest.approx(np.mean(mi), rel=1e-10)
+    assert parts.aggregate_kl == pytest.approx(np.mean(agg), rel=1e-10)
+    assert parts.total == pytest.approx(np.mean(total), rel=1e-10)
+
+
+@pytest.mark.parametrize("spread", [0.0, 0.5, 2.0, 50.0])
+def test_kl_split_parts_sum_to_the_total_and_information_is_at_most_log_n(spread):
+    g = torch.Generator().manual_seed(8)
+    n = 40
+    mean = spread * torch.randn(n, 3, generator=g, dtype=torch.float64)
+    logvar = torch.full((n, 3), math.log(0.05), dtype=torch.float64)
+    parts = kl_split(mean, logvar, n_samples=4, generator=g)
+    total = parts.mutual_information + parts.aggregate_kl
+    assert total == pytest.approx(parts.total, rel=1e-12, abs=1e-12)
+    assert -1e-12 <= parts.mutual_information <= math.log(n) + 1e-12
+    if spread == 0.0:  # identical posteriors: the code says nothing about x
+        assert parts.mutual_information == pytest.approx(0.0, abs=1e-12)
+    if spread == 50.0:  # separated posteriors: the code names x, I = log N
+        assert parts.mutual_information == pytest.approx(math.log(n), abs=1e-9)
+
+
+def test_kl_split_total_estimates_the_closed_form_mean_kl():
+    g = torch.Generator().manual_seed(9)
+    mean = torch.randn(30, 2, generator=g, dtype=torch.float64)
+    logvar = 0.5 * torch.randn(30, 2, generator=g, dtype=torch.float64) - 1
+    parts = kl_split(mean, logvar, n_samples=2000, generator=g)
+    closed = gaussian_kl(mean, logvar).mean().item()
+    assert parts.total == pytest.approx(closed, rel=0.02), (parts.total, closed)
+    # identical posteriors: Q_Z is q(z|x) itself, so the aggregate KL is the closed form
+    same = kl_split(mean[:1].expand(30, 2), logvar[:1].expand(30, 2), n_samples=2000, generator=g)
+    want = gaussian_kl(mean[:1], logvar[:1]).item()
+    assert same.aggregate_kl == pytest.approx(want, rel=0.03, abs=0.01), (same, want)
+
+
+def test_kl_split_rejects_bad_inputs():
+    with pytest.raises(ValueError, match="n_samples"):
+        kl_split(torch.zeros(3, 2), torch.zeros(3, 2), n_samples=0)
+    with pytest.raises(ValueError, match="same shape"):
+        kl_split(torch.zeros(3, 2), torch.zeros(3, 1))
+    with pytest.raises(ValueError, match="2-D"):
+        kl_split(torch.zeros(3), torch.zeros(3))

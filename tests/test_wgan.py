@@ -8,16 +8,17 @@ import pytest
 import torch
 from torch import nn
 
-from vegan_lib.models import WGANModel
 from vegan_lib.nets import Critic, MLPDecoder
-from vegan_lib.objectives import (
+from vegan_lib.train import fit
+from vegan_lib.transport import wasserstein
+from vegan_lib.wgan import (
+    LIPSCHITZ_CONSTRAINTS,
+    WGANModel,
     clip_weights_,
     gradient_penalty,
     wgan_critic_loss,
     wgan_generator_loss,
 )
-from vegan_lib.train import fit
-from vegan_lib.transport import wasserstein
 
 
 # ----------------------------------------------------------------------------- losses
@@ -148,22 +149,22 @@ def test_lipschitz_upper_bound_is_the_product_of_layer_spectral_norms():
 
 
 # ----------------------------------------------------------------------------- WGANModel
-@pytest.mark.parametrize("penalty", ["gp", "clip", "sn"])
-def test_wgan_losses_are_finite_and_fit_runs(penalty):
+@pytest.mark.parametrize("lipschitz", ["gp", "clip", "sn", "none"])
+def test_wgan_losses_are_finite_and_fit_runs(lipschitz):
     torch.manual_seed(0)
-    model = WGANModel.for_toy(penalty=penalty, hidden=(16,))
+    model = WGANModel.for_toy(lipschitz=lipschitz, hidden=(16,))
     x = torch.randn(64, 2) + 2
     parts = model.adversary_loss(x[:8])
     assert all(torch.isfinite(v) for v in parts.values())
     assert torch.isfinite(model.losses(x[:8])["loss"])
     history = fit(model, x, steps=4, batch_size=16, adversary_steps=3, progress=False)
     assert "adversary/estimate" in history and len(history) == 4
-    assert ("adversary/gradient_penalty" in history) == (penalty == "gp")
+    assert ("adversary/gradient_penalty" in history) == (lipschitz == "gp")
 
 
 def test_wgan_gp_critic_loss_is_minus_estimate_plus_weighted_penalty():
     torch.manual_seed(0)
-    model = WGANModel.for_toy(penalty="gp", hidden=(8,), gp_weight=3.0)
+    model = WGANModel.for_toy(lipschitz="gp", hidden=(8,), gp_weight=3.0)
     parts = model.adversary_loss(torch.randn(10, 2))
     want = -parts["estimate"] + 3.0 * parts["gradient_penalty"]
     assert parts["loss"].item() == pytest.approx(want.item(), rel=1e-6)
@@ -171,7 +172,7 @@ def test_wgan_gp_critic_loss_is_minus_estimate_plus_weighted_penalty():
 
 def test_wgan_clipping_holds_at_construction_and_after_every_fit_step():
     torch.manual_seed(0)
-    model = WGANModel.for_toy(penalty="clip", hidden=(16,), clip=0.02)
+    model = WGANModel.for_toy(lipschitz="clip", hidden=(16,), clip=0.02)
     assert max(p.abs().max().item() for p in model.critic.parameters()) <= 0.02
     fit(model, torch.randn(64, 2) * 3, steps=5, batch_size=16, adversary_steps=2,
         lr=0.1, progress=False)
@@ -204,7 +205,7 @@ def test_fit_rejects_a_non_callable_after_adversary_step():
 def test_wgan_gp_generator_moves_towards_the_data():
     torch.manual_seed(0)
     data = 0.1 * torch.randn(512, 2) + torch.tensor([3.0, 3.0])
-    model = WGANModel.for_toy(penalty="gp", hidden=(32, 32))
+    model = WGANModel.for_toy(lipschitz="gp", hidden=(32, 32))
     before = wasserstein(model.sample(256), data[:256], p=1).item()
     fit(model, data, steps=150, batch_size=64, lr=1e-2, betas=(0.5, 0.9), adversary_steps=3,
         progress=False)
@@ -214,8 +215,10 @@ def test_wgan_gp_generator_moves_towards_the_data():
 
 def test_wgan_model_rejects_bad_settings():
     gen, critic = MLPDecoder(2, 2, (4,)), Critic(2, (4,))
-    with pytest.raises(ValueError, match="unknown penalty"):
-        WGANModel(gen, critic, 2, penalty="wd")
+    with pytest.raises(ValueError, match=r"unknown lipschitz constraint 'wd'; choose one of"):
+        WGANModel(gen, critic, 2, lipschitz="wd")
+    with pytest.raises(TypeError, match="penalty"):
+        WGANModel(gen, critic, 2, penalty="gp")  # the old name is gone
     with pytest.raises(ValueError, match="gp_weight"):
         WGANModel(gen, critic, 2, gp_weight=0.0)
     with pytest.raises(ValueError, match="clip"):
@@ -223,7 +226,7 @@ def test_wgan_model_rejects_bad_settings():
     with pytest.raises(ValueError, match="z_dim"):
         WGANModel(gen, critic, 0)
     with pytest.raises(ValueError, match="spectral_norm=True"):
-        WGANModel(gen, critic, 2, penalty="sn")
+        WGANModel(gen, critic, 2, lipschitz="sn")
     model = WGANModel(MLPDecoder(2, 3, (4,)), Critic(3, (4,)), 2)
     with pytest.raises(ValueError, match="generator returned shape"):
         model.losses(torch.zeros(4, 2))
@@ -234,7 +237,7 @@ def test_wgan_model_rejects_bad_settings():
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
 def test_wgan_trains_on_the_gpu_with_a_cpu_generator_for_the_penalty():
     torch.manual_seed(0)
-    model = WGANModel.for_toy(penalty="gp", hidden=(8,)).cuda()
+    model = WGANModel.for_toy(lipschitz="gp", hidden=(8,)).cuda()
     x = torch.randn(32, 2, device="cuda")
     gp = gradient_penalty(model.critic, x, x + 1, generator=torch.Generator().manual_seed(0))
     assert gp.is_cuda
@@ -267,7 +270,7 @@ def test_conv_critic_rejects_flat_images_and_bad_channels():
 
 
 def test_spectrally_normalised_conv_critic_is_accepted_by_the_sn_wgan():
-    model = WGANModel.for_mnist(z_dim=4, penalty="sn")
+    model = WGANModel.for_mnist(z_dim=4, lipschitz="sn")
     assert model.critic.spectral_norm
     parametrized = [
         m for m in model.critic.modules() if torch.nn.utils.parametrize.is_parametrized(m)
@@ -276,10 +279,10 @@ def test_spectrally_normalised_conv_critic_is_accepted_by_the_sn_wgan():
 
 
 def test_wgan_for_mnist_uses_the_auto_encoders_decoder_and_trains_without_nans():
-    from vegan_lib.models import POTModel
+    from vegan_lib.pot import POTModel
 
     torch.manual_seed(0)
-    model = WGANModel.for_mnist(z_dim=4, penalty="gp")
+    model = WGANModel.for_mnist(z_dim=4, lipschitz="gp")
     pot = POTModel.for_mnist(z_dim=4)
     assert type(model.generator) is type(pot.decoder)
     assert [p.shape for p in model.generator.parameters()] == [
@@ -289,3 +292,32 @@ def test_wgan_for_mnist_uses_the_auto_encoders_decoder_and_trains_without_nans()
     history = fit(model, x, steps=3, batch_size=8, adversary_steps=2, progress=False)
     assert all(math.isfinite(v) for v in history["loss"])
     assert model.sample(3).shape == (3, 1, 28, 28)
+
+
+# ---------------------------------------------------------------- the Lipschitz constraints
+def test_lipschitz_constraints_name_the_four_ways_and_the_model_keeps_its_choice():
+    assert LIPSCHITZ_CONSTRAINTS == ("gp", "clip", "sn", "none")
+    for lipschitz in ("gp", "clip", "none"):
+        model = WGANModel(MLPDecoder(2, 2, (4,)), Critic(2, (4,)), 2, lipschitz=lipschitz)
+        assert model.lipschitz == lipschitz and not hasattr(model, "penalty")
+        assert f"lipschitz={lipschitz!r}" in repr(model)
+
+
+def test_an_unconstrained_critic_is_neither_clipped_nor_penalised():
+    torch.manual_seed(0)
+    model = WGANModel.for_toy(lipschitz="none", hidden=(8,))
+    with torch.no_grad():
+        for p in model.critic.parameters():
+            p.mul_(50)
+    before = [p.clone() for p in model.critic.parameters()]
+    model.after_adversary_step()
+    assert all(torch.equal(a, b) for a, b in zip(before, model.critic.parameters(), strict=True))
+    parts = model.adversary_loss(torch.randn(8, 2))
+    assert set(parts) == {"loss", "estimate"}
+    assert parts["loss"].item() == pytest.approx(-parts["estimate"].item())
+
+
+@pytest.mark.parametrize("bad", ["GP", "penalty", None, 1])
+def test_wgan_constructors_reject_an_unknown_lipschitz_constraint(bad):
+    with pytest.raises(ValueError, match="unknown lipschitz constraint"):
+        WGANModel.for_toy(lipschitz=bad, hidden=(4,))

@@ -1,24 +1,63 @@
 """vegan_lib: the library behind the VEGAN Cookbook.
 
-One module per idea, in the order the book needs them:
+One module per chapter idea, in the order the book needs them:
 
-- :mod:`vegan_lib.device` — ``get_device``, ``seed_everything``
+- :mod:`vegan_lib.device` — ``get_device``, ``seed_everything`` (all chapters)
 - :mod:`vegan_lib.data` — ``toy_2d``, ``mnist``, ``digits``
-- :mod:`vegan_lib.transport` — exact, 1-D, Gaussian and entropic optimal transport (POT)
+- :mod:`vegan_lib.transport` — exact, 1-D, Gaussian and entropic optimal transport (chapter 1)
 - :mod:`vegan_lib.theory` — the encoder form of the transport cost (chapter 2)
-- :mod:`vegan_lib.divergences`, :mod:`vegan_lib.objectives`, :mod:`vegan_lib.nets`,
-  :mod:`vegan_lib.models`, :mod:`vegan_lib.train` — the POT recipe and its training loop
-- :mod:`vegan_lib.plotting` — one look for every figure (imported on demand)
+- :mod:`vegan_lib.exact_pot` — penalised OT solved exactly as linear programmes (3, 6)
+- :mod:`vegan_lib.divergences` — latent divergences :math:`D(Q_Z, P_Z)`: MMD, adversarial
+- :mod:`vegan_lib.nets` — encoders, decoders, discriminators, critics (building blocks)
+- :mod:`vegan_lib.pot` — costs, the POT objective, ``POTModel`` (WAE-MMD, WAE-GAN, the AAE)
+- :mod:`vegan_lib.vae` — the VAE and AVB, the Bayes decoder, the KL split (chapter 5)
+- :mod:`vegan_lib.wgan` — critic losses, Lipschitz constraints, ``WGANModel`` (chapter 6)
+- :mod:`vegan_lib.duality` — Kantorovich potentials, Lipschitz constants, certified bounds
+- :mod:`vegan_lib.train` — ``fit``: the one training loop
+- :mod:`vegan_lib.classifier`, :mod:`vegan_lib.metrics` — the scoreboard's measures (5–7)
+- :mod:`vegan_lib.recipes` — every named recipe of the book, defined once
+- :mod:`vegan_lib.plotting`, :mod:`vegan_lib.explorers` — figures and interactive explorers
+  (imported on demand: they need matplotlib and ipywidgets)
 
-The most used names are re-exported here, so ``from vegan_lib import wasserstein`` works.
+The names the chapters use are re-exported here, so ``from vegan_lib import POTModel`` works.
 """
 
+from vegan_lib import recipes
+from vegan_lib.classifier import classifier_accuracy, train_digit_classifier
 from vegan_lib.data import digits, mnist, toy_2d
 from vegan_lib.device import get_device, seed_everything
-from vegan_lib.divergences import mmd2
-from vegan_lib.models import POTModel
-from vegan_lib.theory import encoder_form
-from vegan_lib.train import History, fit
+from vegan_lib.divergences import js_lower_bound, latent_discriminator_loss, mmd2
+from vegan_lib.duality import (
+    certified_w1_lower_bound,
+    empirical_lipschitz,
+    fit_critic,
+    kantorovich_potentials,
+)
+from vegan_lib.exact_pot import PenalizedOTResult, pot_relaxation, pot_wgan_dual_lp
+from vegan_lib.metrics import (
+    data_floor,
+    frechet_classifier_distance,
+    frechet_distance,
+    model_w2_to_data,
+    sharpness,
+    sharpness_ratio,
+    w2_to_data,
+)
+from vegan_lib.nets import Critic, LatentDiscriminator
+from vegan_lib.pot import (
+    WAE_COST_SCALE,
+    POTModel,
+    aae_to_pot_lambda,
+    euclidean_cost,
+    gaussian_nll,
+    gaussian_nll_cost,
+    pot_to_aae_lambda,
+    pot_twin,
+    squared_cost,
+)
+from vegan_lib.recipes import RECIPES
+from vegan_lib.theory import encoder_form, fold_generator, pushforward, random_decoder_encoder_form
+from vegan_lib.train import History, fit, load_checkpoint
 from vegan_lib.transport import (
     cost_matrix,
     exact_ot,
@@ -28,25 +67,68 @@ from vegan_lib.transport import (
     wasserstein,
     wasserstein_1d,
 )
+from vegan_lib.vae import AVBModel, VAEModel, bayes_decoder, gaussian_kl, kl_split, log_normal
+from vegan_lib.wgan import WGANModel
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "AVBModel",
+    "Critic",
     "History",
+    "LatentDiscriminator",
     "POTModel",
+    "PenalizedOTResult",
+    "RECIPES",
+    "VAEModel",
+    "WAE_COST_SCALE",
+    "WGANModel",
+    "aae_to_pot_lambda",
+    "bayes_decoder",
+    "certified_w1_lower_bound",
+    "classifier_accuracy",
     "cost_matrix",
+    "data_floor",
     "digits",
+    "empirical_lipschitz",
     "encoder_form",
+    "euclidean_cost",
     "exact_ot",
     "fit",
+    "fit_critic",
+    "fold_generator",
+    "frechet_classifier_distance",
+    "frechet_distance",
+    "gaussian_kl",
+    "gaussian_nll",
+    "gaussian_nll_cost",
     "gaussian_w2",
     "get_device",
+    "js_lower_bound",
+    "kantorovich_potentials",
+    "kl_split",
+    "latent_discriminator_loss",
+    "load_checkpoint",
+    "log_normal",
     "mmd2",
     "mnist",
+    "model_w2_to_data",
+    "pot_relaxation",
+    "pot_to_aae_lambda",
+    "pot_twin",
+    "pot_wgan_dual_lp",
+    "pushforward",
+    "random_decoder_encoder_form",
+    "recipes",
     "seed_everything",
+    "sharpness",
+    "sharpness_ratio",
     "sinkhorn",
     "sinkhorn_plan",
+    "squared_cost",
     "toy_2d",
+    "train_digit_classifier",
+    "w2_to_data",
     "wasserstein",
     "wasserstein_1d",
 ]

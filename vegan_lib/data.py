@@ -24,6 +24,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from vegan_lib._checks import check_choice, check_positive_int, check_seed
+
 __all__ = ["TOY_NAMES", "digits", "mnist", "toy_2d"]
 
 TOY_NAMES: tuple[str, ...] = ("8gaussians", "25gaussians", "swissroll", "moons", "rings")
@@ -51,25 +53,8 @@ _EMBEDDED_TRAIN_PER_CLASS = 400
 _EMBEDDED_TEST_PER_CLASS = 100
 
 
-# ----------------------------------------------------------------------------- checks
-def _check_n(n: object, name: str = "n") -> int:
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n <= 0:
-        raise ValueError(f"{name} must be a positive integer, got {n!r}; pass e.g. {name}=500")
-    return int(n)
-
-
-def _check_seed(seed: object) -> int:
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
-        raise ValueError(f"seed must be an integer, got {seed!r}; pass e.g. seed=0")
-    if not 0 <= seed < 2**32:
-        raise ValueError(f"seed must be in [0, 2**32), got {seed}; pass e.g. seed=0")
-    return int(seed)
-
-
-def _check_choice(value: object, name: str, valid: tuple[str, ...]) -> str:
-    if value not in valid:
-        raise ValueError(f"{name} must be one of {valid}, got {value!r}")
-    return str(value)
+def _positive_n(n: object) -> int:
+    return check_positive_int(n, "n", "n=500")
 
 
 def _take(
@@ -79,7 +64,7 @@ def _take(
     order = np.random.default_rng(seed).permutation(total)
     if n is None:
         return order
-    n = _check_n(n)
+    n = _positive_n(n)
     if n > total:
         raise ValueError(f"n={n} is larger than {what}, which has {total} examples{hint}")
     return order[:n]
@@ -173,8 +158,8 @@ def toy_2d(
     """
     if name not in TOY_NAMES:
         raise ValueError(f"unknown toy data set {name!r}; choose one of {TOY_NAMES}")
-    n = _check_n(n)
-    seed = _check_seed(seed)
+    n = _positive_n(n)
+    seed = check_seed(seed)
     rng = np.random.default_rng(seed)
     if name == "8gaussians":
         points = _eight_gaussians(n, rng)
@@ -325,11 +310,11 @@ def mnist(
     >>> len(mnist(split="test")[1])
     1000
     """
-    split = _check_choice(split, "split", _SPLITS)
-    source = _check_choice(source, "source", _SOURCES)
-    seed = _check_seed(seed)
+    split = check_choice(split, "split", _SPLITS)
+    source = check_choice(source, "source", _SOURCES)
+    seed = check_seed(seed)
     if n is not None:
-        n = _check_n(n)
+        n = _positive_n(n)
     if source == "embedded":
         all_images, all_labels = _embedded_mnist()
         indices = _embedded_split_indices(split)
@@ -396,7 +381,7 @@ def digits(
     >>> tuple(images.shape), float(images.max())
     ((1797, 1, 8, 8), 1.0)
     """
-    seed = _check_seed(seed)
+    seed = check_seed(seed)
     all_images, all_labels = _sklearn_digits()
     order = _take(n, len(all_images), seed, "scikit-learn's digits")
     images = torch.from_numpy(all_images[order] / np.float32(16.0)).unsqueeze(1)

@@ -18,6 +18,8 @@ import random
 import numpy as np
 import torch
 
+from vegan_lib._checks import check_seed
+
 __all__ = ["get_device", "seed_everything"]
 
 
@@ -99,11 +101,7 @@ def seed_everything(seed: int, deterministic: bool = False) -> torch.Generator:
     >>> bool(torch.equal(a, b))
     True
     """
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
-        raise ValueError(f"seed must be an integer, got {type(seed).__name__}")
-    seed = int(seed)
-    if not 0 <= seed < 2**32:
-        raise ValueError(f"seed must be in [0, 2**32), got {seed}")
+    seed = check_seed(seed)
     random.seed(seed)
     np.random.seed(seed)  # noqa: NPY002 - seeds the legacy global stream readers still use
     torch.manual_seed(seed)  # also seeds every CUDA device

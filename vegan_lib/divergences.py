@@ -16,18 +16,31 @@ computed from a minibatch of codes and a minibatch of prior samples:
   inverse multiquadratics (IMQ) kernel (:func:`mmd2`);
 * **WAE-GAN**: an adversarial (Jensen-Shannon) estimate with a latent discriminator
   (:func:`latent_discriminator_loss` for the discriminator, :func:`adversarial_penalty`
-  for the encoder).
+  for the encoder); a trained discriminator turns its loss into a lower bound on the
+  Jensen-Shannon divergence itself (:func:`js_lower_bound`).
 
 Tensors in, tensors out: results live on the inputs' device with the inputs' dtype.
 """
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Callable, Iterable
 
 import torch
 import torch.nn.functional as F
+from torch import nn
+
+from vegan_lib._checks import (
+    check_cloud_pair,
+    check_logits_or_scores,
+    check_positive,
+    check_positive_int,
+    check_scales,
+    check_seed,
+)
+from vegan_lib.train import fit
 
 __all__ = [
     "KERNELS",
@@ -36,85 +49,14 @@ __all__ = [
     "mmd2",
     "latent_discriminator_loss",
     "adversarial_penalty",
+    "js_lower_bound",
 ]
 
-
-# --------------------------------------------------------------------------- validation
-def _check_cloud(x: torch.Tensor, name: str, min_points: int = 1) -> None:
-    if not isinstance(x, torch.Tensor):
-        raise ValueError(
-            f"{name} must be a torch.Tensor of shape (n, d), got {type(x).__name__}; "
-            f"convert it with torch.as_tensor({name}, dtype=torch.float32)"
-        )
-    if x.ndim != 2:
-        raise ValueError(
-            f"{name} must be 2-D of shape (n, d), got shape {tuple(x.shape)}; "
-            f"flatten each sample with {name}.flatten(1)"
-        )
-    if not x.is_floating_point():
-        raise ValueError(
-            f"{name} must be a floating-point tensor, got dtype {x.dtype}; "
-            f"convert it with {name}.float()"
-        )
-    if x.shape[0] < min_points:
-        raise ValueError(
-            f"{name} needs at least {min_points} points, got {x.shape[0]}; "
-            "use a larger batch"
-        )
-    if not bool(torch.isfinite(x).all()):
-        raise ValueError(
-            f"{name} contains NaN or inf values; check the encoder output or lower the "
-            "learning rate"
-        )
+_C_EXAMPLE = "C = 2 d, the WAE paper's choice for the prior N(0, I_d)"
 
 
-def _check_pair(x: torch.Tensor, y: torch.Tensor, min_points: int = 1) -> None:
-    _check_cloud(x, "x", min_points)
-    _check_cloud(y, "y", min_points)
-    if x.shape[1] != y.shape[1]:
-        raise ValueError(
-            f"x and y must have the same dimension d, got x: {tuple(x.shape)} and "
-            f"y: {tuple(y.shape)}; compare codes with prior samples of the same size"
-        )
-    if x.dtype != y.dtype:
-        raise ValueError(
-            f"x and y must have the same dtype, got {x.dtype} and {y.dtype}; "
-            "convert one with y.to(x.dtype)"
-        )
-    if x.device != y.device:
-        raise ValueError(
-            f"x and y must be on the same device, got {x.device} and {y.device}; "
-            "move one with y.to(x.device)"
-        )
-
-
-def _check_constant(C: float, name: str = "C") -> float:
-    try:
-        value = float(C)
-    except (TypeError, ValueError):
-        raise ValueError(f"{name} must be a positive number, got {C!r}") from None
-    if not (math.isfinite(value) and value > 0):
-        raise ValueError(
-            f"{name} must be a positive finite number, got {value}; the WAE paper uses "
-            "C = 2 d for the prior N(0, I_d)"
-        )
-    return value
-
-
-def _check_scales(scales: Iterable[float]) -> tuple[float, ...]:
-    try:
-        values = tuple(float(s) for s in scales)
-    except (TypeError, ValueError):
-        raise ValueError(
-            f"scales must be an iterable of positive numbers, got {scales!r}; "
-            "e.g. scales=(0.1, 0.2, 0.5, 1, 2, 5, 10)"
-        ) from None
-    if not values:
-        raise ValueError("scales is empty; pass None for a single scale or at least one value")
-    bad = [s for s in values if not (math.isfinite(s) and s > 0)]
-    if bad:
-        raise ValueError(f"scales must all be positive and finite, got {bad}; remove them")
-    return values
+def _constant(C: float) -> float:
+    return check_positive(C, "C", _C_EXAMPLE)
 
 
 # --------------------------------------------------------------------------- kernels
@@ -172,8 +114,7 @@ def imq_kernel(x: torch.Tensor, y: torch.Tensor, C: float) -> torch.Tensor:
     >>> imq_kernel(x, y, C=2.0)
     tensor([[1.0000, 0.5000]])
     """
-    _check_pair(x, y)
-    return _imq_from_squared(_squared_distances(x, y), _check_constant(C))
+    return _kernel_matrix(_imq_from_squared, x, y, C)
 
 
 def rbf_kernel(x: torch.Tensor, y: torch.Tensor, C: float) -> torch.Tensor:
@@ -183,21 +124,8 @@ def rbf_kernel(x: torch.Tensor, y: torch.Tensor, C: float) -> torch.Tensor:
 
         k(a, b) = \exp\!\left(-\frac{\lVert a - b \rVert_2^2}{C}\right).
 
-    Parameters
-    ----------
-    x : Tensor, shape (n, d)
-    y : Tensor, shape (m, d)
-    C : float
-        Positive bandwidth (the kernel's squared length scale).
-
-    Returns
-    -------
-    Tensor, shape (n, m)
-
-    Raises
-    ------
-    ValueError
-        If the inputs are not finite 2-D tensors of the same dimension, or C <= 0.
+    Parameters, shapes and errors as for :func:`imq_kernel`; here ``C`` is the kernel's
+    squared length scale.
 
     Examples
     --------
@@ -205,8 +133,7 @@ def rbf_kernel(x: torch.Tensor, y: torch.Tensor, C: float) -> torch.Tensor:
     >>> rbf_kernel(x, y, C=1.0)
     tensor([[1.0000, 0.3679]])
     """
-    _check_pair(x, y)
-    return _rbf_from_squared(_squared_distances(x, y), _check_constant(C))
+    return _kernel_matrix(_rbf_from_squared, x, y, C)
 
 
 KERNELS: dict[str, Callable[[torch.Tensor, torch.Tensor, float], torch.Tensor]] = {
@@ -214,6 +141,11 @@ KERNELS: dict[str, Callable[[torch.Tensor, torch.Tensor, float], torch.Tensor]] 
     "rbf": rbf_kernel,
 }
 """Kernel functions by name, as accepted by :func:`mmd2`'s ``kernel`` argument."""
+
+
+def _kernel_matrix(profile, x: torch.Tensor, y: torch.Tensor, C: float) -> torch.Tensor:
+    check_cloud_pair(x, y)
+    return profile(_squared_distances(x, y), _constant(C))
 
 
 def _kernel_sum(sq: torch.Tensor, profile, C: float, scales: tuple[float, ...] | None):
@@ -290,9 +222,9 @@ def mmd2(
     """
     if kernel not in _PROFILES:
         raise ValueError(f"unknown kernel {kernel!r}; choose one of {sorted(_PROFILES)}")
-    _check_pair(x, y, min_points=2)
-    C = 2.0 * x.shape[1] if C is None else _check_constant(C)
-    scales = None if scales is None else _check_scales(scales)
+    check_cloud_pair(x, y, min_points=2)
+    C = 2.0 * x.shape[1] if C is None else _constant(C)
+    scales = None if scales is None else check_scales(scales)
     profile = _PROFILES[kernel]
     k_xx = _kernel_sum(_squared_distances(x, x), profile, C, scales)
     k_yy = _kernel_sum(_squared_distances(y, y), profile, C, scales)
@@ -301,20 +233,6 @@ def mmd2(
 
 
 # --------------------------------------------------------------------------- adversarial
-def _check_logits(logits: torch.Tensor, name: str) -> None:
-    if not isinstance(logits, torch.Tensor) or not logits.is_floating_point():
-        raise ValueError(
-            f"{name} must be a floating-point tensor of discriminator logits, shape (n,)"
-        )
-    if logits.ndim != 1:
-        raise ValueError(
-            f"{name} must have shape (n,), got {tuple(logits.shape)}; squeeze a trailing "
-            f"axis with {name}.squeeze(-1)"
-        )
-    if logits.shape[0] == 0:
-        raise ValueError(f"{name} is empty; use a batch with at least one point")
-
-
 def latent_discriminator_loss(
     logits_prior: torch.Tensor, logits_posterior: torch.Tensor
 ) -> torch.Tensor:
@@ -353,8 +271,8 @@ def latent_discriminator_loss(
     >>> round(latent_discriminator_loss(torch.zeros(3), torch.zeros(5)).item(), 4)
     1.3863
     """
-    _check_logits(logits_prior, "logits_prior")
-    _check_logits(logits_posterior, "logits_posterior")
+    check_logits_or_scores(logits_prior, "logits_prior")
+    check_logits_or_scores(logits_posterior, "logits_posterior")
     real = F.binary_cross_entropy_with_logits(logits_prior, torch.ones_like(logits_prior))
     fake = F.binary_cross_entropy_with_logits(
         logits_posterior, torch.zeros_like(logits_posterior)
@@ -393,7 +311,122 @@ def adversarial_penalty(logits_posterior: torch.Tensor) -> torch.Tensor:
     >>> round(adversarial_penalty(torch.zeros(4)).item(), 4)  # log 2
     0.6931
     """
-    _check_logits(logits_posterior, "logits_posterior")
+    check_logits_or_scores(logits_posterior, "logits_posterior")
     return F.binary_cross_entropy_with_logits(
         logits_posterior, torch.ones_like(logits_posterior)
     )
+
+
+# --------------------------------------------------------------------------- variational JS
+class _DiscriminatorFit(nn.Module):
+    """``fit``'s protocol for a discriminator alone: minimise L_D on pairs (z_p, z_q)."""
+
+    uses_labels = True  # fit passes the whole pair, not its first tensor only
+
+    def __init__(self, discriminator: nn.Module) -> None:
+        super().__init__()
+        self.discriminator = discriminator
+
+    def losses(self, batch: tuple[torch.Tensor, torch.Tensor]) -> dict[str, torch.Tensor]:
+        z_p, z_q = batch
+        z_q = z_q.to(z_p.dtype)
+        check_cloud_pair(z_p, z_q)
+        return {"loss": latent_discriminator_loss(self.discriminator(z_p), self.discriminator(z_q))}
+
+
+def js_lower_bound(
+    sample_p: Callable[[int, torch.Generator], torch.Tensor],
+    sample_q: Callable[[int, torch.Generator], torch.Tensor],
+    discriminator: nn.Module,
+    steps: int = 300,
+    batch_size: int = 256,
+    lr: float = 1e-3,
+    seed: int = 0,
+    n_eval: int = 4000,
+) -> float:
+    r"""Variational lower bound on :math:`\mathrm{JS}(P, Q)` from a trained discriminator.
+
+    For every discriminator :math:`D` (a logit),
+
+    .. math::
+
+        \mathrm{JS}(P, Q) \;\ge\; \tfrac12 \big(\log 4 - \mathcal{L}_D\big), \qquad
+        \mathcal{L}_D = -\mathbb{E}_{P} \log \sigma\big(D(Z)\big)
+            - \mathbb{E}_{Q} \log\big(1 - \sigma(D(Z))\big),
+
+    with equality at :math:`D^* = \log(p / q)` (Goodfellow et al., 2014, Prop. 1 and Thm. 1). The
+    discriminator is trained on :func:`latent_discriminator_loss` by
+    :func:`vegan_lib.train.fit` (Adam, ``steps`` updates on fresh batches of
+    ``batch_size`` draws of each law), then :math:`\mathcal{L}_D` is evaluated on
+    ``n_eval`` fresh draws of each, so the estimate is unbiased for a bound that holds
+    for the trained :math:`D`: it falls short of JS by how far :math:`D` is from
+    :math:`D^*`, up to sampling noise.
+
+    Parameters
+    ----------
+    sample_p, sample_q : callable ``(n, generator) -> Tensor`` of shape (n, d)
+        Draw ``n`` points of :math:`P` (the prior, label 1) and :math:`Q` (the codes,
+        label 0) with the given ``torch.Generator``.
+    discriminator : nn.Module
+        Maps (n, d) to logits (n,), e.g. :class:`~vegan_lib.nets.LatentDiscriminator`;
+        trained in place.
+    steps, batch_size, lr : int, int, float
+        Adam updates, draws of each law per update, learning rate.
+    seed : int
+        Seeds the generator passed to the samplers. Torch's global random state is left
+        as it was found.
+    n_eval : int
+        Fresh draws of each law for the final estimate.
+
+    Returns
+    -------
+    float
+        :math:`\tfrac12(\log 4 - \mathcal{L}_D)`, in nats, at most :math:`\log 2`.
+
+    Raises
+    ------
+    ValueError
+        For a non-positive ``steps``, ``batch_size``, ``lr`` or ``n_eval``, a bad seed, a
+        sampler that is not callable or returns something else than (n, d) float tensors
+        of one dimension, or a discriminator whose logits are not of shape (n,).
+
+    Examples
+    --------
+    Two copies of one law cannot be told apart: the bound is about 0.
+
+    >>> from vegan_lib.nets import LatentDiscriminator
+    >>> _ = torch.manual_seed(0)
+    >>> same = lambda n, g: torch.randn(n, 1, generator=g)
+    >>> js = js_lower_bound(same, same, LatentDiscriminator(1, hidden=(8,)), steps=20)
+    >>> abs(js) < 0.01
+    True
+    """
+    for name, sampler in (("sample_p", sample_p), ("sample_q", sample_q)):
+        if not callable(sampler):
+            raise ValueError(
+                f"{name} must be a function (n, generator) -> (n, d) tensor, got "
+                f"{type(sampler).__name__}; e.g. {name}=lambda n, g: torch.randn(n, 2, generator=g)"
+            )
+    if not isinstance(discriminator, nn.Module):
+        raise ValueError(
+            f"discriminator must be an nn.Module mapping (n, d) points to (n,) logits, got "
+            f"{type(discriminator).__name__}; e.g. LatentDiscriminator(d)"
+        )
+    n_eval = check_positive_int(n_eval, "n_eval", "n_eval=4000")
+    generator = torch.Generator().manual_seed(check_seed(seed))
+    pairs = (
+        (sample_p(batch_size, generator), sample_q(batch_size, generator))
+        for _ in itertools.count()
+    )
+    first = next(discriminator.parameters(), None)
+    cuda = [first.device] if first is not None and first.device.type == "cuda" else []
+    with torch.random.fork_rng(devices=cuda):  # fit seeds torch's global generator: undo it
+        fit(_DiscriminatorFit(discriminator), pairs, steps=steps, batch_size=batch_size,
+            lr=lr, seed=seed, progress=False)
+    first = next(discriminator.parameters())
+    with torch.no_grad():
+        z_p = sample_p(n_eval, generator).to(first.device, first.dtype)
+        z_q = sample_q(n_eval, generator).to(first.device, first.dtype)
+        check_cloud_pair(z_p, z_q)
+        loss = latent_discriminator_loss(discriminator(z_p), discriminator(z_q))
+    return (math.log(4.0) - loss.item()) / 2

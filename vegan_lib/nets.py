@@ -1,82 +1,83 @@
-r"""Small float32 networks: encoders, decoders and a latent discriminator.
+r"""Small float32 networks: the building blocks of every model of the book.
 
-Every model of the book is built from the same few networks, so that differences
-between recipes come from the objective and not from the architecture:
+Every model is built from the same few networks, so that differences between recipes
+come from the objective and not from the architecture. Two backbones, the :class:`MLP`
+for flat vectors and a convolutional stack for 28 x 28 grey images (two 4 x 4
+convolutions with stride 2, :math:`28 \to 14 \to 7`: a CPU step with a batch of 100 takes
+milliseconds), carry the heads:
 
-* :class:`MLPEncoder` / :class:`MLPDecoder` for 2-D toy data (flat vectors);
-* :class:`ConvEncoder` / :class:`ConvDecoder` for 28 x 28 grey images
-  (:math:`28 \to 14 \to 7` and back), small enough that a CPU step with a batch of 100
-  takes milliseconds;
-* :class:`LatentDiscriminator`, the WAE-GAN adversary on codes;
-* for the VAE and AVB of chapter 5, the same backbones with other outputs:
-  :class:`GaussianMLPEncoder` / :class:`GaussianConvEncoder` return a mean and
-  log-variances, :class:`NoisyMLPEncoder` / :class:`NoisyConvEncoder` inject noise
-  :math:`\varepsilon \sim N(0, I)` (implicit encoders), and :class:`AVBDiscriminator`
-  scores pairs :math:`(x, z)`;
-* for the WGAN of chapter 6, :class:`Critic`, optionally spectrally normalised;
-* for the scoreboard of chapter 7, :class:`DigitClassifier`, whose penultimate layer
-  gives the features of the Fréchet classifier distance (:mod:`vegan_lib.metrics`).
+* deterministic encoders and decoders (:class:`MLPEncoder`, :class:`MLPDecoder`,
+  :class:`ConvEncoder`, :class:`ConvDecoder`) and :class:`LatentDiscriminator`, the
+  WAE-GAN adversary on codes;
+* chapter 5: Gaussian encoders returning a mean and log-variances
+  (:class:`GaussianMLPEncoder`, :class:`GaussianConvEncoder`), implicit encoders that
+  inject noise :math:`\varepsilon \sim N(0, I)` (:class:`NoisyMLPEncoder`,
+  :class:`NoisyConvEncoder`) and :class:`AVBDiscriminator`, which scores pairs
+  :math:`(x, z)`;
+* chapters 6 and 7: the WGAN critics :class:`Critic` and :class:`ConvCritic`, and
+  :class:`DigitClassifier`, whose penultimate layer gives the features of the Fréchet
+  classifier distance (:mod:`vegan_lib.metrics`).
 
-No network uses batch normalisation: a critic's output must depend on its own input
-only (batch norm couples the samples of a batch and breaks gradient penalties).
-Every ``forward`` checks its input's shape and says how to fix a wrong one.
+No network uses batch normalisation: an output depends on its own input only (batch
+norm couples the samples of a batch and breaks gradient penalties). Constructors raise
+``ValueError`` for a size that is not a positive integer, and ``forward`` for an input
+of the wrong shape, saying how to fix it.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Sequence
 
 import torch
 from torch import nn
 
+from vegan_lib._checks import (
+    check_channels,
+    check_net_images,
+    check_net_input,
+    check_net_noise,
+    check_positive_int,
+    check_widths,
+)
+
 __all__ = [
-    "MLP",
-    "MLPEncoder",
-    "MLPDecoder",
-    "ConvEncoder",
-    "ConvDecoder",
-    "LatentDiscriminator",
-    "GaussianMLPEncoder",
-    "GaussianConvEncoder",
-    "NoisyMLPEncoder",
-    "NoisyConvEncoder",
-    "AVBDiscriminator",
-    "Critic",
-    "ConvCritic",
-    "DigitClassifier",
+    "MLP", "MLPEncoder", "MLPDecoder", "ConvEncoder", "ConvDecoder", "LatentDiscriminator",
+    "GaussianMLPEncoder", "GaussianConvEncoder", "NoisyMLPEncoder", "NoisyConvEncoder",
+    "AVBDiscriminator", "Critic", "ConvCritic", "DigitClassifier",
 ]
 
-IMAGE_SHAPE = (1, 28, 28)
+
+def _size(value: int, name: str) -> int:
+    return check_positive_int(value, name, f"{name}=8")
 
 
-def _check_positive_int(value: int, name: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError(f"{name} must be a positive integer, got {value!r}")
-    return value
+def _conv_features(
+    channels: tuple[int, int], activation: Callable[[], nn.Module] = nn.ReLU
+) -> nn.Sequential:
+    """The convolutional backbone: (N, 1, 28, 28) -> (N, c2 * 7 * 7), 28 -> 14 -> 7."""
+    c1, c2 = channels
+    return nn.Sequential(
+        nn.Conv2d(1, c1, kernel_size=4, stride=2, padding=1),
+        activation(),
+        nn.Conv2d(c1, c2, kernel_size=4, stride=2, padding=1),
+        activation(),
+        nn.Flatten(),
+    )
 
 
-def _check_widths(widths: Sequence[int], name: str) -> tuple[int, ...]:
-    try:
-        values = tuple(widths)
-    except TypeError:
-        raise ValueError(
-            f"{name} must be a sequence of positive integers, got {widths!r}; "
-            "e.g. (128, 128)"
-        ) from None
-    for w in values:
-        _check_positive_int(w, f"every entry of {name}")
-    return values
+def _noise(x: torch.Tensor, noise: torch.Tensor | None, noise_dim: int, who: str) -> torch.Tensor:
+    """The injected noise: ``noise`` checked, or fresh N(0, I) draws in the data's dtype."""
+    if noise is None:
+        return torch.randn(x.shape[0], noise_dim, device=x.device, dtype=x.dtype)
+    check_net_noise(noise, x.shape[0], noise_dim, who)
+    return noise
 
 
-def _check_tensor(x: torch.Tensor, who: str) -> None:
-    if not isinstance(x, torch.Tensor):
-        raise ValueError(
-            f"{who} expects a torch.Tensor, got {type(x).__name__}; "
-            "convert it with torch.as_tensor(x, dtype=torch.float32)"
-        )
+def _mean_logvar(out: torch.Tensor, z_dim: int) -> tuple[torch.Tensor, torch.Tensor]:
+    return out[:, :z_dim], out[:, z_dim:]
 
 
+# =========================================================================== flat data
 class MLP(nn.Module):
     r"""Fully connected network :math:`x \mapsto W_L\, a(\cdots a(W_1 x + b_1) \cdots) + b_L`.
 
@@ -85,20 +86,12 @@ class MLP(nn.Module):
 
     Parameters
     ----------
-    in_dim : int
-        Input size :math:`d_{in}`.
-    out_dim : int
-        Output size :math:`d_{out}`.
+    in_dim, out_dim : int
+        Input and output sizes; ``forward`` maps (N, in_dim) to (N, out_dim).
     hidden : sequence of int
         Widths of the hidden layers; ``()`` gives an affine map.
     activation : callable returning an nn.Module
         E.g. ``nn.ReLU`` (default), ``nn.LeakyReLU``, ``nn.Tanh``.
-
-    Raises
-    ------
-    ValueError
-        If a size is not a positive integer; in ``forward``, if the input is not of shape
-        (N, in_dim).
 
     Examples
     --------
@@ -115,9 +108,9 @@ class MLP(nn.Module):
         activation: Callable[[], nn.Module] = nn.ReLU,
     ) -> None:
         super().__init__()
-        self.in_dim = _check_positive_int(in_dim, "in_dim")
-        self.out_dim = _check_positive_int(out_dim, "out_dim")
-        self.hidden = _check_widths(hidden, "hidden")
+        self.in_dim = _size(in_dim, "in_dim")
+        self.out_dim = _size(out_dim, "out_dim")
+        self.hidden = check_widths(hidden, "hidden")
         widths = (self.in_dim, *self.hidden, self.out_dim)
         layers: list[nn.Module] = []
         for i, (a, b) in enumerate(zip(widths[:-1], widths[1:], strict=True)):
@@ -126,36 +119,14 @@ class MLP(nn.Module):
             layers.append(nn.Linear(a, b))
         self.net = nn.Sequential(*layers)
 
-    def _check_input(self, x: torch.Tensor) -> None:
-        who = type(self).__name__
-        _check_tensor(x, who)
-        if x.ndim != 2 or x.shape[1] != self.in_dim:
-            hint = (
-                "; flatten each sample with x.flatten(1)"
-                if x.ndim > 2 and math.prod(x.shape[1:]) == self.in_dim
-                else ""
-            )
-            raise ValueError(
-                f"{who} expects input of shape (N, {self.in_dim}), got {tuple(x.shape)}{hint}"
-            )
-
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Map a batch of shape (N, in_dim) to shape (N, out_dim)."""
-        self._check_input(x)
+        check_net_input(x, self.in_dim, type(self).__name__)
         return self.net(x)
 
 
 class MLPEncoder(MLP):
-    r"""Deterministic encoder :math:`E: \mathbb{R}^{d_x} \to \mathbb{R}^{d_z}` for flat data.
-
-    Parameters
-    ----------
-    x_dim : int
-        Data dimension (2 for the toy sets).
-    z_dim : int
-        Code dimension.
-    hidden : sequence of int
-        Hidden widths, ReLU between layers.
+    r"""Deterministic encoder :math:`E: \mathbb{R}^{d_x} \to \mathbb{R}^{d_z}`, an :class:`MLP`.
 
     Examples
     --------
@@ -171,15 +142,6 @@ class MLPEncoder(MLP):
 class MLPDecoder(MLP):
     r"""Deterministic decoder :math:`G: \mathbb{R}^{d_z} \to \mathbb{R}^{d_x}` (linear output).
 
-    Parameters
-    ----------
-    z_dim : int
-        Code dimension.
-    x_dim : int
-        Data dimension.
-    hidden : sequence of int
-        Hidden widths, ReLU between layers.
-
     Examples
     --------
     >>> tuple(MLPDecoder(1, 2, hidden=(16,))(torch.zeros(4, 1)).shape)
@@ -192,18 +154,11 @@ class MLPDecoder(MLP):
 
 
 class LatentDiscriminator(MLP):
-    r"""Discriminator on codes, :math:`D: \mathbb{R}^{d_z} \to \mathbb{R}` (a logit).
+    r"""Discriminator on codes, :math:`D: \mathbb{R}^{d_z} \to \mathbb{R}` (a logit), shape (N,).
 
     :math:`\sigma(D(z))` is the probability that :math:`z` was drawn from the prior
     rather than produced by the encoder; see
     :func:`vegan_lib.divergences.latent_discriminator_loss`.
-
-    Parameters
-    ----------
-    z_dim : int
-        Code dimension.
-    hidden : sequence of int
-        Hidden widths, ReLU between layers; no batch norm.
 
     Examples
     --------
@@ -220,182 +175,12 @@ class LatentDiscriminator(MLP):
         return super().forward(z).squeeze(-1)
 
 
-def _check_channels(channels: Sequence[int]) -> tuple[int, int]:
-    values = _check_widths(channels, "channels")
-    if len(values) != 2:
-        raise ValueError(
-            f"channels must hold exactly two widths (one per stride-2 layer), got {values}"
-        )
-    return values  # type: ignore[return-value]
-
-
-class ConvEncoder(nn.Module):
-    r"""Convolutional encoder for 28 x 28 grey images, :math:`(N, 1, 28, 28) \to (N, d_z)`.
-
-    Two 4 x 4 convolutions with stride 2 and padding 1 (:math:`28 \to 14 \to 7`), each
-    followed by ReLU, then a linear layer from :math:`c_2 \cdot 7 \cdot 7` features to
-    :math:`d_z`.
-
-    Parameters
-    ----------
-    z_dim : int
-        Code dimension :math:`d_z`.
-    channels : pair of int
-        Channels :math:`(c_1, c_2)` of the two convolutions.
-
-    Raises
-    ------
-    ValueError
-        If a size is not a positive integer; in ``forward``, if the input is not of shape
-        (N, 1, 28, 28).
-
-    Examples
-    --------
-    >>> tuple(ConvEncoder(8, channels=(4, 8))(torch.zeros(2, 1, 28, 28)).shape)
-    (2, 8)
-    """
-
-    def __init__(self, z_dim: int, channels: Sequence[int] = (32, 64)) -> None:
-        super().__init__()
-        self.z_dim = _check_positive_int(z_dim, "z_dim")
-        c1, c2 = self.channels = _check_channels(channels)
-        self.features = nn.Sequential(
-            nn.Conv2d(1, c1, kernel_size=4, stride=2, padding=1),
-            nn.ReLU(),
-            nn.Conv2d(c1, c2, kernel_size=4, stride=2, padding=1),
-            nn.ReLU(),
-            nn.Flatten(),
-        )
-        self.head = nn.Linear(c2 * 7 * 7, self.z_dim)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        """Codes of shape (N, z_dim) for images of shape (N, 1, 28, 28)."""
-        _check_tensor(x, "ConvEncoder")
-        if x.ndim != 4 or tuple(x.shape[1:]) != IMAGE_SHAPE:
-            hint = (
-                "; reshape flat images with x.reshape(-1, 1, 28, 28)"
-                if x.numel() > 0 and x.numel() % 784 == 0
-                else ""
-            )
-            raise ValueError(
-                f"ConvEncoder expects images of shape (N, 1, 28, 28), got {tuple(x.shape)}"
-                f"{hint}"
-            )
-        return self.head(self.features(x))
-
-
-class ConvDecoder(nn.Module):
-    r"""Convolutional decoder, :math:`(N, d_z) \to (N, 1, 28, 28)` with pixels in (0, 1).
-
-    A linear layer to :math:`c_1 \cdot 7 \cdot 7` features and ReLU, then two 4 x 4
-    transposed convolutions with stride 2 and padding 1 (:math:`7 \to 14 \to 28`), ReLU
-    between them and a sigmoid at the end.
-
-    Parameters
-    ----------
-    z_dim : int
-        Code dimension :math:`d_z`.
-    channels : pair of int
-        Channels :math:`(c_1, c_2)` before each transposed convolution.
-
-    Raises
-    ------
-    ValueError
-        If a size is not a positive integer; in ``forward``, if the codes are not of
-        shape (N, z_dim).
-
-    Examples
-    --------
-    >>> images = ConvDecoder(8, channels=(8, 4))(torch.zeros(2, 8))
-    >>> tuple(images.shape), bool(((images > 0) & (images < 1)).all())
-    ((2, 1, 28, 28), True)
-    """
-
-    def __init__(self, z_dim: int, channels: Sequence[int] = (64, 32)) -> None:
-        super().__init__()
-        self.z_dim = _check_positive_int(z_dim, "z_dim")
-        c1, c2 = self.channels = _check_channels(channels)
-        self.head = nn.Sequential(nn.Linear(self.z_dim, c1 * 7 * 7), nn.ReLU())
-        self.body = nn.Sequential(
-            nn.ConvTranspose2d(c1, c2, kernel_size=4, stride=2, padding=1),
-            nn.ReLU(),
-            nn.ConvTranspose2d(c2, 1, kernel_size=4, stride=2, padding=1),
-            nn.Sigmoid(),
-        )
-
-    def forward(self, z: torch.Tensor) -> torch.Tensor:
-        """Images of shape (N, 1, 28, 28) for codes of shape (N, z_dim)."""
-        _check_tensor(z, "ConvDecoder")
-        if z.ndim != 2 or z.shape[1] != self.z_dim:
-            raise ValueError(
-                f"ConvDecoder expects codes of shape (N, {self.z_dim}), got {tuple(z.shape)}"
-            )
-        features = self.head(z).reshape(z.shape[0], self.channels[0], 7, 7)
-        return self.body(features)
-
-
-# =========================================================================== chapter 5
-def _conv_features(channels: tuple[int, int]) -> nn.Sequential:
-    # The feature stack of ConvEncoder: 28 -> 14 -> 7, then flattened to c2 * 7 * 7.
-    c1, c2 = channels
-    return nn.Sequential(
-        nn.Conv2d(1, c1, kernel_size=4, stride=2, padding=1),
-        nn.ReLU(),
-        nn.Conv2d(c1, c2, kernel_size=4, stride=2, padding=1),
-        nn.ReLU(),
-        nn.Flatten(),
-    )
-
-
-def _check_images(x: torch.Tensor, who: str) -> None:
-    _check_tensor(x, who)
-    if x.ndim != 4 or tuple(x.shape[1:]) != IMAGE_SHAPE:
-        hint = (
-            "; reshape flat images with x.reshape(-1, 1, 28, 28)"
-            if x.numel() > 0 and x.numel() % 784 == 0
-            else ""
-        )
-        raise ValueError(
-            f"{who} expects images of shape (N, 1, 28, 28), got {tuple(x.shape)}{hint}"
-        )
-
-
-def _check_flat(x: torch.Tensor, dim: int, who: str, name: str = "input") -> None:
-    _check_tensor(x, who)
-    if x.ndim != 2 or x.shape[1] != dim:
-        hint = (
-            "; flatten each sample with x.flatten(1)"
-            if x.ndim > 2 and math.prod(x.shape[1:]) == dim
-            else ""
-        )
-        raise ValueError(f"{who} expects {name} of shape (N, {dim}), got {tuple(x.shape)}{hint}")
-
-
-def _split_mean_logvar(out: torch.Tensor, z_dim: int) -> tuple[torch.Tensor, torch.Tensor]:
-    return out[:, :z_dim], out[:, z_dim:]
-
-
 class GaussianMLPEncoder(nn.Module):
     r"""Gaussian encoder for flat data: :math:`x \mapsto (\mu(x), v(x))`.
 
     The VAE's posterior :math:`q(z \mid x) = N\big(\mu(x), \operatorname{diag}
     e^{v(x)}\big)`: one :class:`MLP` with :math:`2 d_z` outputs, the first :math:`d_z`
     being the mean and the last :math:`d_z` the log-variances.
-
-    Parameters
-    ----------
-    x_dim : int
-        Data dimension.
-    z_dim : int
-        Code dimension :math:`d_z`.
-    hidden : sequence of int
-        Hidden widths, ReLU between layers.
-
-    Raises
-    ------
-    ValueError
-        If a size is not a positive integer; in ``forward``, if the input is not of shape
-        (N, x_dim).
 
     Examples
     --------
@@ -406,66 +191,14 @@ class GaussianMLPEncoder(nn.Module):
 
     def __init__(self, x_dim: int, z_dim: int, hidden: Sequence[int] = (128, 128)) -> None:
         super().__init__()
-        self.x_dim = _check_positive_int(x_dim, "x_dim")
-        self.z_dim = _check_positive_int(z_dim, "z_dim")
+        self.x_dim = _size(x_dim, "x_dim")
+        self.z_dim = _size(z_dim, "z_dim")
         self.net = MLP(self.x_dim, 2 * self.z_dim, hidden)
 
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """``(mean, logvar)``, each of shape (N, z_dim), for a batch of shape (N, x_dim)."""
-        _check_flat(x, self.x_dim, "GaussianMLPEncoder")
-        return _split_mean_logvar(self.net(x), self.z_dim)
-
-
-class GaussianConvEncoder(nn.Module):
-    r"""Gaussian encoder for 28 x 28 grey images: :math:`x \mapsto (\mu(x), v(x))`.
-
-    The convolutional stack of :class:`ConvEncoder` (:math:`28 \to 14 \to 7`) with a
-    linear head of :math:`2 d_z` outputs: the mean and the log-variances of
-    :math:`q(z \mid x) = N\big(\mu(x), \operatorname{diag} e^{v(x)}\big)`.
-
-    Parameters
-    ----------
-    z_dim : int
-        Code dimension :math:`d_z`.
-    channels : pair of int
-        Channels :math:`(c_1, c_2)` of the two convolutions.
-
-    Raises
-    ------
-    ValueError
-        If a size is not a positive integer; in ``forward``, if the input is not of shape
-        (N, 1, 28, 28).
-
-    Examples
-    --------
-    >>> mean, logvar = GaussianConvEncoder(4, channels=(4, 8))(torch.zeros(2, 1, 28, 28))
-    >>> tuple(mean.shape), tuple(logvar.shape)
-    ((2, 4), (2, 4))
-    """
-
-    def __init__(self, z_dim: int, channels: Sequence[int] = (32, 64)) -> None:
-        super().__init__()
-        self.z_dim = _check_positive_int(z_dim, "z_dim")
-        self.channels = _check_channels(channels)
-        self.features = _conv_features(self.channels)
-        self.head = nn.Linear(self.channels[1] * 7 * 7, 2 * self.z_dim)
-
-    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """``(mean, logvar)``, each of shape (N, z_dim), for images (N, 1, 28, 28)."""
-        _check_images(x, "GaussianConvEncoder")
-        return _split_mean_logvar(self.head(self.features(x)), self.z_dim)
-
-
-def _noise(x: torch.Tensor, noise: torch.Tensor | None, noise_dim: int, who: str) -> torch.Tensor:
-    if noise is None:
-        return torch.randn(x.shape[0], noise_dim, device=x.device, dtype=x.dtype)
-    _check_tensor(noise, who)
-    if noise.shape != (x.shape[0], noise_dim):
-        raise ValueError(
-            f"{who} expects noise of shape ({x.shape[0]}, {noise_dim}), got "
-            f"{tuple(noise.shape)}; pass noise=None to draw it from N(0, I)"
-        )
-    return noise
+        check_net_input(x, self.x_dim, "GaussianMLPEncoder")
+        return _mean_logvar(self.net(x), self.z_dim)
 
 
 class NoisyMLPEncoder(nn.Module):
@@ -475,27 +208,10 @@ class NoisyMLPEncoder(nn.Module):
 
         z = E\big([x; \varepsilon]\big), \qquad \varepsilon \sim N(0, I_{d_\varepsilon}),
 
-    an :class:`MLP` on the concatenation of the data and fresh noise. The law of
-    :math:`z` given :math:`x` is an arbitrary (implicit) distribution
-    :math:`q(z \mid x)` with no density formula: the encoder of adversarial variational
-    Bayes.
-
-    Parameters
-    ----------
-    x_dim : int
-        Data dimension.
-    z_dim : int
-        Code dimension.
-    noise_dim : int
-        Dimension :math:`d_\varepsilon` of the injected noise.
-    hidden : sequence of int
-        Hidden widths, ReLU between layers.
-
-    Raises
-    ------
-    ValueError
-        If a size is not a positive integer; in ``forward``, if the input or the noise
-        has the wrong shape.
+    an :class:`MLP` on the data joined with fresh noise. The law of :math:`z` given
+    :math:`x` is an implicit :math:`q(z \mid x)` with no density formula: the encoder of
+    adversarial variational Bayes. ``forward(x, noise=None)`` takes (N, x_dim) data and
+    optional (N, noise_dim) noise.
 
     Examples
     --------
@@ -509,16 +225,78 @@ class NoisyMLPEncoder(nn.Module):
         self, x_dim: int, z_dim: int, noise_dim: int = 8, hidden: Sequence[int] = (128, 128)
     ) -> None:
         super().__init__()
-        self.x_dim = _check_positive_int(x_dim, "x_dim")
-        self.z_dim = _check_positive_int(z_dim, "z_dim")
-        self.noise_dim = _check_positive_int(noise_dim, "noise_dim")
+        self.x_dim = _size(x_dim, "x_dim")
+        self.z_dim = _size(z_dim, "z_dim")
+        self.noise_dim = _size(noise_dim, "noise_dim")
         self.net = MLP(self.x_dim + self.noise_dim, self.z_dim, hidden)
 
     def forward(self, x: torch.Tensor, noise: torch.Tensor | None = None) -> torch.Tensor:
         """Codes (N, z_dim) for data (N, x_dim); ``noise`` (N, noise_dim) defaults to N(0, I)."""
-        _check_flat(x, self.x_dim, "NoisyMLPEncoder")
+        check_net_input(x, self.x_dim, "NoisyMLPEncoder")
         eps = _noise(x, noise, self.noise_dim, "NoisyMLPEncoder")
         return self.net(torch.cat([x, eps], dim=1))
+
+
+# =========================================================================== 28 x 28 images
+class _ConvLinear(nn.Module):
+    """The convolutional backbone with a linear head to ``out_dim`` values."""
+
+    def __init__(self, out_dim: int, channels: Sequence[int]) -> None:
+        super().__init__()
+        self.channels = check_channels(channels)
+        self.features = _conv_features(self.channels)
+        self.head = nn.Linear(self.channels[1] * 7 * 7, out_dim)
+
+    def _linear(self, x: torch.Tensor) -> torch.Tensor:
+        check_net_images(x, type(self).__name__)
+        return self.head(self.features(x))
+
+
+class ConvEncoder(_ConvLinear):
+    r"""Convolutional encoder for 28 x 28 grey images, :math:`(N, 1, 28, 28) \to (N, d_z)`.
+
+    Two 4 x 4 convolutions with stride 2 and padding 1 (:math:`28 \to 14 \to 7`) with
+    ``channels`` :math:`(c_1, c_2)`, each followed by ReLU, then a linear layer from
+    :math:`c_2 \cdot 7 \cdot 7` features to :math:`d_z` = ``z_dim``.
+
+    Examples
+    --------
+    >>> tuple(ConvEncoder(8, channels=(4, 8))(torch.zeros(2, 1, 28, 28)).shape)
+    (2, 8)
+    """
+
+    def __init__(self, z_dim: int, channels: Sequence[int] = (32, 64)) -> None:
+        z_dim = _size(z_dim, "z_dim")
+        super().__init__(z_dim, channels)
+        self.z_dim = z_dim
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Codes of shape (N, z_dim) for images of shape (N, 1, 28, 28)."""
+        return self._linear(x)
+
+
+class GaussianConvEncoder(_ConvLinear):
+    r"""Gaussian encoder for 28 x 28 grey images: :math:`x \mapsto (\mu(x), v(x))`.
+
+    The convolutional stack of :class:`ConvEncoder` with a linear head of :math:`2 d_z`
+    outputs: the mean and the log-variances of :math:`q(z \mid x) = N\big(\mu(x),
+    \operatorname{diag} e^{v(x)}\big)`. Parameters as for :class:`ConvEncoder`.
+
+    Examples
+    --------
+    >>> mean, logvar = GaussianConvEncoder(4, channels=(4, 8))(torch.zeros(2, 1, 28, 28))
+    >>> tuple(mean.shape), tuple(logvar.shape)
+    ((2, 4), (2, 4))
+    """
+
+    def __init__(self, z_dim: int, channels: Sequence[int] = (32, 64)) -> None:
+        z_dim = _size(z_dim, "z_dim")
+        super().__init__(2 * z_dim, channels)
+        self.z_dim = z_dim
+
+    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """``(mean, logvar)``, each of shape (N, z_dim), for images (N, 1, 28, 28)."""
+        return _mean_logvar(self._linear(x), self.z_dim)
 
 
 class NoisyConvEncoder(nn.Module):
@@ -528,28 +306,10 @@ class NoisyConvEncoder(nn.Module):
 
         z = h\big([f(x); \varepsilon]\big), \qquad \varepsilon \sim N(0, I_{d_\varepsilon}),
 
-    where :math:`f` is the convolutional stack of :class:`ConvEncoder`
-    (:math:`28 \to 14 \to 7`, flattened) and :math:`h` an :class:`MLP` (ReLU hidden
-    layers): the noise joins right after the convolutions and goes through at least one
-    non-linearity when ``hidden`` is not empty, so :math:`q(z \mid x)` need not be
-    Gaussian.
-
-    Parameters
-    ----------
-    z_dim : int
-        Code dimension.
-    noise_dim : int
-        Dimension :math:`d_\varepsilon` of the injected noise.
-    channels : pair of int
-        Channels :math:`(c_1, c_2)` of the two convolutions.
-    hidden : sequence of int
-        Hidden widths of the head :math:`h`.
-
-    Raises
-    ------
-    ValueError
-        If a size is not a positive integer; in ``forward``, if the images or the noise
-        have the wrong shape.
+    where :math:`f` is the convolutional stack of :class:`ConvEncoder` (flattened) and
+    :math:`h` an :class:`MLP` with hidden widths ``hidden``: the noise joins right after
+    the convolutions and goes through at least one non-linearity when ``hidden`` is not
+    empty, so :math:`q(z \mid x)` need not be Gaussian.
 
     Examples
     --------
@@ -566,50 +326,67 @@ class NoisyConvEncoder(nn.Module):
         hidden: Sequence[int] = (128,),
     ) -> None:
         super().__init__()
-        self.z_dim = _check_positive_int(z_dim, "z_dim")
-        self.noise_dim = _check_positive_int(noise_dim, "noise_dim")
-        self.channels = _check_channels(channels)
+        self.z_dim = _size(z_dim, "z_dim")
+        self.noise_dim = _size(noise_dim, "noise_dim")
+        self.channels = check_channels(channels)
         self.features = _conv_features(self.channels)
         self.head = MLP(self.channels[1] * 7 * 7 + self.noise_dim, self.z_dim, hidden)
 
     def forward(self, x: torch.Tensor, noise: torch.Tensor | None = None) -> torch.Tensor:
         """Codes (N, z_dim) for images (N, 1, 28, 28); ``noise`` defaults to fresh N(0, I)."""
-        _check_images(x, "NoisyConvEncoder")
+        check_net_images(x, "NoisyConvEncoder")
         eps = _noise(x, noise, self.noise_dim, "NoisyConvEncoder")
         return self.head(torch.cat([self.features(x), eps], dim=1))
 
 
+class ConvDecoder(nn.Module):
+    r"""Convolutional decoder, :math:`(N, d_z) \to (N, 1, 28, 28)` with pixels in (0, 1).
+
+    A linear layer to :math:`c_1 \cdot 7 \cdot 7` features and ReLU, then two 4 x 4
+    transposed convolutions with stride 2 and padding 1 (:math:`7 \to 14 \to 28`), ReLU
+    between them and a sigmoid at the end; ``channels`` :math:`(c_1, c_2)` are the
+    channels before each transposed convolution.
+
+    Examples
+    --------
+    >>> images = ConvDecoder(8, channels=(8, 4))(torch.zeros(2, 8))
+    >>> tuple(images.shape), bool(((images > 0) & (images < 1)).all())
+    ((2, 1, 28, 28), True)
+    """
+
+    def __init__(self, z_dim: int, channels: Sequence[int] = (64, 32)) -> None:
+        super().__init__()
+        self.z_dim = _size(z_dim, "z_dim")
+        c1, c2 = self.channels = check_channels(channels)
+        self.head = nn.Sequential(nn.Linear(self.z_dim, c1 * 7 * 7), nn.ReLU())
+        self.body = nn.Sequential(
+            nn.ConvTranspose2d(c1, c2, kernel_size=4, stride=2, padding=1),
+            nn.ReLU(),
+            nn.ConvTranspose2d(c2, 1, kernel_size=4, stride=2, padding=1),
+            nn.Sigmoid(),
+        )
+
+    def forward(self, z: torch.Tensor) -> torch.Tensor:
+        """Images of shape (N, 1, 28, 28) for codes of shape (N, z_dim)."""
+        check_net_input(z, self.z_dim, "ConvDecoder", name="codes")
+        features = self.head(z).reshape(z.shape[0], self.channels[0], 7, 7)
+        return self.body(features)
+
+
+# =========================================================================== adversaries
 class AVBDiscriminator(nn.Module):
     r"""Discriminator of adversarial variational Bayes, :math:`T(x, z) \in \mathbb{R}` (a logit).
 
-    Trained by :func:`vegan_lib.objectives.avb_discriminator_loss` to tell pairs
-    :math:`(x, z \sim q(z \mid x))` from pairs :math:`(x, z \sim p(z))`; at the optimum
-    :math:`T^*(x, z) = \log q(z \mid x) - \log p(z)`.
+    Trained to tell pairs :math:`(x, z \sim q(z \mid x))` from pairs
+    :math:`(x, z \sim p(z))`; at the optimum :math:`T^*(x, z) = \log q(z \mid x) - \log
+    p(z)`. No batch normalisation, so :math:`T(x_i, z_i)` depends on its own pair only.
 
-    * Flat data (``x_dim`` given): :math:`T(x, z) = \mathrm{MLP}([x; z])`.
+    * Flat data (``x_dim`` given): :math:`T(x, z) = \mathrm{MLP}([x; z])`, hidden widths
+      ``hidden``.
     * Images (``x_dim=None``, shape (N, 1, 28, 28)): :math:`T(x, z) =
       \mathrm{MLP}\big([f(x); g(z)]\big)` with :math:`f` the convolutional stack of
-      :class:`ConvEncoder` and :math:`g` a one-hidden-layer MLP of :math:`z` of width
-      ``hidden[0]``.
-
-    No batch normalisation, so :math:`T(x_i, z_i)` depends on its own pair only.
-
-    Parameters
-    ----------
-    z_dim : int
-        Code dimension.
-    x_dim : int, optional
-        Dimension of flat data; ``None`` for 28 x 28 images.
-    hidden : sequence of int
-        Hidden widths of the joint MLP (at least one for images).
-    channels : pair of int
-        Channels of the convolutions (images only).
-
-    Raises
-    ------
-    ValueError
-        If a size is not a positive integer or ``hidden`` is empty for images; in
-        ``forward``, if ``x`` or ``z`` has the wrong shape or their batch sizes differ.
+      :class:`ConvEncoder` (``channels``) and :math:`g` a one-hidden-layer MLP of
+      :math:`z` of width ``hidden[0]`` (so ``hidden`` may not be empty).
 
     Examples
     --------
@@ -629,9 +406,9 @@ class AVBDiscriminator(nn.Module):
         channels: Sequence[int] = (32, 64),
     ) -> None:
         super().__init__()
-        self.z_dim = _check_positive_int(z_dim, "z_dim")
-        self.x_dim = None if x_dim is None else _check_positive_int(x_dim, "x_dim")
-        hidden = _check_widths(hidden, "hidden")
+        self.z_dim = _size(z_dim, "z_dim")
+        self.x_dim = None if x_dim is None else _size(x_dim, "x_dim")
+        hidden = check_widths(hidden, "hidden")
         if self.x_dim is not None:
             self.features = None
             self.z_features = None
@@ -642,18 +419,18 @@ class AVBDiscriminator(nn.Module):
                 "hidden must hold at least one width for images (it sets the width of the "
                 "z branch); e.g. hidden=(128, 128)"
             )
-        self.channels = _check_channels(channels)
+        self.channels = check_channels(channels)
         self.features = _conv_features(self.channels)
         self.z_features = nn.Sequential(MLP(self.z_dim, hidden[0], (hidden[0],)), nn.ReLU())
         self.joint = MLP(self.channels[1] * 7 * 7 + hidden[0], 1, hidden)
 
     def forward(self, x: torch.Tensor, z: torch.Tensor) -> torch.Tensor:
         """Logits of shape (N,) for data (N, x_dim) or (N, 1, 28, 28) and codes (N, z_dim)."""
-        _check_flat(z, self.z_dim, "AVBDiscriminator", name="codes z")
+        check_net_input(z, self.z_dim, "AVBDiscriminator", name="codes z")
         if self.features is None:
-            _check_flat(x, self.x_dim, "AVBDiscriminator", name="data x")
+            check_net_input(x, self.x_dim, "AVBDiscriminator", name="data x")
         else:
-            _check_images(x, "AVBDiscriminator")
+            check_net_images(x, "AVBDiscriminator")
         if x.shape[0] != z.shape[0]:
             raise ValueError(
                 f"AVBDiscriminator got {x.shape[0]} data points but {z.shape[0]} codes; "
@@ -666,46 +443,20 @@ class AVBDiscriminator(nn.Module):
         return self.joint(joint).squeeze(-1)
 
 
-# =========================================================================== chapter 6: critics
-def _is_spectral_normalised(linear: nn.Linear) -> bool:
-    return torch.nn.utils.parametrize.is_parametrized(linear, "weight")
-
-
 class Critic(nn.Module):
     r"""WGAN critic for flat data, :math:`f: \mathbb{R}^{d} \to \mathbb{R}` (a score).
-
-    An :class:`MLP` ``x_dim -> hidden -> 1`` without batch normalisation, so that
-    :math:`f(x_i)` depends on :math:`x_i` only and :math:`\nabla_x f` is a per-sample
-    gradient (what the gradient penalty needs). The Kantorovich–Rubinstein duality
 
     .. math::
 
         W_1(P, Q) = \sup_{\lVert f \rVert_L \le 1}\ \mathbb{E}_P f(X) - \mathbb{E}_Q f(Y)
 
-    asks for a 1-Lipschitz :math:`f`; the network is kept (close to) that class by weight
-    clipping, a gradient penalty (:mod:`vegan_lib.objectives`), or, with
+    asks for a 1-Lipschitz :math:`f`. The critic is an :class:`MLP` ``x_dim -> hidden ->
+    1`` (per-sample gradients :math:`\nabla_x f(x_i)`, as the gradient penalty needs),
+    kept close to that class by weight clipping, a gradient penalty or, with
     ``spectral_norm=True``, by dividing every weight matrix by its largest singular value
     :math:`\sigma(W)` (``torch.nn.utils.parametrizations.spectral_norm``, one power
-    iteration per forward pass in training mode). With a 1-Lipschitz activation, a
-    spectrally normalised critic is 1-Lipschitz.
-
-    Parameters
-    ----------
-    x_dim : int
-        Input dimension :math:`d`.
-    hidden : sequence of int
-        Hidden widths.
-    activation : callable returning an nn.Module
-        ``nn.ReLU`` (default) or ``nn.LeakyReLU``; any 1-Lipschitz activation keeps
-        :meth:`lipschitz_upper_bound` valid.
-    spectral_norm : bool
-        Spectrally normalise every linear layer.
-
-    Raises
-    ------
-    ValueError
-        If a size is not a positive integer; in ``forward``, if the input is not of shape
-        (N, x_dim).
+    iteration per forward pass in training mode). With a 1-Lipschitz ``activation``
+    (``nn.ReLU``, ``nn.LeakyReLU``) a spectrally normalised critic is 1-Lipschitz.
 
     Examples
     --------
@@ -739,7 +490,8 @@ class Critic(nn.Module):
 
     def is_spectral_normalised(self) -> bool:
         """True when every linear layer carries a spectral-norm parametrization."""
-        return all(_is_spectral_normalised(layer) for layer in self.linear_layers())
+        parametrized = torch.nn.utils.parametrize.is_parametrized
+        return all(parametrized(layer, "weight") for layer in self.linear_layers())
 
     @torch.no_grad()
     def lipschitz_upper_bound(self) -> float:
@@ -749,10 +501,6 @@ class Critic(nn.Module):
         (with respect to :math:`\lVert \cdot \rVert_2`) from above; it is usually loose.
         The singular values are computed exactly (``torch.linalg.matrix_norm(ord=2)``) on
         the weights the forward pass uses (after spectral normalisation, if any).
-
-        Returns
-        -------
-        float
         """
         bound = 1.0
         for layer in self.linear_layers():
@@ -761,34 +509,18 @@ class Critic(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Scores of shape (N,) for a batch of shape (N, x_dim)."""
+        check_net_input(x, self.x_dim, "Critic")
         return self.net(x).squeeze(-1)
 
 
-# =========================================================================== chapter 7
 class ConvCritic(nn.Module):
     r"""WGAN critic for 28 x 28 grey images, :math:`f: (N, 1, 28, 28) \to (N,)` (scores).
 
-    The :class:`ConvEncoder` stack with LeakyReLU(0.2) and a single output: two 4 x 4
-    convolutions with stride 2 and padding 1 (:math:`28 \to 14 \to 7`), then a linear layer
-    from :math:`c_2 \cdot 7 \cdot 7` features to one score. No batch normalisation, so
-    :math:`f(x_i)` depends on :math:`x_i` only and the gradient penalty's
-    :math:`\nabla_x f(x_i)` is a per-sample gradient. The image critic of the WGAN-GP recipe
-    in chapter 7; :class:`Critic` is its counterpart for flat data.
-
-    Parameters
-    ----------
-    channels : pair of int
-        Channels :math:`(c_1, c_2)` of the two convolutions.
-    spectral_norm : bool
-        Spectrally normalise every layer (``torch.nn.utils.parametrizations.spectral_norm``,
-        which normalises each convolution's kernel reshaped to a matrix: this controls, but
-        does not exactly bound, the convolution's Lipschitz constant).
-
-    Raises
-    ------
-    ValueError
-        If a size is not a positive integer; in ``forward``, if the input is not of shape
-        (N, 1, 28, 28).
+    The image counterpart of :class:`Critic`: the :class:`ConvEncoder` stack with
+    LeakyReLU(0.2) (channels :math:`(c_1, c_2)`, :math:`28 \to 14 \to 7`), then a linear
+    layer from :math:`c_2 \cdot 7 \cdot 7` features to one score. ``spectral_norm=True``
+    normalises every layer, each convolution's kernel reshaped to a matrix: this controls,
+    but does not exactly bound, the convolution's Lipschitz constant.
 
     Examples
     --------
@@ -799,14 +531,10 @@ class ConvCritic(nn.Module):
 
     def __init__(self, channels: Sequence[int] = (32, 64), spectral_norm: bool = False) -> None:
         super().__init__()
-        c1, c2 = self.channels = _check_channels(channels)
+        self.channels = check_channels(channels)
         self.net = nn.Sequential(
-            nn.Conv2d(1, c1, kernel_size=4, stride=2, padding=1),
-            nn.LeakyReLU(0.2),
-            nn.Conv2d(c1, c2, kernel_size=4, stride=2, padding=1),
-            nn.LeakyReLU(0.2),
-            nn.Flatten(),
-            nn.Linear(c2 * 7 * 7, 1),
+            *_conv_features(self.channels, lambda: nn.LeakyReLU(0.2)),
+            nn.Linear(self.channels[1] * 7 * 7, 1),
         )
         self.spectral_norm = bool(spectral_norm)
         if self.spectral_norm:
@@ -816,15 +544,11 @@ class ConvCritic(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Scores of shape (N,) for images of shape (N, 1, 28, 28)."""
-        _check_tensor(x, "ConvCritic")
-        if x.ndim != 4 or tuple(x.shape[1:]) != IMAGE_SHAPE:
-            raise ValueError(
-                f"ConvCritic expects images of shape (N, 1, 28, 28), got {tuple(x.shape)}; "
-                "reshape flat images with x.reshape(-1, 1, 28, 28)"
-            )
+        check_net_images(x, "ConvCritic")
         return self.net(x).squeeze(-1)
 
 
+# =========================================================================== chapter 7
 class DigitClassifier(nn.Module):
     r"""Small convolutional digit classifier whose penultimate layer serves as features.
 
@@ -833,26 +557,11 @@ class DigitClassifier(nn.Module):
         \phi(x) = \mathrm{ReLU}\big(W f(x) + b\big) \in \mathbb{R}^{k}, \qquad
         \mathrm{logits}(x) = V \phi(x) + c \in \mathbb{R}^{10},
 
-    where :math:`f` is the convolutional stack of :class:`ConvEncoder` (two 4 x 4
-    convolutions with stride 2, :math:`28 \to 14 \to 7`, ReLU, flattened to
-    :math:`c_2 \cdot 7 \cdot 7` values). The logits are an affine function of the
-    features :math:`\phi(x)`, so digits the classifier tells apart have distinct
-    features: the Fréchet distance of :func:`vegan_lib.metrics.frechet_distance` compares
-    the laws of :math:`\phi(X)` (as FID does with an Inception network's last pooling
-    layer). No batch norm: the features of an image do not depend on its batch.
-
-    Parameters
-    ----------
-    feature_dim : int
-        Number of features :math:`k`.
-    channels : pair of int
-        Channels :math:`(c_1, c_2)` of the two convolutions.
-
-    Raises
-    ------
-    ValueError
-        If a size is not a positive integer; in ``forward`` and ``features``, if the
-        input is not of shape (N, 1, 28, 28).
+    where :math:`f` is the convolutional stack of :class:`ConvEncoder` with channels
+    :math:`(c_1, c_2)` and :math:`k` = ``feature_dim``. The logits are an affine function
+    of :math:`\phi(x)`, so digits the classifier tells apart have distinct features: the
+    Fréchet distance of :func:`vegan_lib.metrics.frechet_distance` compares the laws of
+    :math:`\phi(X)` (as FID does with an Inception network's last pooling layer).
 
     Examples
     --------
@@ -866,8 +575,8 @@ class DigitClassifier(nn.Module):
 
     def __init__(self, feature_dim: int = 64, channels: Sequence[int] = (16, 32)) -> None:
         super().__init__()
-        self.feature_dim = _check_positive_int(feature_dim, "feature_dim")
-        self.channels = _check_channels(channels)
+        self.feature_dim = _size(feature_dim, "feature_dim")
+        self.channels = check_channels(channels)
         self.body = nn.Sequential(
             _conv_features(self.channels),
             nn.Linear(self.channels[1] * 7 * 7, self.feature_dim),
@@ -877,7 +586,7 @@ class DigitClassifier(nn.Module):
 
     def features(self, x: torch.Tensor) -> torch.Tensor:
         r"""Penultimate-layer features :math:`\phi(x)`, shape (N, feature_dim), all >= 0."""
-        _check_images(x, "DigitClassifier")
+        check_net_images(x, "DigitClassifier")
         return self.body(x)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:

@@ -17,9 +17,16 @@ from collections.abc import Mapping, Sequence
 import matplotlib.pyplot as plt
 import numpy as np
 import seaborn as sns
-import torch
 from matplotlib.axes import Axes
 from matplotlib.collections import LineCollection
+
+from vegan_lib._checks import (
+    as_numpy,
+    check_curve,
+    check_int_at_least,
+    check_plane_array,
+    check_positive_int,
+)
 
 __all__ = ["PALETTE", "image_grid", "plot_2d", "plot_coupling", "plot_history", "set_theme"]
 
@@ -51,28 +58,6 @@ def set_theme() -> None:
 
 
 # ----------------------------------------------------------------------------- helpers
-def _to_numpy(values: object, name: str) -> np.ndarray:
-    """A float64 NumPy copy of a tensor (any device, any grad state) or array-like."""
-    if isinstance(values, torch.Tensor):
-        return values.detach().to(device="cpu", dtype=torch.float64).numpy()
-    try:
-        return np.asarray(values, dtype=np.float64)
-    except (TypeError, ValueError) as err:
-        raise ValueError(
-            f"{name} must be a tensor or array of numbers, got {type(values).__name__}"
-        ) from err
-
-
-def _cloud(values: object, name: str) -> np.ndarray:
-    points = _to_numpy(values, name)
-    if points.ndim != 2 or points.shape[1] != 2:
-        raise ValueError(
-            f"{name} must have shape (n, 2), got {points.shape}; plot two coordinates "
-            "of higher-dimensional points (e.g. x[:, :2]) or reduce them to 2-D first"
-        )
-    return points
-
-
 def _new_axes(ax: Axes | None) -> Axes:
     if ax is None:
         _, ax = plt.subplots()
@@ -131,7 +116,7 @@ def plot_2d(
     """
     if not clouds:
         raise ValueError("plot_2d needs at least one point cloud of shape (n, 2)")
-    points = [_cloud(c, f"cloud {i}") for i, c in enumerate(clouds)]
+    points = [check_plane_array(c, f"cloud {i}") for i, c in enumerate(clouds)]
     if labels is not None and len(labels) != len(points):
         raise ValueError(
             f"got {len(labels)} labels for {len(points)} clouds; pass one label per cloud"
@@ -209,8 +194,8 @@ def plot_coupling(
     2
     >>> plt.close("all")
     """
-    xs, ys = _cloud(x, "x"), _cloud(y, "y")
-    pi = _to_numpy(plan, "plan")
+    xs, ys = check_plane_array(x, "x"), check_plane_array(y, "y")
+    pi = as_numpy(plan, "plan")
     if pi.shape != (len(xs), len(ys)):
         raise ValueError(
             f"plan must have shape (len(x), len(y)) = {(len(xs), len(ys))}, got {pi.shape}; "
@@ -318,7 +303,7 @@ def image_grid(
     (19, 28)
     >>> plt.close("all")
     """
-    pictures = _to_numpy(images, "images")
+    pictures = as_numpy(images, "images")
     if pictures.ndim == 4:
         if pictures.shape[1] != 1:
             raise ValueError(
@@ -335,15 +320,13 @@ def image_grid(
         raise ValueError("images is empty; pass at least one image")
     if nrow is None:
         nrow = math.ceil(math.sqrt(len(pictures)))
-    if isinstance(nrow, bool) or not isinstance(nrow, (int, np.integer)) or nrow <= 0:
-        raise ValueError(f"nrow (images per row) must be a positive integer, got {nrow!r}")
-    if isinstance(pad, bool) or not isinstance(pad, (int, np.integer)) or pad < 0:
-        raise ValueError(f"pad must be a non-negative integer number of pixels, got {pad!r}")
+    nrow = check_positive_int(nrow, "nrow", "nrow=8 (images per row)")
+    pad = check_int_at_least(pad, "pad", 0, "pad=1 (pixels between images)")
     if not vmin < vmax:
         raise ValueError(f"vmin must be below vmax, got vmin={vmin}, vmax={vmax}")
     if pad_value is None:
         pad_value = vmin + 0.3 * (vmax - vmin)
-    canvas = _tile(pictures, int(nrow), int(pad), pad_value)
+    canvas = _tile(pictures, nrow, pad, pad_value)
     ax = _new_axes(ax)
     ax.imshow(canvas, cmap=cmap, vmin=vmin, vmax=vmax, interpolation="nearest")
     ax.set_axis_off()
@@ -407,7 +390,7 @@ def plot_history(
     unknown = [k for k in keys if k not in history]
     if unknown:
         raise ValueError(f"unknown history keys {unknown}; available: {list(history)}")
-    curves = {k: _curve(history[k], k) for k in keys}
+    curves = {k: check_curve(history[k], k) for k in keys}
     if logy:
         for k, values in curves.items():
             if not (values[np.isfinite(values)] > 0).all():
@@ -426,32 +409,3 @@ def plot_history(
         ax.set_title(title)
     ax.legend(loc="best")
     return ax
-
-
-def _curve(values: object, key: str) -> np.ndarray:
-    if isinstance(values, torch.Tensor):
-        curve = _to_numpy(values, f"history[{key!r}]")
-    else:
-        curve = np.array([_scalar(v, key) for v in values], dtype=np.float64)
-    if curve.ndim != 1 or curve.size == 0:
-        raise ValueError(
-            f"history[{key!r}] must be a non-empty sequence of numbers, got shape "
-            f"{curve.shape}; record one float per step"
-        )
-    return curve
-
-
-def _scalar(value: object, key: str) -> float:
-    if isinstance(value, torch.Tensor):
-        if value.numel() != 1:
-            raise ValueError(
-                f"history[{key!r}] holds a tensor of shape {tuple(value.shape)}; record "
-                "one number per step, e.g. loss.item()"
-            )
-        return float(value.detach().cpu())
-    try:
-        return float(value)
-    except (TypeError, ValueError) as err:
-        raise ValueError(
-            f"history[{key!r}] holds {value!r}, not a number; record one float per step"
-        ) from err

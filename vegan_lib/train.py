@@ -21,14 +21,21 @@ and optionally
     batch, key ``"loss"`` minimised by the adversary's own Adam optimizer. It should
     detach whatever the main networks produce, so that it trains the adversary only.
 ``after_adversary_step() -> None``
-    called after every update of the adversary, e.g. to clip a WGAN critic's weights.
+    called after every update of the adversary, e.g. to clip a WGAN critic's weights;
+``after_step() -> None``
+    called after every update of the main parameters (e.g. to clip a critic trained as
+    the main model);
+``uses_labels`` (class attribute, default ``False``)
+    ``True`` if ``losses`` takes the whole batch ``(x, labels, ...)`` rather than ``x``
+    (a classifier).
 
 One step of :func:`fit` is
 
 1. if there is an adversary: ``adversary_steps`` updates of it, each on
    ``adversary_loss(batch)["loss"]`` (the first on the step's batch, each further one
    on a fresh batch, as in WGAN's critic loop);
-2. one update of the main parameters on ``losses(batch)["loss"]``.
+2. one update of the main parameters on ``losses(batch)["loss"]``, then
+   ``after_step()`` and the caller's ``callback(step, values, model)``.
 
 Every term and every gradient is checked to be finite *before* its optimizer step, and
 the terms are logged as python floats in a :class:`History` (the adversary's as
@@ -41,7 +48,7 @@ import math
 import os
 import tempfile
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -49,6 +56,7 @@ import torch
 from torch import nn
 from tqdm.auto import tqdm
 
+from vegan_lib._checks import check_batchable, check_betas, check_callable_or_none
 from vegan_lib._checks import check_positive as _positive_float
 from vegan_lib._checks import check_positive_int as _positive_int
 
@@ -132,41 +140,38 @@ class History:
 
 
 # --------------------------------------------------------------------------- validation
-def _check_betas(betas: Any) -> tuple[float, float]:
-    try:
-        b1, b2 = (float(b) for b in betas)
-    except (TypeError, ValueError):
-        raise ValueError(f"betas must be a pair of numbers in [0, 1), got {betas!r}") from None
-    if not (0 <= b1 < 1 and 0 <= b2 < 1):
-        raise ValueError(f"betas must lie in [0, 1), got {(b1, b2)}; the default is (0.9, 0.999)")
-    return b1, b2
-
-
 # --------------------------------------------------------------------------- batches
-def _tensor_batches(data: torch.Tensor, batch_size: int, seed: int) -> Iterator[torch.Tensor]:
+Batch = torch.Tensor | tuple[torch.Tensor, ...]
+
+
+def _tensor_batches(
+    data: tuple[torch.Tensor, ...], batch_size: int, seed: int
+) -> Iterator[tuple[torch.Tensor, ...]]:
     # Without replacement within an epoch, reshuffled each epoch, dropping the last
-    # incomplete batch so every batch has batch_size samples (the MMD needs n >= 2).
+    # incomplete batch so every batch has batch_size samples (the MMD needs n >= 2). The
+    # tensors of a tuple (e.g. images and labels) share one permutation.
     generator = torch.Generator().manual_seed(seed)
-    n = data.shape[0]
+    n = data[0].shape[0]
     while True:
-        order = torch.randperm(n, generator=generator).to(data.device)
+        order = torch.randperm(n, generator=generator)
         for start in range(0, n - batch_size + 1, batch_size):
-            yield data[order[start : start + batch_size]]
+            index = order[start : start + batch_size]
+            yield tuple(t[index.to(t.device)] for t in data)
 
 
-def _iterable_batches(data: Iterable) -> Iterator[torch.Tensor]:
+def _iterable_batches(data: Iterable) -> Iterator[tuple[torch.Tensor, ...]]:
     while True:
         empty = True
         for item in data:
             empty = False
-            if isinstance(item, (tuple, list)) and item and isinstance(item[0], torch.Tensor):
-                item = item[0]
-            if not isinstance(item, torch.Tensor):
+            parts = tuple(item) if isinstance(item, (tuple, list)) else (item,)
+            if not parts or not all(isinstance(t, torch.Tensor) for t in parts):
                 raise ValueError(
                     f"data yielded a {type(item).__name__}; it must yield tensors or "
-                    "(tensor, labels) pairs, e.g. a DataLoader over a TensorDataset"
+                    "tuples of tensors such as (x, labels), e.g. a DataLoader over a "
+                    "TensorDataset"
                 )
-            yield item
+            yield parts
         if empty:
             raise ValueError(
                 "data yielded no batches; pass a tensor, or a re-iterable such as a "
@@ -174,31 +179,38 @@ def _iterable_batches(data: Iterable) -> Iterator[torch.Tensor]:
             )
 
 
-def _batches(data: Any, batch_size: int, seed: int) -> Iterator[torch.Tensor]:
+def _batches(data: Any, batch_size: int, seed: int) -> Iterator[tuple[torch.Tensor, ...]]:
     if isinstance(data, torch.Tensor):
-        if data.ndim < 1 or data.shape[0] < 1:
-            raise ValueError(f"data must have shape (N, ...) with N >= 1, got {tuple(data.shape)}")
-        if batch_size > data.shape[0]:
-            raise ValueError(
-                f"batch_size={batch_size} exceeds the number of samples N={data.shape[0]}; "
-                "lower batch_size or pass more data"
-            )
+        data = (data,)
+    if isinstance(data, tuple) and data and all(isinstance(t, torch.Tensor) for t in data):
+        check_batchable(data, batch_size)
         return _tensor_batches(data, batch_size, seed)
     if isinstance(data, Iterable):
         return _iterable_batches(data)
     raise ValueError(
-        f"data must be a tensor of shape (N, ...) or an iterable of batches, got "
-        f"{type(data).__name__}"
+        f"data must be a tensor of shape (N, ...), a tuple of such tensors (e.g. "
+        f"(x, labels)) or an iterable of batches, got {type(data).__name__}"
     )
 
 
-def _to_model(batch: torch.Tensor, device: torch.device, dtype: torch.dtype) -> torch.Tensor:
-    if not batch.is_floating_point():
+def _to_model(
+    parts: tuple[torch.Tensor, ...],
+    device: torch.device,
+    dtype: torch.dtype,
+    uses_labels: bool,
+) -> Batch:
+    # The first tensor is the model's input (cast to its dtype); the others (labels) only
+    # move to its device. A model that does not declare uses_labels gets the input alone.
+    x = parts[0]
+    if not x.is_floating_point():
         raise ValueError(
-            f"batches must be floating-point, got dtype {batch.dtype}; convert images "
+            f"batches must be floating-point, got dtype {x.dtype}; convert images "
             "with x.float() / 255"
         )
-    return batch.to(device=device, dtype=dtype)
+    x = x.to(device=device, dtype=dtype)
+    if not uses_labels:
+        return x
+    return (x, *(t.to(device) for t in parts[1:]))
 
 
 # --------------------------------------------------------------------------- protocol
@@ -256,7 +268,9 @@ def _evaluate(
     return terms["loss"], {f"{prefix}{k}": v for k, v in zip(names, values, strict=True)}
 
 
-def _check_gradients(params: list[nn.Parameter], step: int, prefix: str, lr: float) -> None:
+def _raise_on_nonfinite_gradients(
+    params: list[nn.Parameter], step: int, prefix: str, lr: float
+) -> None:
     grads = [p.grad for p in params if p.grad is not None]
     # A sum is non-finite whenever one entry is: one small reduction per tensor, one sync.
     if grads and not bool(torch.isfinite(torch.stack([g.sum() for g in grads])).all()):
@@ -327,7 +341,7 @@ def load_checkpoint(
     Examples
     --------
     >>> import os, tempfile
-    >>> from vegan_lib.models import POTModel
+    >>> from vegan_lib.pot import POTModel
     >>> _ = torch.manual_seed(0)
     >>> model = POTModel.for_toy(hidden=(8,))
     >>> path = os.path.join(tempfile.mkdtemp(), "toy.pt")
@@ -370,11 +384,12 @@ def fit(
     checkpoint: str | os.PathLike | None = None,
     checkpoint_every: int | None = None,
     log_every: int = 1,
+    callback: Callable[[int, dict[str, float], nn.Module], None] | None = None,
 ) -> History:
     r"""Train a model by stochastic gradient descent on ``model.losses(batch)["loss"]``.
 
     Each step minimises the model's batch objective, e.g. for a
-    :class:`~vegan_lib.models.POTModel`
+    :class:`~vegan_lib.pot.POTModel`
 
     .. math::
 
@@ -388,12 +403,15 @@ def fit(
     ----------
     model : nn.Module
         Follows the protocol of this module (at least ``losses(x)``).
-    data : Tensor, shape (N, ...), or iterable of batches
+    data : Tensor, shape (N, ...); tuple of tensors, each of shape (N, ...); or iterable
         A tensor is cut into minibatches of ``batch_size`` drawn without replacement by a
         generator seeded with ``seed``, reshuffled each epoch (an incomplete last batch is
-        dropped). An iterable (e.g. a ``DataLoader``) yields tensors or
-        ``(tensor, labels)`` and is restarted when exhausted; ``batch_size`` is then
-        unused.
+        dropped). A tuple such as ``(x, labels)`` is cut by the same permutation. An
+        iterable (e.g. a ``DataLoader``) yields tensors or tuples of tensors and is
+        restarted when exhausted; ``batch_size`` is then unused. The first tensor of a
+        batch is the model's input (cast to its dtype); a model whose class sets
+        ``uses_labels = True`` receives the whole tuple ``(x, labels, ...)`` in
+        ``losses`` and ``adversary_loss``, any other model ``x`` alone.
     steps : int
         Number of main updates.
     batch_size : int
@@ -427,6 +445,10 @@ def fit(
         Checkpoint period in steps (only with ``checkpoint``).
     log_every : int
         Record the terms every ``log_every`` steps (and at the last step).
+    callback : callable, optional
+        ``callback(step, values, model)``, called after every main update (and the
+        model's ``after_step()``) with that step's terms as floats, e.g. to record a
+        trajectory of parameters. It runs before the step is logged or checkpointed.
 
     Returns
     -------
@@ -444,7 +466,7 @@ def fit(
 
     Examples
     --------
-    >>> from vegan_lib.models import POTModel
+    >>> from vegan_lib.pot import POTModel
     >>> _ = torch.manual_seed(0)
     >>> model = POTModel.for_toy(hidden=(8,))
     >>> history = fit(model, torch.randn(40, 2), steps=5, batch_size=20, progress=False)
@@ -460,7 +482,7 @@ def fit(
         adversary_lr = lr
     adversary_steps = _positive_int(adversary_steps, "adversary_steps")
     log_every = _positive_int(log_every, "log_every")
-    betas = _check_betas(betas)
+    betas = check_betas(betas)
     if optimizer not in ("adam", "sgd"):
         raise ValueError(f"unknown optimizer {optimizer!r}; choose 'adam' or 'sgd'")
     if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < 2**63:
@@ -482,11 +504,17 @@ def fit(
     dtype = next(iter(model.parameters())).dtype
     main_params, adversary_params = _parameter_groups(model)
     after_adversary_step = getattr(model, "after_adversary_step", None)
-    if after_adversary_step is not None and not callable(after_adversary_step):
-        raise ValueError(
-            f"{type(model).__name__}.after_adversary_step must be a method (called after "
-            "each adversary update) or absent"
-        )
+    check_callable_or_none(
+        after_adversary_step,
+        f"{type(model).__name__}.after_adversary_step",
+        "called after each adversary update (or absent)",
+    )
+    after_step = getattr(model, "after_step", None)
+    check_callable_or_none(
+        after_step, f"{type(model).__name__}.after_step", "called after each main update"
+    )
+    check_callable_or_none(callback, "callback", "callback(step, values, model)")
+    uses_labels = bool(getattr(model, "uses_labels", False))
     batches = _batches(data, batch_size, seed)
     torch.manual_seed(seed)
 
@@ -523,27 +551,33 @@ def fit(
 
     bar = tqdm(range(1, steps + 1), desc=desc, disable=not progress)
     for step in bar:
-        batch = _to_model(next(batches), device, dtype)
+        batch = _to_model(next(batches), device, dtype, uses_labels)
         logged: dict[str, float] = {}
         if adversary_opt is not None:
             for k in range(adversary_steps):
-                adv_batch = batch if k == 0 else _to_model(next(batches), device, dtype)
+                adv_batch = (
+                    batch if k == 0 else _to_model(next(batches), device, dtype, uses_labels)
+                )
                 adversary_opt.zero_grad(set_to_none=True)
                 adv_loss, logged = _evaluate(
                     model.adversary_loss(adv_batch), step, "adversary/", adversary_lr
                 )
                 adv_loss.backward()
-                _check_gradients(adversary_params, step, "adversary/", adversary_lr)
+                _raise_on_nonfinite_gradients(adversary_params, step, "adversary/", adversary_lr)
                 adversary_opt.step()
                 if after_adversary_step is not None:
                     after_adversary_step()
         main_opt.zero_grad(set_to_none=True)
         loss, values = _evaluate(model.losses(batch), step, "", lr)
         loss.backward()
-        _check_gradients(main_params, step, "", lr)
+        _raise_on_nonfinite_gradients(main_params, step, "", lr)
         main_opt.step()
+        if after_step is not None:
+            after_step()
 
         values.update(logged)
+        if callback is not None:
+            callback(step, values, model)
         if step % log_every == 0 or step == steps:
             history.record(step, values)
         bar.set_postfix(loss=f"{values['loss']:.4g}", refresh=False)

@@ -34,16 +34,18 @@ import torch
 from scipy.spatial.distance import cdist
 
 from vegan_lib._checks import (
-    as_tensor,
+    check_covariance,
     check_finite,
+    check_gaussian,
     check_p,
-    check_points,
+    check_point_pair,
     check_positive,
     check_positive_int,
-    check_same_dim,
     check_samples_1d,
     check_weights,
     common_dtype_device,
+    float64_on,
+    psd_sqrt,
 )
 
 __all__ = [
@@ -116,15 +118,6 @@ def uniform_weights(
     """
     n = check_positive_int(n, "n")
     return torch.full((n,), 1.0 / n, dtype=dtype, device=device)
-
-
-def _pair(x: Any, y: Any) -> tuple[torch.Tensor, torch.Tensor]:
-    """Check two point clouds and bring them to a common dtype on their shared device."""
-    x = check_points(x, "x")
-    y = check_points(y, "y")
-    check_same_dim(x, y)
-    dtype, _ = common_dtype_device(x, y)
-    return x.to(dtype), y.to(dtype)
 
 
 # Above this dimension the squared cost in float64 uses one matrix product (see _cost).
@@ -202,13 +195,8 @@ def cost_matrix(x: Any, y: Any, p: float = 2) -> torch.Tensor:
     tensor([[5., 1.]], dtype=torch.float64)
     """
     p = check_p(p)
-    x, y = _pair(x, y)
+    x, y = check_point_pair(x, y)
     return _cost(x, y, p)
-
-
-def _float64_on(device: torch.device) -> torch.dtype:
-    # Apple's MPS has no float64; everything else (CPU, CUDA) does.
-    return torch.float32 if device.type == "mps" else torch.float64
 
 
 def _solve_emd(
@@ -312,7 +300,7 @@ def exact_ot(
             [0.5000, 0.0000]], dtype=torch.float64)
     """
     p = check_p(p)
-    x, y = _pair(x, y)
+    x, y = check_point_pair(x, y)
     num_iter_max = _emd_iteration_limit(num_iter_max, x.shape[0], y.shape[0])
     device = x.device
     a = check_weights(a, x.shape[0], "a", torch.float64, torch.device("cpu"))
@@ -320,7 +308,7 @@ def exact_ot(
     C = _cost(x.detach().to("cpu", torch.float64), y.detach().to("cpu", torch.float64), p)
     C64, plan, f, g, cost = _exact_plan(C, a, b, num_iter_max)
 
-    out_dtype = _float64_on(device)
+    out_dtype = float64_on(device)
 
     def back(array: np.ndarray) -> torch.Tensor:
         return torch.from_numpy(np.asarray(array, dtype=np.float64)).to(device, out_dtype)
@@ -402,7 +390,7 @@ def wasserstein(
     5.0
     """
     p = check_p(p)
-    x, y = _pair(x, y)
+    x, y = check_point_pair(x, y)
     num_iter_max = _emd_iteration_limit(num_iter_max, x.shape[0], y.shape[0])
     a = check_weights(a, x.shape[0], "a", torch.float64, torch.device("cpu"))
     b = check_weights(b, y.shape[0], "b", torch.float64, torch.device("cpu"))
@@ -473,56 +461,6 @@ def wasserstein_1d(x: Any, y: Any, p: float = 2, a: Any = None, b: Any = None) -
     return _safe_root(power.reshape(()), p)
 
 
-def _mean_cov(m: Any, S: Any, name_m: str, name_S: str) -> tuple[torch.Tensor, torch.Tensor]:
-    m_t = as_tensor(m, name_m)
-    S_t = as_tensor(S, name_S)
-    if m_t.ndim != 1 or m_t.shape[0] == 0:
-        raise ValueError(
-            f"mean {name_m} must be a non-empty 1-D vector of shape (d,), got shape "
-            f"{tuple(m_t.shape)}; in 1-D pass {name_m}=[mean] and {name_S}=[[variance]]"
-        )
-    d = m_t.shape[0]
-    if S_t.ndim != 2 or S_t.shape[0] != S_t.shape[1]:
-        raise ValueError(
-            f"covariance {name_S} must be a square matrix of shape (d, d), got shape "
-            f"{tuple(S_t.shape)}; in 1-D pass {name_S}=[[variance]]"
-        )
-    if S_t.shape[0] != d:
-        raise ValueError(
-            f"mean {name_m} has dimension {d} but covariance {name_S} has shape "
-            f"{tuple(S_t.shape)}; they must be (d,) and (d, d) for the same d"
-        )
-    check_finite(m_t, f"mean {name_m}")
-    check_finite(S_t, f"covariance {name_S}")
-    return m_t, S_t
-
-
-def _check_spd(S: torch.Tensor, name: str) -> torch.Tensor:
-    """Check symmetry and PSD; return the symmetrised matrix."""
-    eps = torch.finfo(S.dtype).eps
-    scale = float(S.detach().abs().max())
-    asym = float((S - S.T).detach().abs().max())
-    if asym > math.sqrt(eps) * scale:
-        raise ValueError(
-            f"covariance {name} is not symmetric (max |S - S^T| = {asym:.3g}); "
-            f"pass a symmetric matrix, e.g. ({name} + {name}.T) / 2"
-        )
-    S = (S + S.T) / 2
-    lam_min = float(torch.linalg.eigvalsh(S.detach()).min())
-    if lam_min < -max(1e-8, 100 * eps) * scale:
-        raise ValueError(
-            f"covariance {name} is not positive semi-definite (smallest eigenvalue "
-            f"{lam_min:.3g}); a covariance must have non-negative eigenvalues, "
-            f"e.g. build it as A @ A.T"
-        )
-    return S
-
-
-def _psd_sqrt(S: torch.Tensor) -> torch.Tensor:
-    lam, V = torch.linalg.eigh(S)
-    return (V * lam.clamp(min=0).sqrt()) @ V.T
-
-
 def gaussian_w2(m1: Any, S1: Any, m2: Any, S2: Any) -> torch.Tensor:
     """Wasserstein-2 distance between two Gaussians (Bures-Wasserstein formula).
 
@@ -575,8 +513,8 @@ def gaussian_w2(m1: Any, S1: Any, m2: Any, S2: Any) -> torch.Tensor:
     >>> round(float(gaussian_w2([0.0], [[1.0]], [0.0], [[4.0]])), 6)
     1.0
     """
-    m1_t, S1_t = _mean_cov(m1, S1, "m1", "S1")
-    m2_t, S2_t = _mean_cov(m2, S2, "m2", "S2")
+    m1_t, S1_t = check_gaussian(m1, S1, "m1", "S1")
+    m2_t, S2_t = check_gaussian(m2, S2, "m2", "S2")
     if m1_t.shape != m2_t.shape:
         raise ValueError(
             f"the two Gaussians live in different dimensions (m1: {tuple(m1_t.shape)}, "
@@ -591,11 +529,11 @@ def gaussian_w2(m1: Any, S1: Any, m2: Any, S2: Any) -> torch.Tensor:
     if float_tensors:
         dtype, _ = common_dtype_device(*float_tensors)
     m1_t, S1_t, m2_t, S2_t = (t.to(device, dtype) for t in (m1_t, S1_t, m2_t, S2_t))
-    S1_t = _check_spd(S1_t, "S1")
-    S2_t = _check_spd(S2_t, "S2")
+    S1_t = check_covariance(S1_t, "S1")
+    S2_t = check_covariance(S2_t, "S2")
 
-    root1 = _psd_sqrt(S1_t)
-    root2 = _psd_sqrt(S2_t)
+    root1 = psd_sqrt(S1_t)
+    root2 = psd_sqrt(S2_t)
     P, _, Qh = torch.linalg.svd(root1 @ root2)
     U = Qh.T @ P.T  # maximises tr(root1 @ root2 @ U) over orthogonal U
     bures2 = (root1 - root2 @ U).pow(2).sum()
@@ -617,7 +555,7 @@ def _sinkhorn(
     reg = check_positive(reg, "reg")
     num_iter_max = check_positive_int(num_iter_max, "num_iter_max")
     stop_thr = check_positive(stop_thr, "stop_thr")
-    x, y = _pair(x, y)
+    x, y = check_point_pair(x, y)
     a = check_weights(a, x.shape[0], "a", x.dtype, x.device)
     b = check_weights(b, y.shape[0], "b", y.dtype, y.device)
     C = _cost(x, y, p)
@@ -739,20 +677,10 @@ def sinkhorn_plan(
 
     Parameters
     ----------
-    x : Tensor or array-like, shape (n, d)
-        Source points.
-    y : Tensor or array-like, shape (m, d)
-        Target points.
-    reg : float
-        :math:`\\varepsilon > 0`, in the units of the cost :math:`C`.
-    p : float, default 2
-        Exponent of the cost, :math:`p \\ge 1`.
-    a, b : Tensor or array-like, shapes (n,) and (m,), optional
-        Weights (non-negative, summing to 1); uniform by default.
-    num_iter_max : int, default 1000
-        Maximum number of Sinkhorn iterations.
-    stop_thr : float, default 1e-9
-        Tolerance on the marginal error, as in :func:`sinkhorn`.
+    x, y, reg, p, a, b, num_iter_max, stop_thr :
+        As in :func:`sinkhorn`: points (n, d) and (m, d), :math:`\\varepsilon > 0` in the
+        units of the cost, its exponent, weights (n,) and (m,) (uniform by default), and
+        the iteration limit and tolerance on the marginal error.
 
     Returns
     -------
@@ -760,15 +688,7 @@ def sinkhorn_plan(
         :math:`P_\\varepsilon`, non-negative, with marginals ``a`` and ``b`` up to
         ``stop_thr``; on the inputs' device and in their dtype, differentiable.
 
-    Raises
-    ------
-    ValueError
-        For invalid points, weights, ``p``, ``reg``, ``num_iter_max`` or ``stop_thr``.
-
-    Warns
-    -----
-    RuntimeWarning
-        If the iterations stop before convergence.
+    Raises and warns as :func:`sinkhorn` does.
 
     Examples
     --------

@@ -1,4 +1,4 @@
-"""Tests for vegan_lib.widgets: each explorer's numbers against independent oracles, its
+"""Tests for vegan_lib.explorers: each explorer's numbers against independent oracles, its
 figures, its ipywidgets wiring, and bad input."""
 
 from __future__ import annotations
@@ -19,12 +19,12 @@ from matplotlib.collections import LineCollection  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from scipy.optimize import linprog  # noqa: E402
 
-from vegan_lib import widgets  # noqa: E402
-from vegan_lib.widgets import (  # noqa: E402
+from vegan_lib.explorers import (  # noqa: E402
     AAESigmaExplorer,
     CriticExplorer,
     POTRelaxationExplorer,
     SinkhornExplorer,
+    _base,  # noqa: E402
 )
 
 F64 = torch.float64
@@ -374,11 +374,60 @@ def test_critic_explorer_static_figure_shows_each_critic_and_a_summary(critic_ex
     assert "c = 0.5" in _titles(fig)[0] and "spectral" in _titles(fig)[1]
 
 
+# ============================================================================ bad input
+@pytest.mark.filterwarnings("error")
+def test_critic_explorer_with_identical_samples_reports_nan_ratios_and_still_draws():
+    x = torch.randn(6, 2, generator=torch.Generator().manual_seed(4))
+    oracle = float(ot.emd2(np.full(6, 1 / 6), np.full(6, 1 / 6),
+                           ot.dist(x.double().numpy(), x.double().numpy(), metric="euclidean")))
+    explorer = CriticExplorer(x, x.clone(), clip_values=(0.1,), gp_weights=(10.0,), steps=3,
+                              hidden=(4,), grid_size=4, progress=False)
+    assert explorer.exact_w1 == oracle == 0.0
+    for critic in ("clip", "gp", "sn"):
+        numbers = explorer.update(critic)
+        # W1 = 0: no ratio to W1 exists, and the same sample on both sides scores zero
+        assert math.isnan(numbers["estimate_ratio"]) and math.isnan(numbers["bound_ratio"])
+        assert abs(numbers["estimate"]) < 1e-6 and abs(numbers["bound"]) < 1e-6, numbers
+    assert len(explorer.static_figure([("gp", 10.0), ("sn", None)]).axes) == 3
+
+
+def test_aae_explorer_rejects_nan_in_x_or_x_hat_naming_it(aae_batch):
+    x, x_hat = aae_batch
+    bad = x.clone()
+    bad[0, 0, 0, 0] = float("nan")
+    with pytest.raises(ValueError, match=r"^x contains 1 NaN or infinite"):
+        AAESigmaExplorer(bad, x_hat, penalty=0.7)
+    with pytest.raises(ValueError, match=r"^x_hat contains 1 NaN or infinite"):
+        AAESigmaExplorer(x, bad, penalty=0.7)
+
+
+def test_explorers_reject_complex_input_naming_it(sinkhorn_problem, pot_problem, aae_batch):
+    x, y, _ = sinkhorn_problem
+    with pytest.raises(ValueError, match="x is complex"):
+        SinkhornExplorer(x.numpy() + 1j, y)
+    with pytest.raises(ValueError, match="y is complex"):
+        CriticExplorer(x, y.to(torch.complex128), steps=1, progress=False)
+    px, z = pot_problem
+    with pytest.raises(ValueError, match="z is complex"):
+        POTRelaxationExplorer(px, z.numpy() * 1j, _fold, lams=[0.0])
+    xa, x_hat = aae_batch
+    with pytest.raises(ValueError, match="x is complex"):
+        AAESigmaExplorer(xa.to(torch.complex128), x_hat, penalty=0.7)
+
+
+def test_every_static_figure_rejects_an_empty_list_of_settings(sinkhorn_explorer, pot_explorer,
+                                                               critic_explorer, aae_batch):
+    aae = AAESigmaExplorer(*aae_batch, penalty=0.7)
+    for explorer in (sinkhorn_explorer, pot_explorer, aae, critic_explorer):
+        with pytest.raises(ValueError, match="values is empty"):
+            explorer.static_figure([])
+
+
 # ============================================================================ the widgets
 @pytest.fixture
 def _small_images(monkeypatch):
     # The widget's PNG is the slow part of a refresh; a low resolution keeps the tests quick.
-    monkeypatch.setattr(widgets, "_PNG_DPI", 15)
+    monkeypatch.setattr(_base, "_PNG_DPI", 15)
 
 
 @pytest.mark.usefixtures("_small_images")

@@ -1,0 +1,200 @@
+"""What every explorer shares: the live figure, the ipywidgets view and the static figure.
+
+An explorer (a subclass of :class:`_Explorer`) writes four small methods:
+
+* ``_numbers(item) -> dict``: the numbers of one setting (an ``item``: a value of the
+  parameter, or what was computed from it);
+* ``_draw(fig, items)``: draw one setting (the live figure) or several (the static one);
+* ``_control_widgets(widgets) -> dict``: its ipywidgets controls, by name;
+* ``_apply(controls) -> bool``: call ``update`` with the controls' values (the default
+  passes the one control named ``parameter``).
+
+and the base turns them into ``update`` (through :meth:`_Explorer._show`), ``widget()``
+and ``static_figure`` (through :meth:`_Explorer._static`).
+"""
+
+from __future__ import annotations
+
+import io
+import math
+from collections.abc import Sequence
+from typing import Any
+
+import matplotlib.pyplot as plt
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+
+__all__: list[str] = []
+
+_PNG_DPI = 80  # the live widget's image: small and fast to encode
+
+
+def _ipywidgets() -> Any:
+    try:
+        import ipywidgets
+    except ImportError as err:  # pragma: no cover - ipywidgets is a dependency
+        raise RuntimeError(
+            "the interactive explorers need ipywidgets; install it with "
+            "`pip install ipywidgets` (static_figure works without it)"
+        ) from err
+    return ipywidgets
+
+
+def _png(fig: Figure) -> bytes:
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=_PNG_DPI)
+    return buffer.getvalue()
+
+
+def _format(value: Any) -> str:
+    """A number as the widget's table shows it.
+
+    >>> _format(1 / 3), _format("gp")
+    ('0.3333', 'gp')
+    """
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    return str(value)
+
+
+def _row_of_axes(fig: Figure, ratios: Sequence[float]) -> list[Axes]:
+    """One row of axes with these width ratios; reused (cleared) when the figure has them.
+
+    Reusing the axes keeps the positions a layout engine computed, so the live widget can
+    switch the engine off after its first drawing and redraw faster.
+    """
+    axes = list(fig.axes)
+    if len(axes) == len(ratios) and getattr(fig, "_explorer_ratios", None) == tuple(ratios):
+        for ax in axes:
+            ax.clear()
+        return axes
+    fig.clear()
+    fig._explorer_ratios = tuple(ratios)  # type: ignore[attr-defined]
+    return list(fig.subplots(1, len(ratios), gridspec_kw={"width_ratios": list(ratios)}))
+
+
+def _numbers_html(values: dict[str, Any]) -> str:
+    """The widget's table of numbers.
+
+    >>> _numbers_html({"eps": 0.5})
+    "<table><tr><td style='padding-right:1em'>eps</td><td>0.5</td></tr></table>"
+    """
+    cells = "".join(
+        f"<tr><td style='padding-right:1em'>{k}</td><td>{_format(v)}</td></tr>"
+        for k, v in values.items()
+    )
+    return f"<table>{cells}</table>"
+
+
+def _log_slider(widgets: Any, value: float, lo: float, hi: float, description: str) -> Any:
+    """A log-scale slider on ``[lo, hi]`` (100 steps) starting at ``value`` clipped into it."""
+    return widgets.FloatLogSlider(
+        value=min(max(value, lo), hi),
+        base=10,
+        min=math.log10(lo),
+        max=math.log10(hi),
+        step=(math.log10(hi) - math.log10(lo)) / 100,
+        description=description,
+        continuous_update=False,
+        readout_format=".3g",
+    )
+
+
+class _Explorer:
+    """Shared plumbing: the live figure, ``update``'s redraw, the widget and the static figure.
+
+    Parameters
+    ----------
+    figsize : pair of float
+        Size in inches of the live ``figure``, a ``matplotlib.figure.Figure`` off pyplot
+        (building or updating an explorer shows nothing by itself).
+    """
+
+    parameter = ""
+    """The name of ``update``'s one argument, for the default :meth:`_apply`."""
+
+    figure: Figure
+    values: dict[str, Any]
+    controls: dict[str, Any]
+
+    def __init__(self, figsize: tuple[float, float]) -> None:
+        self.figure = Figure(figsize=figsize, layout="constrained")
+        self.values = {}
+
+    # --------------------------------------------------------------- what subclasses write
+    def _numbers(self, item: Any) -> dict[str, Any]:  # pragma: no cover
+        raise NotImplementedError
+
+    def _draw(self, fig: Figure, items: list[Any]) -> None:  # pragma: no cover
+        raise NotImplementedError
+
+    def _control_widgets(self, widgets: Any) -> dict[str, Any]:  # pragma: no cover
+        raise NotImplementedError
+
+    def _apply(self, controls: dict[str, Any]) -> bool:
+        """Call ``update`` with the controls' values; False when nothing is to redraw."""
+        self.update(controls[self.parameter].value)  # type: ignore[attr-defined]
+        return True
+
+    # --------------------------------------------------------------------- what they get
+    def _show(self, item: Any) -> dict[str, Any]:
+        """``update``'s second half: keep ``item``'s numbers, redraw ``figure``, return them."""
+        self.values = self._numbers(item)
+        self._draw(self.figure, [item])
+        return dict(self.values)
+
+    def _static(self, items: list[Any], size: tuple[float, float, float], example: str) -> Figure:
+        """``static_figure``'s second half: a new pyplot figure drawing ``items``.
+
+        ``size`` is ``(width per item, extra width, height)`` in inches. A pyplot figure is
+        shown by a notebook cell ending with ``static_figure(...);``, like every figure of
+        the book.
+        """
+        if not items:
+            raise ValueError(f"values is empty; pass at least one setting, e.g. values={example}")
+        per_item, extra, height = size
+        fig = plt.figure(figsize=(per_item * len(items) + extra, height), layout="constrained")
+        self._draw(fig, items)
+        return fig
+
+    def _log_control(self, widgets: Any, bounds: tuple[float, float], symbol: str) -> dict:
+        """The one log-scale slider on ``bounds`` for ``parameter``, at its current value."""
+        lo, hi = bounds
+        return {self.parameter: _log_slider(widgets, self.values[self.parameter], lo, hi, symbol)}
+
+    def widget(self) -> Any:
+        """The interactive view: controls, the redrawn figure and the numbers it shows.
+
+        Moving a control calls ``update`` with the new value, redraws ``figure`` into
+        an ``ipywidgets.Image`` and refreshes the table of numbers. The controls are kept
+        in ``controls`` (by name), the image in ``self.image``.
+
+        Returns
+        -------
+        ipywidgets.VBox
+            Display it (last line of a notebook cell); it needs a live kernel to respond.
+
+        Raises
+        ------
+        RuntimeError
+            If ipywidgets is not installed.
+        """
+        widgets = _ipywidgets()
+        self.controls = self._control_widgets(widgets)
+        self.image = widgets.Image(value=_png(self.figure), format="png")
+        # The layout is computed once, above; redrawing into the same axes keeps it.
+        self.figure.set_layout_engine("none")
+        self.numbers = widgets.HTML(_numbers_html(self.values))
+
+        def refresh(change: Any = None) -> None:
+            if not self._apply(self.controls):
+                return
+            self.image.value = _png(self.figure)
+            self.numbers.value = _numbers_html(self.values)
+
+        self._refresh = refresh
+        for control in self.controls.values():
+            control.observe(refresh, names="value")
+        return widgets.VBox(
+            [widgets.HBox(list(self.controls.values())), self.image, self.numbers]
+        )

@@ -1,0 +1,244 @@
+r"""Chapter 4: the AAE objective is the POT objective, rescaled by :math:`\sigma^2`."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import torch
+from matplotlib.figure import Figure
+
+from vegan_lib._checks import (
+    as_tensor,
+    check_finite,
+    check_non_negative,
+    check_positive,
+    check_range,
+)
+from vegan_lib.explorers._base import _Explorer, _row_of_axes
+from vegan_lib.plotting import PALETTE
+from vegan_lib.pot import (
+    aae_loss,
+    aae_to_pot_lambda,
+    gaussian_nll,
+    pot_loss,
+    squared_cost,
+)
+
+__all__ = ["AAESigmaExplorer"]
+
+
+class AAESigmaExplorer(_Explorer):
+    r"""The AAE objective is the POT objective, rescaled: what :math:`\sigma^2` changes.
+
+    With a Gaussian decoder :math:`N(G(z), \sigma^2 I_d)`, fixed networks, a batch
+    :math:`x_1, \dots, x_N` with reconstructions :math:`\hat x_i = G(E(x_i))` and one
+    latent penalty estimate :math:`\mathcal D`,
+
+    .. math::
+
+        \mathcal L_{\mathrm{AAE}} = \frac1N \sum_i -\log p(x_i \mid E(x_i))
+        + \lambda_{\mathrm{AAE}} \mathcal D
+        = \frac{1}{2\sigma^2} \underbrace{\Big(\frac1N \sum_i \lVert x_i - \hat x_i\rVert^2
+        + \lambda \mathcal D\Big)}_{D_{\mathrm{POT}}} + \frac d2 \log(2\pi\sigma^2),
+        \qquad \lambda = 2\sigma^2 \lambda_{\mathrm{AAE}}
+
+    (:func:`~vegan_lib.pot.aae_to_pot_lambda`). Every sample's
+    :math:`(\lVert x_i - \hat x_i\rVert^2, -\log p(x_i \mid E(x_i)))` and the batch's
+    :math:`(D_{\mathrm{POT}}, \mathcal L_{\mathrm{AAE}})` lie on one line of slope
+    :math:`1/(2\sigma^2)`; as :math:`\sigma^2` grows with :math:`\lambda_{\mathrm{AAE}}`
+    fixed, the line flattens and the latent penalty's weight :math:`\lambda` in the POT
+    objective grows. Everything is closed form: :meth:`update` costs microseconds plus
+    the drawing.
+
+    Parameters
+    ----------
+    x : Tensor, shape (N, ...)
+        A batch of data.
+    x_hat : Tensor, shape (N, ...)
+        Its reconstructions :math:`G(E(x))`, same shape.
+    penalty : float or Tensor of shape ()
+        The latent penalty estimate :math:`\mathcal D \ge 0` on this batch (e.g. the
+        ``"penalty"`` of ``AAEModel.losses``).
+    lam_aae : float, default 5.0
+        :math:`\lambda_{\mathrm{AAE}} \ge 0`, held fixed.
+    sigma2_range : pair of float, default (1e-3, 10.0)
+        The slider's range of :math:`\sigma^2`.
+    sigma2 : float, default 0.1
+        First value shown.
+
+    Attributes
+    ----------
+    costs : Tensor, shape (N,)
+        :math:`\lVert x_i - \hat x_i \rVert^2`.
+    reconstruction : float
+        Their mean.
+    d : int
+        Coordinates per sample.
+    figure, values :
+        As in :class:`SinkhornExplorer`.
+
+    Raises
+    ------
+    ValueError
+        For complex ``x`` or ``x_hat``, NaN or infinite entries in them (the message names
+        which), shapes that differ, an empty batch, a negative or non-finite penalty or
+        ``lam_aae``, a non-positive :math:`\sigma^2`, or a bad range.
+
+    Examples
+    --------
+    One sample at squared distance 2 from its reconstruction, :math:`\mathcal D = 0.5`,
+    :math:`\lambda_{\mathrm{AAE}} = 3`: at :math:`\sigma^2 = 0.5` the POT weight is 3 and
+    the POT loss :math:`2 + 3 \cdot 0.5 = 3.5`.
+
+    >>> x, x_hat = torch.tensor([[1.0, 1.0]]), torch.zeros(1, 2)
+    >>> numbers = AAESigmaExplorer(x, x_hat, penalty=0.5, lam_aae=3.0).update(0.5)
+    >>> numbers["lam"], round(numbers["pot_loss"], 4)
+    (3.0, 3.5)
+    """
+
+    parameter = "sigma2"
+
+    def __init__(
+        self,
+        x: torch.Tensor,
+        x_hat: torch.Tensor,
+        penalty: float | torch.Tensor,
+        lam_aae: float = 5.0,
+        sigma2_range: tuple[float, float] = (1e-3, 10.0),
+        sigma2: float = 0.1,
+    ) -> None:
+        if not isinstance(x, torch.Tensor) or not isinstance(x_hat, torch.Tensor):
+            raise ValueError(
+                "x and x_hat must be tensors of shape (N, ...); convert with torch.as_tensor"
+            )
+        super().__init__(figsize=(12.5, 4.4))
+        x, x_hat = as_tensor(x, "x"), as_tensor(x_hat, "x_hat")  # a complex tensor is refused
+        if x.shape != x_hat.shape or x.ndim < 1 or x.shape[0] == 0:
+            raise ValueError(
+                f"x and x_hat must have the same non-empty shape (N, ...), got {tuple(x.shape)} "
+                f"and {tuple(x_hat.shape)}; pass the batch and its reconstructions G(E(x))"
+            )
+        self.x, self.x_hat = x.detach(), x_hat.detach()
+        check_finite(self.x, "x")
+        check_finite(self.x_hat, "x_hat")
+        self.d = math.prod(x.shape[1:])
+        self.costs = squared_cost(self.x, self.x_hat)
+        self.reconstruction = float(self.costs.mean())
+        value = float(penalty.detach()) if isinstance(penalty, torch.Tensor) else penalty
+        self.penalty = check_non_negative(value, "penalty", "penalty=aae.losses(x)['penalty']")
+        self.lam_aae = check_non_negative(lam_aae, "lam_aae", "lam_aae=5.0")
+        self.sigma2_range = check_range(sigma2_range, "sigma2_range", "sigma2_range=(1e-3, 10.0)")
+        self.update(sigma2)
+
+    def update(self, sigma2: float) -> dict[str, float]:
+        r"""Evaluate both objectives at :math:`\sigma^2`, redraw, return the numbers.
+
+        Parameters
+        ----------
+        sigma2 : float
+            The decoder variance :math:`\sigma^2 > 0`.
+
+        Returns
+        -------
+        dict of str to float
+            ``sigma2``, ``lam_aae``, ``lam`` :math:`= 2\sigma^2\lambda_{\mathrm{AAE}}`,
+            ``reconstruction`` (mean squared cost), ``penalty`` :math:`\mathcal D`,
+            ``pot_loss``, ``aae_loss`` (the mean Gaussian NLL plus
+            :math:`\lambda_{\mathrm{AAE}}\mathcal D`), ``aae_from_pot``
+            (:math:`D_{\mathrm{POT}}/(2\sigma^2) + \frac d2 \log 2\pi\sigma^2`),
+            ``gradient_factor`` :math:`1/(2\sigma^2)`, ``constant``
+            :math:`\frac d2 \log 2\pi\sigma^2` and ``penalty_share``
+            :math:`\lambda \mathcal D / D_{\mathrm{POT}}`.
+
+        Raises
+        ------
+        ValueError
+            If ``sigma2`` is not a positive number.
+        """
+        return self._show(check_positive(sigma2, "sigma2", "sigma2=0.1 (the decoder's variance)"))
+
+    def _numbers(self, sigma2: float) -> dict[str, float]:
+        lam = aae_to_pot_lambda(sigma2, self.lam_aae)
+        D = torch.tensor(self.penalty, dtype=self.costs.dtype, device=self.costs.device)
+        nll = gaussian_nll(self.x, self.x_hat, sigma2)
+        aae = aae_loss(nll, D, self.lam_aae)
+        pot = pot_loss(self.costs, D, lam)
+        constant = 0.5 * self.d * math.log(2 * math.pi * sigma2)
+        pot_value = float(pot["loss"])
+        return {
+            "sigma2": sigma2,
+            "lam_aae": self.lam_aae,
+            "lam": lam,
+            "reconstruction": float(pot["reconstruction"]),
+            "penalty": self.penalty,
+            "pot_loss": pot_value,
+            "aae_loss": float(aae["loss"]),
+            "aae_from_pot": pot_value / (2 * sigma2) + constant,
+            "gradient_factor": 1 / (2 * sigma2),
+            "constant": constant,
+            "penalty_share": lam * self.penalty / pot_value if pot_value > 0 else 0.0,
+        }
+
+    def _draw(self, fig: Figure, sigma2s: list[float]) -> None:
+        *lines, right = _row_of_axes(fig, [1] * len(sigma2s) + [1.25])
+        costs = self.costs.detach().cpu().double().numpy()
+        numbers = [self._numbers(s) for s in sigma2s]
+        top = max(costs.max(), max(n["pot_loss"] for n in numbers)) * 1.08
+        line = np.linspace(0.0, top, 50)
+        for i, (ax, s2, n) in enumerate(zip(lines, sigma2s, numbers, strict=True)):
+            colour = PALETTE[i % len(PALETTE)]
+            ax.plot(line, line / (2 * s2) + n["constant"], color=colour, lw=1,
+                    label=f"slope $1/(2\\sigma^2)$ = {1 / (2 * s2):.3g}, "
+                    f"intercept $\\frac{{d}}{{2}}\\log 2\\pi\\sigma^2$ = {n['constant']:.4g}")
+            ax.scatter(costs, costs / (2 * s2) + n["constant"], s=10, color=colour, alpha=0.5,
+                       label=r"samples: $(\|x_i - \hat x_i\|^2, -\log p(x_i \mid z_i))$")
+            ax.plot([n["pot_loss"]], [n["aae_loss"]], "*", ms=15, color=colour,
+                    markeredgecolor="k",
+                    label=r"batch: $(D_{\mathrm{POT}}, \mathcal{L}_{\mathrm{AAE}})$, "
+                    f"$\\lambda$ = {n['lam']:.3g}")
+            ax.set(xlabel=r"squared cost (dots), $D_{\mathrm{POT}}$ (star)",
+                   ylabel=r"$-\log p(x \mid z)$ (dots), $\mathcal{L}_{\mathrm{AAE}}$ (star)",
+                   title=f"$\\sigma^2$ = {s2:.3g}: AAE = POT / $2\\sigma^2$ + const")
+            ax.legend(fontsize=7, loc="upper left")
+        grid = np.geomspace(*self.sigma2_range, 60)
+        lams = 2 * grid * self.lam_aae
+        recon = self.reconstruction
+        right.plot(grid, np.full_like(grid, recon), color=PALETTE[1],
+                   label=r"reconstruction $\frac{1}{N}\sum\|x_i - \hat x_i\|^2$")
+        right.plot(grid, lams * self.penalty, color=PALETTE[2],
+                   label=r"penalty term $\lambda \mathcal{D}$, "
+                   r"$\lambda = 2\sigma^2\lambda_{\mathrm{AAE}}$")
+        for i, (s2, n) in enumerate(zip(sigma2s, numbers, strict=True)):
+            right.plot([s2], [n["lam"] * self.penalty], "o", ms=9, color=PALETTE[i % len(PALETTE)])
+        positive = self.penalty > 0 and recon > 0
+        right.set(xscale="log", yscale="log" if positive else "linear",
+                  xlabel=r"decoder variance $\sigma^2$", ylabel="term of $D_{\\mathrm{POT}}$",
+                  title=f"$\\lambda_{{\\mathrm{{AAE}}}}$ = {self.lam_aae:g} fixed: "
+                  + ", ".join(f"$\\lambda$ = {n['lam']:.3g}" for n in numbers))
+        right.legend(fontsize=7, loc="upper left")
+
+    def static_figure(self, values: Sequence[float] = (0.01, 0.1, 1.0)) -> Figure:
+        r"""A small multiple: the affine identity at each :math:`\sigma^2`, and the two terms.
+
+        Parameters
+        ----------
+        values : sequence of float
+            The :math:`\sigma^2` to show, each positive.
+
+        Returns
+        -------
+        matplotlib.figure.Figure
+
+        Raises
+        ------
+        ValueError
+            If ``values`` is empty or holds a non-positive number.
+        """
+        values = [check_positive(v, "sigma2", "values=(0.01, 0.1, 1.0)") for v in values]
+        return self._static(values, (4.6, 5.5, 4.6), "(0.01, 0.1, 1.0)")
+
+    def _control_widgets(self, widgets: Any) -> dict[str, Any]:
+        return self._log_control(widgets, self.sigma2_range, "σ²")

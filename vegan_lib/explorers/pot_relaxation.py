@@ -1,0 +1,274 @@
+r"""Chapter 3: the total-variation relaxation :math:`D_{\mathrm{POT}}(\lambda)` along
+:math:`\lambda`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+import torch
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+
+from vegan_lib._checks import check_non_negative, check_plane_points
+from vegan_lib.exact_pot import PenalizedOTResult, pot_relaxation
+from vegan_lib.explorers._base import _Explorer, _row_of_axes
+from vegan_lib.plotting import PALETTE, plot_coupling
+from vegan_lib.transport import exact_ot
+
+__all__ = ["POTRelaxationExplorer"]
+
+
+class POTRelaxationExplorer(_Explorer):
+    r"""The total-variation relaxation :math:`D_{\mathrm{POT}}(\lambda)` along :math:`\lambda`.
+
+    On :math:`P_X = \sum_i a_i \delta_{x_i}` (in the plane), :math:`P_Z = \sum_j b_j
+    \delta_{z_j}` and a fixed generator :math:`G`, with :math:`C_{ij} = \lVert x_i -
+    G(z_j)\rVert^p`,
+
+    .. math::
+
+        D_{\mathrm{POT}}(\lambda) = \min_{\pi \ge 0,\ \pi \mathbf 1 = a}
+        \langle \pi, C \rangle + \lambda\, \mathrm{TV}(\pi^\top \mathbf 1, b)
+
+    (:func:`~vegan_lib.exact_pot.pot_relaxation`). It rises from the nearest-code cost at
+    :math:`\lambda = 0` to :math:`W = W_c(P_X, P_G)`, which it reaches for
+    :math:`\lambda \ge \operatorname{osc}(g)`, the oscillation of the optimal dual
+    potential of the codes (attribute ``threshold``). The constructor solves the relaxation on
+    a grid of :math:`\lambda` (one small linear programme each); :meth:`update` looks a
+    grid value up, or solves one more programme.
+
+    Parameters
+    ----------
+    x : Tensor or array-like, shape (n, 2)
+        Data points.
+    z : Tensor or array-like, shape (m, d_z)
+        Latent atoms.
+    G : callable
+        Generator, (m, d_z) tensor to (m, 2) tensor.
+    lams : sequence of float, optional
+        The grid; by default 0, 24 values from 0.01 to :math:`1.5\Delta`, the threshold
+        and :math:`\Delta = \max_i(\max_j C_{ij} - \min_j C_{ij})`.
+    a, b : Tensor or array-like, optional
+        Weights of the data and of the atoms; uniform by default.
+    p : float, default 2
+        Exponent of the cost.
+    lam : float, optional
+        First value shown; the grid's middle value by default.
+
+    Attributes
+    ----------
+    lams : ndarray
+        The grid, sorted.
+    results : list of PenalizedOTResult
+        One per grid value.
+    w : float
+        :math:`W_c(P_X, P_G)`, the exact transport cost.
+    threshold : float
+        :math:`\operatorname{osc}(g) = \max_j g_j - \min_j g_j`.
+    delta : float
+        :math:`\Delta`.
+    figure, values :
+        As in :class:`SinkhornExplorer`.
+
+    Raises
+    ------
+    ValueError
+        For data not in the plane, a generator that does not map into the plane, a
+        negative or non-finite :math:`\lambda`, or invalid weights.
+
+    Examples
+    --------
+    One point, two codes decoded at distances 0 and 3: the relaxation is
+    :math:`\frac12 \min(\lambda, 9)`.
+
+    >>> x = torch.zeros(1, 2, dtype=torch.float64)
+    >>> z = torch.tensor([[0.0, 0.0], [0.0, 3.0]], dtype=torch.float64)
+    >>> explorer = POTRelaxationExplorer(x, z, lambda t: t, lams=[0.0, 4.0, 9.0])
+    >>> [round(explorer.update(lam)["value"], 4) for lam in (4.0, 12.0)]
+    [2.0, 4.5]
+    """
+
+    parameter = "lam"
+
+    def __init__(
+        self,
+        x: Any,
+        z: Any,
+        G: Callable[[torch.Tensor], torch.Tensor],
+        lams: Sequence[float] | None = None,
+        a: Any = None,
+        b: Any = None,
+        p: float = 2,
+        lam: float | None = None,
+    ) -> None:
+        super().__init__(figsize=(15, 4.6))
+        self.x = check_plane_points(x, "x")
+        self.z = torch.as_tensor(z)
+        if self.z.is_complex():
+            raise ValueError("z is complex; pass real numbers (e.g. z.real)")
+        self.G, self.a, self.b, self.p = G, a, b, p
+        with torch.no_grad():
+            decoded = G(self.z if self.z.is_floating_point() else self.z.double())
+        self.decoded = check_plane_points(decoded, "G(z)")
+        self.exact = exact_ot(self.x, self.decoded, a=a, b=b, p=p)
+        C = self.exact.cost_matrix
+        self.w = float(self.exact.cost)
+        self.threshold = float(self.exact.g.max() - self.exact.g.min())
+        self.delta = float((C.max(dim=1).values - C.min(dim=1).values).max())
+        if lams is None:
+            grid = np.concatenate(
+                [[0.0], np.geomspace(0.01, 1.5 * max(self.delta, 0.01), 24),
+                 [self.threshold, self.delta]]
+            )
+        else:
+            grid = np.array([check_non_negative(v, "lam", "lams=[0.0, 1.0, 10.0]") for v in lams])
+            if grid.size == 0:
+                raise ValueError("lams is empty; pass a grid of penalty weights, e.g. [0, 1, 10]")
+        self.lams = np.unique(grid)
+        self.results = [self._solve(float(v)) for v in self.lams]
+        self.update(float(self.lams[len(self.lams) // 2]) if lam is None else lam)
+
+    def _solve(self, lam: float) -> PenalizedOTResult:
+        return pot_relaxation(self.x, self.z, self.G, lam, a=self.a, b=self.b, p=self.p)
+
+    def result(self, lam: float) -> PenalizedOTResult:
+        r"""The relaxation at :math:`\lambda`: from the grid when it is there, else solved.
+
+        Raises
+        ------
+        ValueError
+            If ``lam`` is negative or not finite.
+        """
+        lam = check_non_negative(lam, "lam", "lam=1.0")
+        hit = np.flatnonzero(np.isclose(self.lams, lam, rtol=1e-12, atol=0.0))
+        return self.results[int(hit[0])] if hit.size else self._solve(lam)
+
+    def update(self, lam: float) -> dict[str, float]:
+        r"""Show the relaxation at :math:`\lambda`; return its numbers.
+
+        Parameters
+        ----------
+        lam : float
+            :math:`\lambda \ge 0`.
+
+        Returns
+        -------
+        dict of str to float
+            ``lam``; ``value`` :math:`D_{\mathrm{POT}}(\lambda)`; ``reconstruction``
+            :math:`\langle \pi, C\rangle`; ``tv`` :math:`\mathrm{TV}(Q_Z, P_Z)`;
+            ``penalty_term`` :math:`\lambda\,\mathrm{TV}`; ``w`` :math:`W_c`; ``gap``
+            :math:`W_c - D_{\mathrm{POT}}(\lambda)`; ``codes_used``, the number of atoms
+            with :math:`q_j > 10^{-9}`; ``threshold`` :math:`\operatorname{osc}(g)`.
+
+        Raises
+        ------
+        ValueError
+            If ``lam`` is negative or not finite.
+        """
+        return self._show(self.result(lam))
+
+    def _numbers(self, res: PenalizedOTResult) -> dict[str, float]:
+        value = float(res.value)
+        return {
+            "lam": float(res.lam),
+            "value": value,
+            "reconstruction": float(res.reconstruction),
+            "tv": float(res.penalty),
+            "penalty_term": float(res.lam) * float(res.penalty),
+            "w": self.w,
+            "gap": self.w - value,
+            "codes_used": float((res.aggregated_posterior > 1e-9).sum()),
+            "threshold": self.threshold,
+        }
+
+    def _curve(self, ax: Axes, marked: list[PenalizedOTResult]) -> None:
+        values = np.array([float(r.value) for r in self.results])
+        recon = np.array([float(r.reconstruction) for r in self.results])
+        pen = self.lams * np.array([float(r.penalty) for r in self.results])
+        ax.plot(self.lams, values, color=PALETTE[0], lw=2.5, label=r"$D_{\mathrm{POT}}(\lambda)$")
+        ax.plot(self.lams, recon, color=PALETTE[1], label=r"$\langle \pi, C\rangle$")
+        ax.plot(self.lams, pen, color=PALETTE[2], label=r"$\lambda\,\mathrm{TV}(Q_Z, P_Z)$")
+        ax.axhline(self.w, color="k", ls="--", label=r"$W_c(P_X, P_G)$")
+        ax.axvline(self.threshold, color=PALETTE[3], ls="-.", lw=1, label=r"osc$(g)$")
+        for i, r in enumerate(marked):
+            ax.plot([r.lam], [float(r.value)], "o", ms=9, color=PALETTE[(4 + i) % len(PALETTE)])
+        positive = self.lams[self.lams > 0]
+        if positive.size:
+            ax.set_xscale("symlog", linthresh=float(positive.min()))
+        ax.set(xlabel=r"$\lambda$", ylabel="value", title="the relaxation and its two terms")
+        ax.legend(fontsize=7, loc="lower right")
+
+    def _latent(self, ax: Axes, res: PenalizedOTResult) -> None:
+        q = res.aggregated_posterior.detach().cpu().numpy()
+        prior = self.exact.plan.sum(0).detach().cpu().numpy()
+        z = self.z.detach().cpu().double().numpy()
+        if z.ndim == 2 and z.shape[1] == 2:
+            scale = 60.0 * len(q)
+            ax.scatter(z[:, 0], z[:, 1], s=scale * prior, facecolors="none", edgecolors="0.5",
+                       label="prior mass $b_j$")
+            ax.scatter(z[:, 0], z[:, 1], s=scale * q, color=PALETTE[1], alpha=0.7,
+                       label="$Q_Z(z_j)$")
+            ax.set(xlabel="$z_1$", ylabel="$z_2$", aspect="equal")
+        else:
+            order = np.argsort(-prior)
+            ax.bar(np.arange(len(q)), q[order], color=PALETTE[1], label="$Q_Z(z_j)$")
+            ax.plot(np.arange(len(q)), prior[order], "k_", ms=10, label="prior mass $b_j$")
+            ax.set(xlabel="latent atom $j$", ylabel="mass")
+        ax.set_title(f"latent space: TV$(Q_Z, P_Z)$ = {float(res.penalty):.3f}")
+        ax.legend(fontsize=7, loc="lower left")
+
+    def _coupling(self, ax: Axes, res: PenalizedOTResult) -> None:
+        plot_coupling(
+            self.x, self.decoded, res.plan, ax=ax, threshold=1e-6,
+            labels=("data $x_i$", "decoded atoms $G(z_j)$"),
+            title=f"$\\lambda$ = {res.lam:.3g}: $D_{{\\mathrm{{POT}}}}$ = {float(res.value):.4f}",
+        )
+        ax.legend(fontsize=7, loc="lower left")
+
+    def _draw(self, fig: Figure, marked: list[PenalizedOTResult]) -> None:
+        if len(marked) == 1:
+            axes = _row_of_axes(fig, [1.3, 1, 1])
+            self._curve(axes[0], marked)
+            self._coupling(axes[1], marked[0])
+            self._latent(axes[2], marked[0])
+            return
+        fig.clear()
+        grid = fig.add_gridspec(2, len(marked) + 1, width_ratios=[1.4] + [1] * len(marked))
+        self._curve(fig.add_subplot(grid[:, 0]), marked)
+        for k, res in enumerate(marked, start=1):
+            self._coupling(fig.add_subplot(grid[0, k]), res)
+            self._latent(fig.add_subplot(grid[1, k]), res)
+
+    def static_figure(self, values: Sequence[float] | None = None) -> Figure:
+        r"""A small multiple: the curve, and the optimal plan and :math:`Q_Z` at each
+        :math:`\lambda`.
+
+        Parameters
+        ----------
+        values : sequence of float, optional
+            The :math:`\lambda` to show; by default :math:`0`, half the threshold and the
+            threshold :math:`\operatorname{osc}(g)`.
+
+        Returns
+        -------
+        matplotlib.figure.Figure
+
+        Raises
+        ------
+        ValueError
+            If ``values`` is empty or holds a negative number.
+        """
+        if values is None:
+            values = (0.0, self.threshold / 2, self.threshold)
+        return self._static([self.result(v) for v in values], (4.6, 6.0, 8.4), "(0.0, 1.0)")
+
+    def _control_widgets(self, widgets: Any) -> dict[str, Any]:
+        options = [(f"{v:.3g}", float(v)) for v in self.lams]
+        current = float(self.lams[np.argmin(np.abs(self.lams - self.values["lam"]))])
+        return {
+            "lam": widgets.SelectionSlider(
+                options=options, value=current, description="λ", continuous_update=False
+            )
+        }

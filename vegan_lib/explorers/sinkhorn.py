@@ -1,0 +1,225 @@
+r"""Chapter 1: the entropic plan :math:`P_\varepsilon` against the exact plan."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import torch
+from matplotlib.figure import Figure
+
+from vegan_lib._checks import (
+    check_int_at_least,
+    check_plane_points,
+    check_positive,
+    check_range,
+)
+from vegan_lib.explorers._base import _Explorer, _row_of_axes
+from vegan_lib.plotting import PALETTE, plot_coupling
+from vegan_lib.transport import exact_ot, sinkhorn_plan
+
+__all__ = ["SinkhornExplorer"]
+
+
+class SinkhornExplorer(_Explorer):
+    r"""How the entropic plan :math:`P_\varepsilon` approaches the exact plan (chapter 1).
+
+    For two discrete measures :math:`\sum_i a_i \delta_{x_i}` and
+    :math:`\sum_j b_j \delta_{y_j}` in the plane, with :math:`C_{ij} = \lVert x_i - y_j
+    \rVert^p`,
+
+    .. math::
+
+        P_\varepsilon = \mathop{\arg\min}_{\pi \in \Pi(a, b)} \langle \pi, C \rangle
+        - \varepsilon H(\pi), \qquad H(\pi) = -\sum_{ij} \pi_{ij} (\log \pi_{ij} - 1),
+
+    (:func:`~vegan_lib.transport.sinkhorn_plan`). Its transport cost
+    :math:`\langle P_\varepsilon, C \rangle` decreases to the exact :math:`W_p^p` as
+    :math:`\varepsilon \to 0`, and the plan sharpens from a blur towards the exact plan of
+    :func:`~vegan_lib.transport.exact_ot`. The constructor solves the exact problem and the
+    curve :math:`\varepsilon \mapsto \langle P_\varepsilon, C \rangle` on a log grid;
+    :meth:`update` solves one Sinkhorn problem (milliseconds for tens of points).
+
+    Parameters
+    ----------
+    x : Tensor or array-like, shape (n, 2)
+        Source points.
+    y : Tensor or array-like, shape (m, 2)
+        Target points.
+    a, b : Tensor or array-like, shapes (n,) and (m,), optional
+        Weights; uniform by default.
+    p : float, default 2
+        Exponent of the cost.
+    eps_range : pair of float, default (0.01, 10.0)
+        The slider's range of :math:`\varepsilon`, in the units of :math:`C`. Below about
+        1/1000 of the largest cost Sinkhorn needs many iterations.
+    eps : float, default 0.1
+        The first value shown.
+    curve_points : int, default 25
+        Grid size of the precomputed cost curve.
+
+    Attributes
+    ----------
+    figure : matplotlib.figure.Figure
+        Redrawn by :meth:`update`: the entropic plan, the exact plan and the cost curve.
+    values : dict
+        The numbers of the last :meth:`update`.
+    exact : OTResult
+        The exact solution.
+
+    Raises
+    ------
+    ValueError
+        For points not in the plane, invalid weights or ``p``, or a bad ``eps_range``.
+
+    Examples
+    --------
+    Two pairs of points three apart: the exact cost is :math:`3^2 = 9`, and a small
+    :math:`\varepsilon` nearly attains it.
+
+    >>> x = torch.tensor([[0.0, 0.0], [0.0, 1.0]], dtype=torch.float64)
+    >>> explorer = SinkhornExplorer(x, x + torch.tensor([3.0, 0.0], dtype=torch.float64))
+    >>> numbers = explorer.update(0.05)
+    >>> round(numbers["exact_cost"], 4), round(numbers["cost"], 4)
+    (9.0, 9.0)
+    """
+
+    parameter = "eps"
+
+    def __init__(
+        self,
+        x: Any,
+        y: Any,
+        a: Any = None,
+        b: Any = None,
+        p: float = 2,
+        eps_range: tuple[float, float] = (0.01, 10.0),
+        eps: float = 0.1,
+        curve_points: int = 25,
+    ) -> None:
+        super().__init__(figsize=(13.5, 4.2))
+        self.x, self.y = check_plane_points(x, "x"), check_plane_points(y, "y")
+        self.eps_range = check_range(eps_range, "eps_range", "eps_range=(0.01, 10.0)")
+        curve_points = check_int_at_least(curve_points, "curve_points", 2, "curve_points=25")
+        self.a, self.b, self.p = a, b, p
+        self.exact = exact_ot(self.x, self.y, a=a, b=b, p=p)
+        self.C = self.exact.cost_matrix
+        self.curve_eps = np.geomspace(*self.eps_range, curve_points)
+        self.curve_cost = np.array([self._cost(self.plan(e)) for e in self.curve_eps])
+        self.update(eps)
+
+    def plan(self, eps: float) -> torch.Tensor:
+        r"""The entropic plan :math:`P_\varepsilon`, shape (n, m).
+
+        Raises
+        ------
+        ValueError
+            If ``eps`` is not a positive number.
+        """
+        eps = check_positive(eps, "eps", "eps=0.1 (in the units of the cost)")
+        return sinkhorn_plan(
+            self.x, self.y, reg=eps, p=self.p, a=self.a, b=self.b,
+            num_iter_max=20_000, stop_thr=1e-9,
+        )
+
+    def _cost(self, plan: torch.Tensor) -> float:
+        return float((plan * self.C).sum())
+
+    def update(self, eps: float) -> dict[str, float]:
+        r"""Solve for :math:`P_\varepsilon`, redraw ``figure`` and return the numbers.
+
+        Parameters
+        ----------
+        eps : float
+            :math:`\varepsilon > 0`.
+
+        Returns
+        -------
+        dict of str to float
+            ``eps``; ``cost`` :math:`\langle P_\varepsilon, C\rangle`; ``exact_cost``
+            :math:`W_p^p`; ``excess`` = cost / exact_cost - 1; ``entropy``
+            :math:`H(P_\varepsilon)`; ``marginal_error``, the largest deviation of the
+            plan's row and column sums from ``a`` and ``b``.
+
+        Raises
+        ------
+        ValueError
+            If ``eps`` is not a positive number.
+        """
+        plan = self.plan(eps)
+        return self._show((float(eps), plan))
+
+    def _numbers(self, item: tuple[float, torch.Tensor]) -> dict[str, float]:
+        eps, plan = item
+        cost, exact = self._cost(plan), float(self.exact.cost)
+        positive = plan[plan > 0]
+        entropy = float(-(positive * (positive.log() - 1)).sum())
+        a, b = self.exact.plan.sum(1), self.exact.plan.sum(0)
+        marginal = max(float((plan.sum(1) - a).abs().max()), float((plan.sum(0) - b).abs().max()))
+        return {
+            "eps": eps,
+            "cost": cost,
+            "exact_cost": exact,
+            "excess": cost / exact - 1 if exact > 0 else math.inf,
+            "entropy": entropy,
+            "marginal_error": marginal,
+        }
+
+    def _draw(self, fig: Figure, items: list[tuple[float, torch.Tensor]]) -> None:
+        epsilons, plans = [e for e, _ in items], [p for _, p in items]
+        k = len(items)
+        axes = _row_of_axes(fig, [1] * (k + 1) + [1.2])
+        for ax, eps, plan in zip(axes[:k], epsilons, plans, strict=True):
+            plot_coupling(
+                self.x, self.y, plan, ax=ax, threshold=1e-3,
+                title=f"entropic plan, $\\varepsilon$ = {eps:.3g}\n"
+                f"cost {self._cost(plan):.4f}",
+            )
+        plot_coupling(
+            self.x, self.y, self.exact.plan, ax=axes[k], threshold=1e-3,
+            title=f"exact plan (network simplex)\ncost $W_p^p$ = {float(self.exact.cost):.4f}",
+        )
+        for ax in axes[1 : k + 1]:
+            legend = ax.get_legend()
+            if legend is not None:
+                legend.remove()
+        curve = axes[-1]
+        curve.plot(self.curve_eps, self.curve_cost, color=PALETTE[0],
+                   label=r"$\langle P_\varepsilon, C\rangle$")
+        curve.axhline(float(self.exact.cost), color="k", ls="--", label="exact $W_p^p$")
+        for i, (eps, plan) in enumerate(zip(epsilons, plans, strict=True)):
+            curve.plot([eps], [self._cost(plan)], "o", ms=9, color=PALETTE[(i + 1) % len(PALETTE)])
+        curve.set(xscale="log", xlabel=r"$\varepsilon$", ylabel="transport cost",
+                  title=r"cost of $P_\varepsilon$ against $\varepsilon$")
+        curve.legend(loc="upper left", fontsize=8)
+
+    def static_figure(self, values: Sequence[float] = (1.0, 0.1, 0.01)) -> Figure:
+        r"""A small multiple: :math:`P_\varepsilon` for several :math:`\varepsilon`.
+
+        One panel per :math:`\varepsilon` (plan and cost in the title), the exact plan,
+        and the cost curve with a marker at each :math:`\varepsilon`.
+
+        Parameters
+        ----------
+        values : sequence of float
+            The :math:`\varepsilon` to show, each positive.
+
+        Returns
+        -------
+        matplotlib.figure.Figure
+            A new pyplot figure: a notebook cell ending with ``static_figure(...);``
+            shows it, like every figure of the book.
+
+        Raises
+        ------
+        ValueError
+            If ``values`` is empty or holds a non-positive number.
+        """
+        values = [check_positive(v, "eps", "values=(1.0, 0.1, 0.01)") for v in values]
+        return self._static([(v, self.plan(v)) for v in values], (3.6, 8.0, 4.2),
+                            "(1.0, 0.1, 0.01)")
+
+    def _control_widgets(self, widgets: Any) -> dict[str, Any]:
+        return self._log_control(widgets, self.eps_range, "ε")

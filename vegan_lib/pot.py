@@ -1,0 +1,598 @@
+r"""Penalized optimal transport (chapters 3 and 4): costs, the POT loss and :class:`POTModel`.
+
+.. math::
+
+    D_{\mathrm{POT}} = \mathbb{E}_{P_X}\, c\big(X, G(E(X))\big)
+        + \lambda\, \mathcal{D}(Q_Z, P_Z), \qquad P_Z = N(0, I_{d_z}),
+
+with a per-sample cost :math:`c` (:data:`COSTS`, or any callable such as
+:func:`gaussian_nll_cost`), a deterministic encoder :math:`E`, a decoder :math:`G` and a
+latent divergence :math:`\mathcal{D}` (MMD or adversarial, :mod:`vegan_lib.divergences`)
+between the codes' law :math:`Q_Z` and the prior.
+
+**The AAE is POT** (chapter 4). An adversarial auto-encoder with Gaussian decoder
+:math:`N(G(z), \sigma^2 I)` is ``POTModel(..., cost=gaussian_nll_cost(sigma2),
+divergence="gan", lam=lam_aae)`` (:meth:`POTModel.aae_for_mnist`), and since
+:math:`-\log N(x; y, \sigma^2 I) = \lVert x - y\rVert^2 / (2\sigma^2) + \frac d2
+\log(2\pi\sigma^2)`, its loss is that of its :func:`pot_twin` (squared cost,
+:math:`\lambda = 2\sigma^2\lambda_{\mathrm{AAE}}`, :func:`aae_to_pot_lambda`) divided by
+:math:`2\sigma^2`, plus :math:`\frac d2 \log(2\pi\sigma^2)`.
+
+Models follow the protocol of :func:`vegan_lib.train.fit` (``losses``,
+``main_parameters``, ``adversary_parameters``, ``adversary_loss``).
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+from collections.abc import Callable, Iterable, Sequence
+
+import torch
+from torch import nn
+
+from vegan_lib._checks import (
+    check_codes,
+    check_non_negative,
+    check_output_shape,
+    check_per_sample,
+    check_positive_int,
+    check_same_shape,
+    check_scalar,
+    check_scales,
+    check_sigma2,
+)
+from vegan_lib.divergences import KERNELS, adversarial_penalty, latent_discriminator_loss, mmd2
+from vegan_lib.nets import ConvDecoder, ConvEncoder, LatentDiscriminator, MLPDecoder, MLPEncoder
+
+__all__ = [
+    "squared_cost", "euclidean_cost", "COSTS", "gaussian_nll", "GaussianNLLCost",
+    "gaussian_nll_cost", "pot_loss", "aae_loss", "aae_to_pot_lambda", "pot_to_aae_lambda",
+    "WAE_COST_SCALE", "DIVERGENCES", "GaussianPriorMixin", "POTModel", "pot_twin",
+]
+
+WAE_COST_SCALE = 0.05
+r"""The factor by which the WAE authors' code multiplies the squared cost.
+
+Their :math:`\lambda_{\mathrm{MMD}} = 10` and :math:`\lambda_{\mathrm{GAN}} = 1` weigh the
+penalty against :math:`0.05\,\lVert x - y\rVert^2`; on this module's unscaled
+:func:`squared_cost` the same objective (up to the factor 0.05) has
+:math:`\lambda = 10 / 0.05 = 200` and :math:`1 / 0.05 = 20`.
+"""
+
+DIVERGENCES = ("mmd", "gan")
+"""Latent divergences of :class:`POTModel` (WAE-MMD and WAE-GAN / AAE)."""
+
+_LAM_EXAMPLE = "lam=200 (the WAE paper's 10 on its cost scaled by WAE_COST_SCALE)"
+
+
+# =========================================================================== costs
+def squared_cost(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    r"""Per-sample squared Euclidean cost :math:`\lVert x - y \rVert_2^2`, summed over pixels.
+
+    Summed, not averaged: the scale against which :math:`\lambda` is chosen (see
+    :data:`WAE_COST_SCALE`). ``x`` and ``y`` are batches (N, ...) of one shape (a 1-D
+    tensor is N one-dimensional samples); returns shape (N,).
+
+    Examples
+    --------
+    >>> x = torch.tensor([[0.0, 0.0], [1.0, 1.0]]); y = torch.tensor([[3.0, 4.0], [1.0, 1.0]])
+    >>> squared_cost(x, y)
+    tensor([25.,  0.])
+    """
+    check_same_shape(x, y)
+    return (x - y).pow(2).reshape(x.shape[0], -1).sum(1)
+
+
+def euclidean_cost(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    r"""Per-sample Euclidean distance :math:`\lVert x - y \rVert_2` of the flattened samples.
+
+    The gradient at :math:`x = y` is 0 (a subgradient), never NaN. Shapes as
+    :func:`squared_cost`.
+
+    Examples
+    --------
+    >>> euclidean_cost(torch.tensor([[0.0, 0.0]]), torch.tensor([[3.0, 4.0]]))
+    tensor([5.])
+    """
+    check_same_shape(x, y)
+    # vector_norm's backward masks the zero-norm case, so the gradient at x == y is 0.
+    return torch.linalg.vector_norm((x - y).reshape(x.shape[0], -1), dim=1)
+
+
+COSTS: dict[str, Callable[[torch.Tensor, torch.Tensor], torch.Tensor]] = {
+    "squared": squared_cost,
+    "euclidean": euclidean_cost,
+}
+"""Reconstruction costs by name, as accepted by :class:`POTModel`'s ``cost`` argument."""
+
+
+def gaussian_nll(x: torch.Tensor, mean: torch.Tensor, sigma2: float) -> torch.Tensor:
+    r"""Per-sample negative log-likelihood of a Gaussian decoder :math:`N(G(z), \sigma^2 I)`.
+
+    .. math::
+
+        -\log p(x \mid z) = \frac{\lVert x - G(z) \rVert_2^2}{2 \sigma^2}
+            + \frac{d}{2} \log(2 \pi \sigma^2),
+
+    :math:`d` the number of coordinates of one sample: ``squared_cost(x, mean) /
+    (2 * sigma2)`` plus the constant. ``x`` and ``mean`` are batches (N, ...) of one shape,
+    ``sigma2 > 0``; returns shape (N,) on ``x``'s device and dtype.
+
+    Examples
+    --------
+    For :math:`\sigma^2 = 1/(2\pi)` the constant vanishes:
+
+    >>> x = torch.tensor([[1.0, 0.0], [0.0, 0.0]]); mean = torch.zeros(2, 2)
+    >>> gaussian_nll(x, mean, sigma2=1 / (2 * math.pi))
+    tensor([3.1416, 0.0000])
+    """
+    sigma2 = check_sigma2(sigma2)
+    cost = squared_cost(x, mean)
+    d = math.prod(x.shape[1:])  # coordinates per sample; 1 for a 1-D batch
+    return cost / (2.0 * sigma2) + 0.5 * d * math.log(2.0 * math.pi * sigma2)
+
+
+class GaussianNLLCost:
+    r"""The per-sample cost :math:`c(x, y) = -\log N(x; y, \sigma^2 I)` (:func:`gaussian_nll`).
+
+    Build it with :func:`gaussian_nll_cost`; ``sigma2`` is read-only (make a new cost to
+    change it).
+    """
+
+    __slots__ = ("_sigma2",)
+
+    def __init__(self, sigma2: float) -> None:
+        self._sigma2 = check_sigma2(sigma2)
+
+    @property
+    def sigma2(self) -> float:
+        r"""The decoder variance :math:`\sigma^2`."""
+        return self._sigma2
+
+    def __call__(self, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        return gaussian_nll(x, y, self._sigma2)
+
+    def __repr__(self) -> str:
+        return f"gaussian_nll_cost(sigma2={self._sigma2!r})"
+
+
+def gaussian_nll_cost(sigma2: float) -> GaussianNLLCost:
+    r"""The AAE's reconstruction cost :math:`c(x, y) = -\log N(x; y, \sigma^2 I)`, per sample.
+
+    Raises ``ValueError`` unless ``sigma2`` is a positive finite number.
+
+    Examples
+    --------
+    >>> cost = gaussian_nll_cost(1 / (2 * math.pi))
+    >>> cost(torch.tensor([[1.0, 0.0]]), torch.zeros(1, 2))
+    tensor([3.1416])
+    >>> gaussian_nll_cost(0.5)
+    gaussian_nll_cost(sigma2=0.5)
+    """
+    return GaussianNLLCost(sigma2)
+
+
+# =========================================================================== losses
+def pot_loss(
+    reconstruction: torch.Tensor, penalty: torch.Tensor, lam: float
+) -> dict[str, torch.Tensor]:
+    r"""POT objective on a batch, with its parts.
+
+    :math:`\frac1N \sum_i c_i + \lambda\, \widehat{\mathcal{D}}` from the per-sample
+    costs ``reconstruction`` (N,), the divergence estimate ``penalty`` (shape ()) and
+    :math:`\lambda \ge 0`. Returns ``"loss"``, ``"reconstruction"`` (the mean cost) and
+    ``"penalty"`` (as given, not multiplied by :math:`\lambda`).
+
+    Examples
+    --------
+    >>> parts = pot_loss(torch.tensor([1.0, 3.0]), torch.tensor(0.5), lam=10.0)
+    >>> {k: round(v.item(), 2) for k, v in parts.items()}
+    {'loss': 7.0, 'reconstruction': 2.0, 'penalty': 0.5}
+    """
+    check_per_sample(reconstruction, "reconstruction",
+                     "use squared_cost(x, x_hat) rather than its mean")
+    check_scalar(penalty, "penalty")
+    lam = check_non_negative(lam, "lam", _LAM_EXAMPLE)
+    rec = reconstruction.mean()
+    return {"loss": rec + lam * penalty, "reconstruction": rec, "penalty": penalty}
+
+
+def aae_loss(nll: torch.Tensor, penalty: torch.Tensor, lam_aae: float) -> dict[str, torch.Tensor]:
+    r"""AAE objective on a batch: :func:`pot_loss` with the NLL as cost, keys renamed.
+
+    :math:`\frac1N \sum_i -\log p(x_i \mid E(x_i)) + \lambda_{\mathrm{AAE}}\,
+    \widehat{\mathcal{D}}`; returns ``"loss"``, ``"nll"`` (mean) and ``"penalty"``.
+    :class:`POTModel` logs the same mean NLL as ``"reconstruction"``.
+
+    Examples
+    --------
+    >>> parts = aae_loss(torch.tensor([1.0, 3.0]), torch.tensor(0.5), lam_aae=2.0)
+    >>> {k: round(v.item(), 2) for k, v in parts.items()}
+    {'loss': 3.0, 'nll': 2.0, 'penalty': 0.5}
+    """
+    check_per_sample(nll, "nll", "use gaussian_nll(x, x_hat, sigma2) rather than its mean")
+    check_scalar(penalty, "penalty")
+    lam_aae = check_non_negative(lam_aae, "lam_aae")
+    mean_nll = nll.mean()
+    return {"loss": mean_nll + lam_aae * penalty, "nll": mean_nll, "penalty": penalty}
+
+
+def aae_to_pot_lambda(sigma2: float, lam_aae: float) -> float:
+    r"""The POT weight :math:`\lambda = 2\sigma^2\lambda_{\mathrm{AAE}}` of an AAE.
+
+    .. math::
+
+        \mathbb{E}\big[-\log p(X \mid Z)\big] + \lambda_{\mathrm{AAE}}\, \mathcal{D}
+        = \frac{1}{2\sigma^2} \Big( \mathbb{E} \lVert X - G(Z) \rVert^2
+            + 2 \sigma^2 \lambda_{\mathrm{AAE}}\, \mathcal{D} \Big)
+        + \frac d2 \log(2\pi\sigma^2)
+
+    (VEGAN cookbook, Section 4.3). Raises ``ValueError`` for ``sigma2 <= 0`` or
+    ``lam_aae < 0``.
+
+    Examples
+    --------
+    >>> aae_to_pot_lambda(sigma2=0.5, lam_aae=3.0)
+    3.0
+    """
+    return 2.0 * check_sigma2(sigma2) * check_non_negative(lam_aae, "lam_aae")
+
+
+def pot_to_aae_lambda(sigma2: float, lam: float) -> float:
+    r"""Inverse of :func:`aae_to_pot_lambda`: :math:`\lambda / (2\sigma^2)`.
+
+    Examples
+    --------
+    >>> pot_to_aae_lambda(sigma2=2.0, lam=10.0)
+    2.5
+    """
+    return check_non_negative(lam, "lam", _LAM_EXAMPLE) / (2.0 * check_sigma2(sigma2))
+
+
+# =========================================================================== the prior
+class GaussianPriorMixin:
+    """Device, dtype and sampling of the prior :math:`N(0, I_{d_z})`, for modules with z_dim."""
+
+    z_dim: int
+
+    def _reference(self) -> torch.Tensor:
+        for p in self.parameters():
+            return p
+        raise RuntimeError("the model has no parameters; give it an encoder and a decoder")
+
+    @property
+    def device(self) -> torch.device:
+        """Device of the model's parameters (where prior samples are drawn)."""
+        return self._reference().device
+
+    @property
+    def dtype(self) -> torch.dtype:
+        """Floating dtype of the model's parameters."""
+        return self._reference().dtype
+
+    def sample_prior(self, n: int) -> torch.Tensor:
+        r"""Draw ``n`` codes (n, z_dim) from :math:`N(0, I_{d_z})` with torch's global generator."""
+        n = check_positive_int(n, "n", "n=64")
+        return torch.randn(n, self.z_dim, device=self.device, dtype=self.dtype)
+
+
+# =========================================================================== the model
+class POTModel(GaussianPriorMixin, nn.Module):
+    r"""Penalized optimal transport (Wasserstein auto-encoder) with a deterministic encoder.
+
+    Minimises :math:`\mathbb{E}_{P_X} c(X, G(E(X))) + \lambda\, \mathcal{D}(Q_Z, P_Z)`;
+    on a batch :math:`x_{1:N}`, :math:`\mathcal{D}` is
+
+    * ``divergence="mmd"``: :math:`\widehat{\mathrm{MMD}}^2_u(E(x_{1:N}), z_{1:N})`,
+      :math:`z_i \sim P_Z` (:func:`~vegan_lib.divergences.mmd2`), or
+    * ``divergence="gan"``: :math:`-\frac1N \sum_i \log \sigma(D(E(x_i)))`, with a latent
+      discriminator :math:`D` trained by :meth:`adversary_loss`.
+
+    With ``cost=gaussian_nll_cost(sigma2)`` and ``divergence="gan"`` this is the adversarial
+    auto-encoder and ``lam`` is :math:`\lambda_{\mathrm{AAE}}` (:meth:`aae_for_mnist`,
+    :func:`pot_twin`).
+
+    Parameters
+    ----------
+    encoder, decoder : nn.Module
+        Data (N, ...) to codes (N, z_dim), and codes back to the data's shape.
+    z_dim : int
+        Dimension :math:`d_z` of the codes and of the prior.
+    lam : float
+        :math:`\lambda \ge 0`, the divergence's weight in this model's own objective.
+    cost : {"squared", "euclidean"} or callable
+        A name in :data:`COSTS`, or a per-sample cost ``c(x, x_hat) -> (N,)`` such as
+        :func:`gaussian_nll_cost`.
+    divergence : {"mmd", "gan"}
+    discriminator : nn.Module, optional
+        Codes (N, z_dim) to logits (N,); required for, and only for, ``divergence="gan"``.
+    mmd_kernel : {"imq", "rbf"}
+        Kernel of the MMD (constant :math:`C = 2 d_z`).
+    mmd_scales : iterable of float, optional
+        Multipliers of :math:`C` for a multi-scale kernel.
+
+    ``ValueError`` for an unknown cost, divergence or kernel, a cost that is neither a name
+    nor callable, a missing or superfluous discriminator, ``lam < 0``, or ``z_dim < 1``.
+
+    Examples
+    --------
+    >>> _ = torch.manual_seed(0)
+    >>> model = POTModel.for_toy(x_dim=2, z_dim=2, hidden=(16,))
+    >>> sorted(model.losses(torch.randn(8, 2)))
+    ['loss', 'penalty', 'reconstruction']
+    >>> tuple(model.sample(3).shape)
+    (3, 2)
+    """
+
+    def __init__(
+        self,
+        encoder: nn.Module,
+        decoder: nn.Module,
+        z_dim: int,
+        lam: float = 10.0,
+        cost: str | Callable[[torch.Tensor, torch.Tensor], torch.Tensor] = "squared",
+        divergence: str = "mmd",
+        discriminator: nn.Module | None = None,
+        mmd_kernel: str = "imq",
+        mmd_scales: Iterable[float] | None = None,
+    ) -> None:
+        super().__init__()
+        z_dim = check_positive_int(z_dim, "z_dim", "z_dim=8")
+        if isinstance(cost, str):
+            if cost not in COSTS:
+                raise ValueError(
+                    f"unknown cost {cost!r}; choose one of {sorted(COSTS)} or pass a "
+                    "per-sample cost c(x, y), e.g. cost=gaussian_nll_cost(sigma2=1.0)"
+                )
+        elif not callable(cost):
+            raise ValueError(
+                f"cost must be a name in {sorted(COSTS)} or a callable per-sample cost "
+                f"c(x, y) -> shape (N,), got {type(cost).__name__}; "
+                "e.g. cost=gaussian_nll_cost(sigma2=1.0)"
+            )
+        if divergence not in DIVERGENCES:
+            raise ValueError(
+                f"unknown divergence {divergence!r}; choose one of {list(DIVERGENCES)}"
+            )
+        if mmd_kernel not in KERNELS:
+            raise ValueError(f"unknown mmd_kernel {mmd_kernel!r}; choose one of {sorted(KERNELS)}")
+        if divergence == "gan" and discriminator is None:
+            raise ValueError(
+                "divergence='gan' needs a latent discriminator; pass discriminator="
+                "LatentDiscriminator(z_dim) or use POTModel.for_toy / for_mnist / aae_for_mnist"
+            )
+        if divergence != "gan" and discriminator is not None:
+            raise ValueError(
+                f"a discriminator is only used with divergence='gan' (got "
+                f"divergence={divergence!r}); drop the discriminator or set divergence='gan'"
+            )
+        self.encoder = encoder
+        self.decoder = decoder
+        self.discriminator = discriminator
+        self.z_dim = z_dim
+        self.lam = check_non_negative(lam, "lam", _LAM_EXAMPLE)
+        self.cost = cost
+        self.divergence = divergence
+        self.mmd_kernel = mmd_kernel
+        self.mmd_scales = None if mmd_scales is None else check_scales(mmd_scales, "mmd_scales")
+
+    # ------------------------------------------------------------------ constructors
+    @classmethod
+    def for_toy(
+        cls,
+        x_dim: int = 2,
+        z_dim: int = 2,
+        divergence: str = "mmd",
+        lam: float = 10.0,
+        hidden: Sequence[int] = (128, 128),
+        **kwargs,
+    ) -> POTModel:
+        r"""POT with MLP encoder, decoder (and, for ``"gan"``, discriminator) for flat data.
+
+        ``hidden``: widths of every MLP; ``**kwargs`` go to :class:`POTModel`. Created in
+        the order discriminator, encoder, decoder.
+
+        Examples
+        --------
+        >>> POTModel.for_toy(divergence="gan", hidden=(8,)).adversary_parameters() != []
+        True
+        """
+        discriminator = LatentDiscriminator(z_dim, hidden) if divergence == "gan" else None
+        return cls(
+            MLPEncoder(x_dim, z_dim, hidden),
+            MLPDecoder(z_dim, x_dim, hidden),
+            z_dim,
+            lam=lam,
+            divergence=divergence,
+            discriminator=discriminator,
+            **kwargs,
+        )
+
+    @classmethod
+    def for_mnist(
+        cls, z_dim: int = 8, divergence: str = "mmd", lam: float = 10.0, **kwargs
+    ) -> POTModel:
+        r"""POT with the convolutional encoder and decoder for (N, 1, 28, 28) images.
+
+        ``divergence="gan"`` adds a :class:`~vegan_lib.nets.LatentDiscriminator` (created
+        first); ``**kwargs`` go to :class:`POTModel`.
+
+        Examples
+        --------
+        >>> tuple(POTModel.for_mnist(z_dim=4).sample(2).shape)
+        (2, 1, 28, 28)
+        """
+        discriminator = LatentDiscriminator(z_dim) if divergence == "gan" else None
+        return cls(
+            ConvEncoder(z_dim),
+            ConvDecoder(z_dim),
+            z_dim,
+            lam=lam,
+            divergence=divergence,
+            discriminator=discriminator,
+            **kwargs,
+        )
+
+    @classmethod
+    def aae_for_toy(
+        cls,
+        x_dim: int = 2,
+        z_dim: int = 2,
+        sigma2: float = 1.0,
+        lam_aae: float = 1.0,
+        hidden: Sequence[int] = (128, 128),
+    ) -> POTModel:
+        r"""Adversarial auto-encoder with the MLPs of :meth:`for_toy`.
+
+        ``POTModel.for_toy(x_dim, z_dim, divergence="gan", lam=lam_aae, hidden=hidden,
+        cost=gaussian_nll_cost(sigma2))``: same networks in the same order, so under one
+        seed the AAE and ``for_toy(divergence="gan")`` start from the same weights.
+
+        Examples
+        --------
+        >>> POTModel.aae_for_toy(sigma2=0.5, lam_aae=3.0, hidden=(8,)).cost
+        gaussian_nll_cost(sigma2=0.5)
+        """
+        cost = gaussian_nll_cost(sigma2)
+        return cls.for_toy(x_dim, z_dim, divergence="gan", lam=lam_aae, hidden=hidden, cost=cost)
+
+    @classmethod
+    def aae_for_mnist(cls, z_dim: int = 8, sigma2: float = 1.0, lam_aae: float = 1.0) -> POTModel:
+        r"""Adversarial auto-encoder with the convolutional networks of :meth:`for_mnist`.
+
+        ``POTModel.for_mnist(z_dim, divergence="gan", lam=lam_aae,
+        cost=gaussian_nll_cost(sigma2))``: same seed, same initial weights as
+        ``for_mnist(divergence="gan")``.
+
+        Examples
+        --------
+        >>> POTModel.aae_for_mnist(z_dim=4, sigma2=0.1, lam_aae=5.0).lam
+        5.0
+        """
+        cost = gaussian_nll_cost(sigma2)
+        return cls.for_mnist(z_dim, divergence="gan", lam=lam_aae, cost=cost)
+
+    # ------------------------------------------------------------------ basics
+    def extra_repr(self) -> str:
+        cost = getattr(self.cost, "__name__", self.cost)  # a function's name, else its repr
+        return f"z_dim={self.z_dim}, lam={self.lam}, cost={cost!r}, divergence={self.divergence!r}"
+
+    def encode(self, x: torch.Tensor) -> torch.Tensor:
+        r"""Codes :math:`E(x)`, shape (N, z_dim), for a batch of shape (N, ...)."""
+        return check_codes(self.encoder(x), self.z_dim)
+
+    def decode(self, z: torch.Tensor) -> torch.Tensor:
+        r"""Decoded points :math:`G(z)` for codes of shape (N, z_dim)."""
+        return self.decoder(z)
+
+    def reconstruct(self, x: torch.Tensor) -> torch.Tensor:
+        r""":math:`G(E(x))`, same shape as ``x``."""
+        return self.decode(self.encode(x))
+
+    @torch.no_grad()
+    def sample(self, n: int) -> torch.Tensor:
+        r"""Generate :math:`n` points :math:`G(Z)`, :math:`Z \sim P_Z` (no gradient)."""
+        return self.decode(self.sample_prior(n))
+
+    # ------------------------------------------------------------------ objective
+    def latent_penalty(self, z_q: torch.Tensor) -> torch.Tensor:
+        r"""Batch estimate (shape ()) of :math:`\mathcal{D}(Q_Z, P_Z)` from codes (N, z_dim)."""
+        if self.divergence == "mmd":
+            z_p = self.sample_prior(z_q.shape[0])
+            return mmd2(z_q, z_p, kernel=self.mmd_kernel, scales=self.mmd_scales)
+        return adversarial_penalty(self.discriminator(z_q))
+
+    def losses(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
+        r"""The objective on a batch ``x`` (N, ...), with its parts (:func:`pot_loss`).
+
+        Returns ``"loss"`` :math:`= \text{reconstruction} + \lambda\,\text{penalty}`,
+        ``"reconstruction"`` (mean per-sample cost: the mean NLL for an AAE) and
+        ``"penalty"``. Raises ``ValueError`` if the decoder's output does not have the
+        data's shape or the cost does not return one value per sample.
+        """
+        z_q = self.encode(x)
+        x_hat = self.decode(z_q)
+        check_output_shape(x_hat, x, "decoder")
+        cost = COSTS[self.cost] if isinstance(self.cost, str) else self.cost
+        reconstruction = cost(x, x_hat)
+        if not isinstance(reconstruction, torch.Tensor) or reconstruction.shape != x.shape[:1]:
+            shape = getattr(reconstruction, "shape", type(reconstruction).__name__)
+            raise ValueError(
+                f"the cost returned shape {shape} for a batch of {x.shape[0]}; a cost returns "
+                "one value per sample, shape (N,)"
+            )
+        return pot_loss(reconstruction, self.latent_penalty(z_q), self.lam)
+
+    # ------------------------------------------------------------------ fit protocol
+    def main_parameters(self) -> list[nn.Parameter]:
+        """Encoder and decoder parameters: what the main optimizer updates."""
+        return [*self.encoder.parameters(), *self.decoder.parameters()]
+
+    def adversary_parameters(self) -> list[nn.Parameter]:
+        """The discriminator's parameters (an empty list for ``divergence="mmd"``)."""
+        if self.discriminator is None:
+            return []
+        return list(self.discriminator.parameters())
+
+    def adversary_loss(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
+        r"""Latent discriminator loss ``{"loss": ...}`` on a batch (codes detached).
+
+        .. math::
+
+            \mathcal{L}_D = -\frac1N \sum_i \log \sigma(D(z_i))
+                - \frac1N \sum_i \log\big(1 - \sigma(D(E(x_i)))\big),
+                \quad z_i \sim P_Z .
+
+        Raises ``RuntimeError`` for ``divergence="mmd"`` (no discriminator).
+        """
+        if self.discriminator is None:
+            raise RuntimeError(
+                f"divergence={self.divergence!r} has no adversary; adversary_loss is only "
+                "defined for divergence='gan'"
+            )
+        with torch.no_grad():
+            z_q = self.encode(x)
+        z_p = self.sample_prior(z_q.shape[0])
+        loss = latent_discriminator_loss(self.discriminator(z_p), self.discriminator(z_q))
+        return {"loss": loss}
+
+
+def pot_twin(model: POTModel) -> POTModel:
+    r"""The POT model (squared cost) that an AAE minimises, from the AAE's current weights.
+
+    :math:`\mathcal{L}_{\mathrm{AAE}} = D_{\mathrm{POT}} / (2\sigma^2) + \frac d2
+    \log(2\pi\sigma^2)` with :math:`\lambda = 2\sigma^2\lambda_{\mathrm{AAE}}`. ``model``
+    is a :class:`POTModel` with ``cost=gaussian_nll_cost(sigma2)`` (an AAE). The twin holds
+    deep copies of its encoder, decoder and discriminator, the same divergence and
+    :math:`\lambda =` ``aae_to_pot_lambda(sigma2, model.lam)``. Hence
+    :math:`\nabla \mathcal{L}_{\mathrm{AAE}} = \nabla D_{\mathrm{POT}} / (2\sigma^2)`: SGD on
+    the AAE with learning rate :math:`\eta` follows SGD on the twin with
+    :math:`\eta / (2\sigma^2)`, and the discriminators' losses coincide. Raises
+    ``ValueError`` for any other model.
+
+    Examples
+    --------
+    >>> _ = torch.manual_seed(0)
+    >>> twin = pot_twin(POTModel.aae_for_toy(sigma2=2.0, lam_aae=0.25, hidden=(8,)))
+    >>> twin.lam, twin.cost, twin.divergence
+    (1.0, 'squared', 'gan')
+    """
+    if not isinstance(model, POTModel) or not isinstance(model.cost, GaussianNLLCost):
+        cost = getattr(model, "cost", None)
+        raise ValueError(
+            f"pot_twin expects an AAE, a POTModel with cost=gaussian_nll_cost(sigma2), got "
+            f"{type(model).__name__} with cost={cost!r}; build one with "
+            "POTModel.aae_for_toy / POTModel.aae_for_mnist"
+        )
+    return POTModel(
+        copy.deepcopy(model.encoder),
+        copy.deepcopy(model.decoder),
+        model.z_dim,
+        lam=aae_to_pot_lambda(model.cost.sigma2, model.lam),
+        cost="squared",
+        divergence=model.divergence,
+        discriminator=copy.deepcopy(model.discriminator),
+        mmd_kernel=model.mmd_kernel,
+        mmd_scales=model.mmd_scales,
+    )
