@@ -269,3 +269,15 @@ def test_classifier_trains_on_cuda_and_leaves_the_cuda_rng_alone():
     assert torch.equal(torch.cuda.get_rng_state(), state)
     assert next(net.parameters()).device.type == "cuda"
     assert classifier_accuracy(net, x.cuda(), y.cuda()).device.type == "cuda"
+
+
+# --------------------------------------------------------------------------- bad input (issue 16)
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [({"seed": 2**70}, r"seed must be in \[0, 2\*\*63\)"), ({"lr": "1e-3"}, "lr must be a")],
+)
+def test_train_digit_classifier_names_settings_torch_cannot_take(kwargs, match):
+    # Before: "Overflow when unpacking long long" from torch.manual_seed.
+    x, y = torch.rand(16, 1, 28, 28), torch.arange(16) % 10
+    with pytest.raises(ValueError, match=match):
+        train_digit_classifier(x, y, steps=1, batch_size=8, progress=False, **kwargs)

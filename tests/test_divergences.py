@@ -344,3 +344,35 @@ def test_js_lower_bound_leaves_the_global_random_state_alone():
     same = lambda n, g: torch.randn(n, 1, generator=g)  # noqa: E731
     js_lower_bound(same, same, disc, steps=3, n_eval=10)
     assert torch.equal(torch.get_rng_state(), before)
+
+
+# --------------------------------------------------------------------------- bad input (issue 16)
+@pytest.mark.parametrize(
+    ("x", "kwargs", "match"),
+    [
+        (torch.randn(10, 2) * 1e20, {},
+         r"MMD estimate overflows torch.float32: x has entries up to .*e\+20; compute in float64"),
+        (torch.randn(10, 2, dtype=torch.float64) * 1e200, {}, "overflows torch.float64: x has"),
+        (torch.randn(10, 2), {"C": 1e300}, r"C=1e\+300 is too large.*in torch.float32"),
+        (torch.randn(10, 2), {"C": 1e18, "scales": (1.0, 100.0)}, "C=1e\\+18 is too large"),
+        (torch.randn(10, 2), {"C": "2"}, "C must be a positive number, got '2'"),
+        (torch.randn(10, 2), {"kernel": ["imq"]}, r"unknown kernel \['imq'\]"),
+        (torch.randn(10, 2), {"kernel": {}}, "unknown kernel"),
+        (torch.randn(10, 2), {"scales": ("1", 2.0)}, "scales must be an iterable of positive"),
+    ],
+)
+def test_mmd2_names_overflowing_inputs_and_bad_options(x, kwargs, match):
+    # Before: NaN (float32 codes x 1e20, or C = 1e300), "unhashable type", float("2").
+    with pytest.raises(ValueError, match=match):
+        mmd2(x, torch.randn(10, 2, dtype=x.dtype), **kwargs)
+
+
+def test_js_lower_bound_names_the_samplers_not_x_and_y():
+    def bad_q(n, g):
+        return torch.full((n, 1), math.nan)
+
+    def good_p(n, g):
+        return torch.randn(n, 1, generator=g)
+
+    with pytest.raises(ValueError, match=r"sample_q\(n, g\) contains"):
+        js_lower_bound(good_p, bad_q, LatentDiscriminator(1, hidden=(4,)), steps=1)

@@ -334,3 +334,31 @@ def test_exact_results_stay_on_the_gpu():
     critic = Critic(2, hidden=(8,)).cuda()
     h = fit_critic(critic, x.float(), z.float(), steps=3, progress=False)
     assert len(h) == 1
+
+
+# --------------------------------------------------------------------------- bad input (issue 16)
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"betas": (0.9,)}, r"betas must be a pair of numbers in \[0, 1\), got \(0.9,\)"),
+        ({"betas": ("0.5", 0.9)}, "betas must be a pair of numbers"),
+        ({"seed": 2**70}, r"seed must be in \[0, 2\*\*63\)"),
+        ({"lr": 1e300}, r"lr=1e\+300 is too large.*float32"),
+        ({"steps": 10**30}, r"steps=.* is too large"),
+    ],
+)
+def test_fit_critic_names_settings_that_would_fail_inside_torch(kwargs, match):
+    # Before: IndexError inside Adam, "Overflow when unpacking long long", "value cannot
+    # be converted to type float without overflow".
+    x, y = torch.randn(8, 2), torch.randn(8, 2)
+    with pytest.raises(ValueError, match=match):
+        fit_critic(Critic(2, hidden=(4,)), x, y, **{"steps": 1, **kwargs}, progress=False)
+
+
+@pytest.mark.parametrize("name", ["f_x", "f_y"])
+def test_certified_bound_names_the_scores_that_hold_nan(name):
+    # Before: "values contains 1 NaN", the name inside empirical_lipschitz.
+    scores = {"f_x": [1.0, 2.0], "f_y": [0.0, 1.0]}
+    scores[name] = [1.0, math.nan]
+    with pytest.raises(ValueError, match=rf"^{name} contains 1 NaN"):
+        certified_w1_lower_bound(scores["f_x"], scores["f_y"], [[0.0], [1.0]], [[2.0], [3.0]])

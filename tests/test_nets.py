@@ -149,7 +149,7 @@ def test_conv_nets_run_on_cuda():
     ("make", "match"),
     [
         (lambda: MLP(2, -1), r"out_dim must be a positive integer.*out_dim="),
-        (lambda: MLPEncoder(2.0, 1), "in_dim must be a positive integer"),
+        (lambda: MLPEncoder(2.0, 1), "x_dim must be a positive integer"),
         (lambda: GaussianMLPEncoder(0, 2), "x_dim must be a positive integer"),
         (lambda: GaussianConvEncoder(True), "z_dim must be a positive integer"),
         (lambda: NoisyConvEncoder(2, noise_dim=-3), "noise_dim must be a positive integer"),
@@ -227,3 +227,63 @@ def test_gaussian_conv_encoder_starts_from_the_conv_encoder_weights_with_twice_t
         torch.testing.assert_close(gauss.state_dict()[key], value, rtol=0, atol=0)
     mean, logvar = gauss(torch.rand(2, 1, 28, 28))
     assert mean.shape == logvar.shape == (2, 3)
+
+
+# --------------------------------------------------------------------------- bad input (issue 16)
+_FORWARDS = {
+    "MLP": (lambda: MLP(3, 2, hidden=(4,)), lambda dt: (torch.zeros(5, 3, dtype=dt),)),
+    "ConvEncoder": (lambda: ConvEncoder(4, channels=(4, 8)),
+                    lambda dt: (torch.zeros(2, 1, 28, 28, dtype=dt),)),
+    "ConvDecoder": (lambda: ConvDecoder(4, channels=(8, 4)),
+                    lambda dt: (torch.zeros(2, 4, dtype=dt),)),
+    "Critic": (lambda: Critic(3, hidden=(4,)), lambda dt: (torch.zeros(5, 3, dtype=dt),)),
+    "ConvCritic": (lambda: ConvCritic(channels=(4, 8)),
+                   lambda dt: (torch.zeros(2, 1, 28, 28, dtype=dt),)),
+    "DigitClassifier": (lambda: DigitClassifier(8, channels=(4, 8)),
+                        lambda dt: (torch.zeros(2, 1, 28, 28, dtype=dt),)),
+    "NoisyMLPEncoder": (lambda: NoisyMLPEncoder(2, 3, noise_dim=4, hidden=(8,)),
+                        lambda dt: (torch.zeros(5, 2, dtype=dt),)),
+    "AVBDiscriminator": (lambda: AVBDiscriminator(3, 2, hidden=(8,)),
+                         lambda dt: (torch.zeros(5, 2, dtype=dt), torch.zeros(5, 3, dtype=dt))),
+}
+
+
+@pytest.mark.parametrize("dtype", [torch.int64, torch.uint8, torch.float64])
+@pytest.mark.parametrize("name", sorted(_FORWARDS))
+def test_forward_names_a_batch_dtype_unlike_the_weights_and_the_fix(name, dtype):
+    make, batch = _FORWARDS[name]
+    integer = dtype in (torch.int64, torch.uint8)
+    fix = r"x\.float\(\) / 255" if integer else r"x\.to\(torch.float32\)"
+    with pytest.raises(ValueError, match=rf"{name} expects .*\.float32 .* got {dtype}; .*{fix}"):
+        make()(*batch(dtype))
+    # A network moved to float64 (chapter 4) takes float64 batches, and only those.
+    net = make().to(torch.float64)
+    assert net(*batch(torch.float64)).dtype == torch.float64
+    if dtype != torch.float64:
+        with pytest.raises(ValueError, match=rf"expects .* torch.float64 .* got {dtype}"):
+            net(*batch(dtype))
+
+
+def test_noisy_encoder_names_noise_of_another_dtype():
+    enc = NoisyMLPEncoder(2, 3, noise_dim=4, hidden=(8,))
+    with pytest.raises(ValueError, match=r"noise of dtype torch.float32.*noise\.to"):
+        enc(torch.zeros(5, 2), torch.zeros(5, 4, dtype=torch.float64))
+
+
+@pytest.mark.parametrize(
+    ("make", "match"),
+    [
+        (lambda: MLPEncoder(2, 0), "z_dim must be a positive integer"),
+        (lambda: MLPDecoder(2, "a"), "x_dim must be a positive integer"),
+        (lambda: LatentDiscriminator(0), "z_dim must be a positive integer"),
+        (lambda: Critic(0), "x_dim must be a positive integer"),
+        (lambda: MLP(2, 2, hidden=(10**30,)), r"every entry of hidden=.* is too large.*2\*\*63"),
+        (lambda: MLP(2, 2, activation=nn.ReLU()), "activation must be a class.*not an instance"),
+        (lambda: Critic(2, activation="relu"), "activation must be a class.*got str"),
+        (lambda: MLP(2, 2, hidden=(4,), activation=lambda: 3), r"activation\(\) must return an"),
+    ],
+)
+def test_constructors_name_the_callers_argument(make, match):
+    # Before: the inner MLP's names (in_dim, out_dim) or a TypeError from torch.
+    with pytest.raises(ValueError, match=match):
+        make()

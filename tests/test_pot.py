@@ -16,10 +16,13 @@ from vegan_lib.pot import (
     WAE_COST_SCALE,
     POTModel,
     euclidean_cost,
+    gaussian_nll,
     gaussian_nll_cost,
     pot_loss,
     squared_cost,
 )
+from vegan_lib.train import fit
+from vegan_lib.wgan import gradient_penalty
 
 
 # --------------------------------------------------------------------------- costs and loss
@@ -403,3 +406,80 @@ def test_sample_prior_rejects_a_bad_count():
     for n in (0, -1, 2.5, True):
         with pytest.raises(ValueError, match="positive integer"):
             model.sample_prior(n)
+
+
+# --------------------------------------------------------------------------- bad input (issue 16)
+class _NaNAfter(nn.Module):
+    """An encoder whose codes turn NaN from its ``k``-th call on."""
+
+    def __init__(self, k):
+        super().__init__()
+        self.layer, self.k, self.calls = nn.Linear(2, 2), k, 0
+
+    def forward(self, x):
+        self.calls += 1
+        z = self.layer(x)
+        return z * math.nan if self.calls >= self.k else z
+
+
+@pytest.mark.parametrize("where", ["codes at step 3", "data"])
+def test_wae_mmd_divergence_raises_fits_guard_naming_the_step(where):
+    # Before: mmd2's input check raised a ValueError naming no step.
+    torch.manual_seed(0)
+    x = torch.randn(40, 2)
+    if where == "data":
+        x[3] = math.nan
+        model, step = POTModel.for_toy(hidden=(4,)), 1
+    else:
+        model, step = POTModel(_NaNAfter(3), MLPDecoder(2, 2, hidden=(4,)), 2), 3
+    with pytest.raises(RuntimeError, match=rf"step {step}: training diverged.*penalty = nan"):
+        fit(model, x, steps=5, batch_size=40 if where == "data" else 10, progress=False)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"encoder": lambda x: x}, "encoder must be an nn.Module.*got function"),
+        ({"decoder": 3}, "decoder must be an nn.Module.*got int"),
+        ({"divergence": "gan", "discriminator": lambda z: z[:, 0]},
+         "discriminator must be an nn.Module"),
+        ({"cost": ["squared"]}, "cost must be a name in"),
+        ({"cost": {}}, "cost must be a name in"),
+        ({"mmd_kernel": ["imq"]}, r"unknown mmd_kernel \['imq'\]"),
+        ({"mmd_kernel": {}}, "unknown mmd_kernel"),
+        ({"divergence": ["mmd"]}, "unknown divergence"),
+        ({"lam": "10"}, "lam must be a number >= 0, got '10'"),
+    ],
+)
+def test_pot_model_refuses_non_modules_and_unhashable_options(kwargs, match):
+    encoder, decoder = _parts()
+    args = {"encoder": encoder, "decoder": decoder, "z_dim": 2, **kwargs}
+    with pytest.raises(ValueError, match=match):
+        POTModel(**args)
+
+
+@pytest.mark.parametrize("dtype", [torch.int64, torch.bool, torch.complex64])
+def test_pot_loss_refuses_non_real_float_terms_naming_them(dtype):
+    values = torch.tensor([1, 0]).to(dtype)
+    with pytest.raises(ValueError, match=rf"reconstruction must hold real floating.*{dtype}"):
+        pot_loss(values, torch.tensor(0.5), lam=1.0)
+    with pytest.raises(ValueError, match=rf"penalty must be a real floating.*{dtype}"):
+        pot_loss(torch.ones(2), values[0], lam=1.0)
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda a, b: squared_cost(a, b),
+        lambda a, b: euclidean_cost(a, b),
+        lambda a, b: gaussian_nll(a, b, 1.0),
+        lambda a, b: gradient_penalty(lambda t: t.sum(1), a, b),
+        lambda a, b: MLPEncoder(2, 2, hidden=(4,))(b),
+    ],
+    ids=["squared_cost", "euclidean_cost", "gaussian_nll", "gradient_penalty", "MLP"],
+)
+def test_arguments_on_two_devices_get_a_device_error(call):
+    # "meta" stands for a second device on a machine without a GPU: no data, any shape.
+    cpu, other = torch.zeros(3, 2), torch.zeros(3, 2, device="meta")
+    with pytest.raises(ValueError, match=r"(on|lives on) (cpu|meta) but .* on (meta|cpu)"):
+        call(cpu, other)

@@ -422,3 +422,16 @@ def test_fold_generator_needs_the_encoder_form_to_split_mass_between_mirror_code
 def test_fold_generator_rejects_codes_that_are_not_points_of_the_plane(z, match: str) -> None:
     with pytest.raises(ValueError, match=match):
         fold_generator(z)
+
+
+# --------------------------------------------------------------------------- bad input (issue 16)
+@pytest.mark.parametrize(
+    ("gamma", "match"),
+    [(1e200, r"gamma=1e\+200 is too large.*d \* gamma\*\*2 must stay finite"),
+     ("0.1", "gamma must be a number >= 0, got '0.1'")],
+)
+def test_random_decoder_refuses_a_gamma_whose_square_overflows(gamma, match):
+    # Before: OverflowError (34, 'Numerical result out of range') after the exact solve.
+    x = torch.tensor([[0.0, 0.0], [1.0, 1.0]], dtype=torch.float64)
+    with pytest.raises(ValueError, match=match):
+        random_decoder_encoder_form(x, x, lambda z: z, gamma=gamma)

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import math
 import os
+import pickle
+import sys
+import warnings
 
 import numpy as np
 import pytest
@@ -11,6 +14,7 @@ import torch
 from torch import nn
 from torch.utils.data import DataLoader, TensorDataset
 
+from vegan_lib import train as train_module
 from vegan_lib.pot import POTModel
 from vegan_lib.train import History, fit, load_checkpoint
 
@@ -214,6 +218,52 @@ def test_guard_catches_a_nan_gradient_behind_a_finite_loss():
     assert torch.equal(model.lin.weight.detach(), before)
 
 
+# --------------------------------------------------------------------------- host copies
+_HOST_COPIES = ("tolist", "item", "__bool__", "__float__", "__int__", "cpu", "numpy")
+
+
+def _count_host_copies_in_fit(monkeypatch) -> list[str]:
+    # Every call that brings a tensor's value to the host (a GPU synchronisation), made
+    # by vegan_lib.train itself (the models' own are not fit's).
+    calls: list[str] = []
+    for name in _HOST_COPIES:
+        original = getattr(torch.Tensor, name)
+
+        def wrapper(self, *args, _original=original, _name=name, **kwargs):
+            if sys._getframe(1).f_code.co_filename == train_module.__file__:
+                calls.append(_name)
+            return _original(self, *args, **kwargs)
+
+        monkeypatch.setattr(torch.Tensor, name, wrapper)
+    return calls
+
+
+def test_fit_copies_values_to_the_host_once_per_update(monkeypatch):
+    calls = _count_host_copies_in_fit(monkeypatch)
+    fit(Quadratic(), _regression_data(), steps=6, batch_size=8, progress=False)
+    assert len(calls) == 6, calls
+    calls.clear()
+    fit(_toy("gan"), _blob(), steps=4, batch_size=50, adversary_steps=2, progress=False)
+    assert len(calls) == 4 * 3, calls  # two adversary updates and one main update per step
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
+def test_fit_synchronises_with_the_gpu_about_once_per_step():
+    model = Quadratic().cuda()
+    data = _regression_data(n=160).cuda()  # 20 batches: one epoch
+    steps = 20
+    torch.cuda.synchronize()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        torch.cuda.set_sync_debug_mode("warn")
+        try:
+            fit(model, data, steps=steps, batch_size=8, progress=False)
+        finally:
+            torch.cuda.set_sync_debug_mode("default")
+    syncs = sum("synchroniz" in str(w.message) for w in caught)
+    assert 0 < syncs <= steps + 3, syncs  # one per step, plus the epoch's permutation
+
+
 # --------------------------------------------------------------------------- checkpoints
 def test_checkpoint_round_trips_model_optimizers_step_and_history(tmp_path):
     path = tmp_path / "run" / "wae.pt"
@@ -404,3 +454,84 @@ def test_after_step_runs_once_per_main_update():
     model = Counted()
     fit(model, _blob(40).repeat(1, 2), steps=4, batch_size=10, progress=False)
     assert model.after == 4
+
+
+# --------------------------------------------------------------------------- bad input (issue 16)
+def _bad_checkpoint_files(tmp_path):
+    # A real checkpoint, then files that torch.load reads or fails to read in seven ways.
+    model = POTModel.for_toy(hidden=(4,))
+    good = tmp_path / "good.pt"
+    fit(model, torch.randn(20, 2), steps=2, batch_size=10, progress=False, checkpoint=good)
+    raw = good.read_bytes()
+    files = {
+        "truncated": raw[: len(raw) // 2],
+        "empty": b"",
+        "text": b"step: 3\n",
+        "plain pickle": pickle.dumps({"model": 1, "step": 1}, protocol=2),
+    }
+    paths = {}
+    for name, content in files.items():
+        paths[name] = tmp_path / f"{name.replace(' ', '_')}.pt"
+        paths[name].write_bytes(content)
+    state = model.state_dict()
+    payloads = {
+        "model is a string": {"model": "abc", "step": 1},
+        "history is a list": {"model": state, "step": 1, "history": [1.0, 2.0]},
+        "step is a string": {"model": state, "step": "3"},
+        "config is a list": {"model": state, "step": 1, "config": [1]},
+    }
+    for name, payload in payloads.items():
+        paths[name] = tmp_path / f"{name.replace(' ', '_')}.pt"
+        torch.save(payload, paths[name])
+    return paths
+
+
+def test_load_checkpoint_refuses_every_non_checkpoint_with_the_documented_error(tmp_path):
+    for name, path in _bad_checkpoint_files(tmp_path).items():
+        model = POTModel.for_toy(hidden=(4,))
+        before = {k: v.clone() for k, v in model.state_dict().items()}
+        with pytest.raises(ValueError, match="not a checkpoint written by vegan_lib.fit"):
+            load_checkpoint(path, model)
+        assert all(torch.equal(before[k], v) for k, v in model.state_dict().items()), name
+
+
+def test_load_checkpoint_names_the_model_and_a_foreign_architecture(tmp_path):
+    path = tmp_path / "wide.pt"
+    fit(POTModel.for_toy(hidden=(8,)), torch.randn(20, 2), steps=1, batch_size=10,
+        progress=False, checkpoint=path)
+    with pytest.raises(ValueError, match="model must be an nn.Module"):
+        load_checkpoint(path, 3)
+    narrow = POTModel.for_toy(hidden=(4,))
+    before = [p.clone() for p in narrow.parameters()]
+    with pytest.raises(ValueError, match=r"another architecture.*0.weight: \(8, 2\) in the file"):
+        load_checkpoint(path, narrow)
+    assert all(torch.equal(a, b) for a, b in zip(before, narrow.parameters(), strict=True))
+    with pytest.raises(FileNotFoundError):
+        load_checkpoint(tmp_path / "missing.pt", narrow)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"checkpoint": "DIR"}, r"checkpoint=.* is a directory.*model\.pt"),
+        ({"checkpoint": "FILE/model.pt"}, "lies under .* which is a file"),
+        ({"checkpoint": 3}, "checkpoint must be a file path"),
+        ({"seed": 2**70}, r"seed must be in \[0, 2\*\*63\)"),
+        ({"lr": 1e300}, "lr=1e\\+300 is too large.*float32"),
+        ({"adversary_lr": 1e300}, "adversary_lr=1e\\+300 is too large"),
+        ({"steps": 10**30}, "steps=.* is too large: it must be below 2\\*\\*63"),
+        ({"lr": "1e-3"}, "lr must be a positive number, got '1e-3'"),
+        ({"device": "gpu"}, "device='gpu' is not a device"),
+    ],
+)
+def test_fit_refuses_bad_settings_before_the_first_step(tmp_path, kwargs, match):
+    (tmp_path / "FILE").write_text("not a directory")
+    paths = {"DIR": str(tmp_path), "FILE/model.pt": str(tmp_path / "FILE" / "model.pt")}
+    kwargs = {k: paths.get(v, v) if isinstance(v, str) else v for k, v in kwargs.items()}
+    model = POTModel.for_toy(hidden=(4,))
+    calls = []
+    model.losses = lambda x: calls.append(1)  # would fail loudly if a step ran
+    with pytest.raises(ValueError, match=match):
+        fit(model, torch.randn(20, 2), steps=kwargs.pop("steps", 2), batch_size=10,
+            progress=False, **kwargs)
+    assert not calls

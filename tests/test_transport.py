@@ -665,3 +665,94 @@ def test_exact_ot_results_are_float64_and_gaussian_w2_uses_the_psd_square_root()
     # W_2 between N(0, diag(1, 4)) and N(0, diag(9, 16)) is |1 - 3| and |2 - 4| in quadrature.
     got = gaussian_w2(_Z2, np.diag([1.0, 4.0]), _Z2, np.diag([9.0, 16.0]))
     assert float(got) == pytest.approx(math.sqrt(8.0), rel=1e-12)
+
+
+# --------------------------------------------------------------------------- bad input (issue 16)
+_REAL = np.array([[0.0, 1.0], [1.0, 0.0]])
+_COMPLEX = np.array([[0.0, 1.0 + 1.0j], [1.0, 0.0]])
+
+
+@pytest.mark.parametrize(
+    ("call", "name"),
+    [
+        (lambda: cost_matrix(_COMPLEX, _REAL), "x"),
+        (lambda: cost_matrix([[1 + 1j, 0.0]], [[0.0, 0.0]]), "x"),
+        (lambda: exact_ot(_REAL, _REAL, b=np.array([0.5 + 0j, 0.5])), "b"),
+        (lambda: wasserstein(_REAL, _COMPLEX), "y"),
+        (lambda: wasserstein_1d(np.array([1j, 0.0]), [0.0, 1.0]), "x"),
+        (lambda: gaussian_w2(np.array([1j]), [[1.0]], [0.0], [[1.0]]), "m1"),
+        (lambda: sinkhorn(_COMPLEX, _REAL, reg=1.0), "x"),
+    ],
+)
+def test_complex_numpy_input_is_refused_not_silently_made_real(call, name):
+    # Before: NumPy dropped the imaginary part (with a ComplexWarning at most).
+    with pytest.raises(ValueError, match=rf"^{name} is complex; pass real numbers"):
+        call()
+
+
+_HUGE = np.array([[1e200, 0.0], [2e200, 0.0]]), np.array([[3e200, 0.0], [5e200, 0.0]])
+_CODES = torch.randn(10, 2, generator=torch.Generator().manual_seed(0)) * 1e20
+
+
+@pytest.mark.parametrize(
+    ("call", "match"),
+    [
+        (lambda: wasserstein(*_HUGE), r"cost matrix .* overflows torch.float64: y has entries "
+                                      r"up to 5e\+200; rescale"),
+        (lambda: wasserstein(*_HUGE, p=1), "overflows torch.float64"),
+        (lambda: exact_ot(*_HUGE), "cost matrix .* overflows torch.float64"),
+        (lambda: wasserstein(_CODES, torch.zeros(3, 2)),
+         r"overflows torch.float32: x has entries up to .*e\+20; compute in float64"),
+        (lambda: wasserstein_1d([1e200, 2e200], [3e200, 5e200]), r"W_p\^p overflows"),
+        (lambda: gaussian_w2([1e200], [[1.0]], [0.0], [[1.0]]), "W_2 overflows .* m1 has"),
+        (lambda: sinkhorn(*_HUGE, reg=1.0), "cost matrix .* overflows"),
+    ],
+)
+def test_finite_inputs_whose_costs_overflow_are_named_not_answered_wrongly(call, match):
+    # Before: "problem infeasible, raise num_iter_max", W_p = 0, inf or NaN.
+    with pytest.raises(ValueError, match=match):
+        call()
+
+
+def test_gaussian_w2_of_huge_but_representable_covariances_stays_exact():
+    # W_2 between N(0, 1e300) and N(0, 1) is sqrt(1e300) - 1: no overflow, no refusal.
+    assert float(gaussian_w2([0.0], [[1e300]], [0.0], [[1.0]])) == pytest.approx(1e150)
+
+
+@pytest.mark.parametrize("dtype", [torch.float16, torch.bfloat16])
+def test_half_precision_points_are_computed_in_float32(dtype):
+    # Before: NotImplementedError ("cdist" / "linalg_eigh_cpu" not implemented for 'Half').
+    gen = torch.Generator().manual_seed(0)
+    x, y = torch.randn(6, 2, generator=gen), torch.randn(5, 2, generator=gen)
+    xh, yh = x.to(dtype), y.to(dtype)
+    x32, y32 = xh.float(), yh.float()  # the same (rounded) points, in float32
+    assert torch.equal(cost_matrix(xh, yh), cost_matrix(x32, y32))
+    assert torch.equal(wasserstein(xh, yh), wasserstein(x32, y32))
+    assert torch.equal(sinkhorn(xh, yh, reg=0.5), sinkhorn(x32, y32, reg=0.5))
+    assert sinkhorn_plan(xh, yh, reg=0.5).dtype == torch.float32
+    S = torch.eye(2, dtype=dtype)
+    w2 = gaussian_w2(xh[0], S, yh[0], 2 * S)
+    assert w2.dtype == torch.float32
+    assert torch.allclose(w2, gaussian_w2(x32[0], S.float(), y32[0], 2 * S.float()))
+
+
+@pytest.mark.parametrize(
+    ("call", "match"),
+    [
+        (lambda: exact_ot(_REAL, _REAL, num_iter_max=10**30),
+         r"num_iter_max=1000000000000000000000000000000 is too large.*2\*\*63"),
+        (lambda: wasserstein(_REAL, _REAL, num_iter_max=10**30), "num_iter_max=.* is too large"),
+        (lambda: sinkhorn(_REAL, _REAL, reg="1"), "reg must be a positive number, got '1'"),
+        (lambda: wasserstein(_REAL, _REAL, p="2"), "p must be a real number >= 1, got '2'"),
+        (lambda: sinkhorn(_REAL, _REAL + 1, reg=1e-320),
+         r"reg=1e-320 is too small for costs up to 4 .*; raise reg, e\.g\. reg=0\.004"),
+        (lambda: sinkhorn_plan(_REAL, _REAL + 1, reg=1e-320), "reg=1e-320 is too small"),
+        (lambda: sinkhorn(torch.zeros(2, 2), torch.ones(2, 2), reg=1e-40),
+         "reg=1e-40 is too small .* in torch.float32.*or compute in float64"),
+    ],
+)
+def test_settings_that_overflow_or_are_strings_are_named(call, match):
+    # Before: OverflowError from POT's C code, a silent float("1"), or "the result contains
+    # NaN ... remove them from the inputs" (the inputs had none).
+    with pytest.raises(ValueError, match=match):
+        call()

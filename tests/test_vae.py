@@ -457,3 +457,13 @@ def test_kl_split_rejects_bad_inputs():
         kl_split(torch.zeros(3, 2), torch.zeros(3, 1))
     with pytest.raises(ValueError, match="2-D"):
         kl_split(torch.zeros(3), torch.zeros(3))
+
+
+# --------------------------------------------------------------------------- bad input (issue 16)
+@pytest.mark.parametrize("which", ["encoder", "decoder"])
+def test_vae_refuses_networks_that_are_not_modules(which):
+    # Before: accepted; fit then trained nothing of the function.
+    parts = {"encoder": GaussianMLPEncoder(2, 2, hidden=(4,)), "decoder": MLPDecoder(2, 2, (4,))}
+    parts[which] = lambda t: t
+    with pytest.raises(ValueError, match=rf"{which} must be an nn.Module.*got function"):
+        VAEModel(parts["encoder"], parts["decoder"], z_dim=2)

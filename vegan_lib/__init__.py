@@ -22,6 +22,8 @@ One module per chapter idea, in the order the book needs them:
 The names the chapters use are re-exported here, so ``from vegan_lib import POTModel`` works.
 """
 
+# First: keeps POT from importing JAX/TensorFlow/CuPy (JAX would grab the GPU memory).
+import vegan_lib._pot_backends  # noqa: F401
 from vegan_lib import recipes
 from vegan_lib.classifier import classifier_accuracy, train_digit_classifier
 from vegan_lib.data import digits, mnist, toy_2d

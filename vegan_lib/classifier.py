@@ -23,11 +23,13 @@ from torch import nn
 
 from vegan_lib._checks import (
     check_classifier,
+    check_device,
     check_digit_images,
     check_digit_labels,
     check_int_at_least,
     check_positive,
     check_positive_int,
+    check_seed,
     float64_on,
 )
 from vegan_lib.nets import DigitClassifier
@@ -155,8 +157,9 @@ def train_digit_classifier(
     batch_size = check_positive_int(batch_size, "batch_size", "batch_size=64")
     lr = check_positive(lr, "lr", "lr=1e-3")
     max_shift = check_int_at_least(max_shift, "max_shift", 0, "max_shift=2")
-    seed = check_int_at_least(seed, "seed", 0)
-    device = images.device if device is None else torch.device(device)
+    seed = check_seed(seed, bits=63)
+    device = check_device(device)
+    device = images.device if device is None else device
     cuda = []
     if device.type == "cuda":
         cuda = [device.index if device.index is not None else torch.cuda.current_device()]

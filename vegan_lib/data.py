@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from vegan_lib._checks import check_choice, check_positive_int, check_seed
+from vegan_lib._checks import check_choice, check_device, check_positive_int, check_seed
 
 __all__ = ["TOY_NAMES", "digits", "mnist", "toy_2d"]
 
@@ -145,8 +145,8 @@ def toy_2d(
     Raises
     ------
     ValueError
-        If ``name`` is unknown, ``n`` is not a positive integer or ``seed`` is not an
-        integer in :math:`[0, 2^{32})`.
+        If ``name`` is unknown, ``n`` is not a positive integer, ``seed`` is not an
+        integer in :math:`[0, 2^{32})` or ``device`` is not a device of this machine.
 
     Examples
     --------
@@ -160,6 +160,7 @@ def toy_2d(
         raise ValueError(f"unknown toy data set {name!r}; choose one of {TOY_NAMES}")
     n = _positive_n(n)
     seed = check_seed(seed)
+    device = check_device(device)
     rng = np.random.default_rng(seed)
     if name == "8gaussians":
         points = _eight_gaussians(n, rng)
@@ -295,7 +296,7 @@ def mnist(
     ------
     ValueError
         If ``split`` or ``source`` is not a valid value, ``n`` is not a positive integer
-        or exceeds the split's size.
+        or exceeds the split's size, or ``device`` is not a device of this machine.
     RuntimeError
         If ``source="torchvision"`` and torchvision is missing, the files are absent
         (with ``download=False``) or the download fails.
@@ -313,6 +314,7 @@ def mnist(
     split = check_choice(split, "split", _SPLITS)
     source = check_choice(source, "source", _SOURCES)
     seed = check_seed(seed)
+    device = check_device(device)
     if n is not None:
         n = _positive_n(n)
     if source == "embedded":
@@ -373,7 +375,8 @@ def digits(
     Raises
     ------
     ValueError
-        If ``n`` is not a positive integer or exceeds 1,797.
+        If ``n`` is not a positive integer or exceeds 1,797, or ``device`` is not a
+        device of this machine.
 
     Examples
     --------
@@ -382,6 +385,7 @@ def digits(
     ((1797, 1, 8, 8), 1.0)
     """
     seed = check_seed(seed)
+    device = check_device(device)
     all_images, all_labels = _sklearn_digits()
     order = _take(n, len(all_images), seed, "scikit-learn's digits")
     images = torch.from_numpy(all_images[order] / np.float32(16.0)).unsqueeze(1)

@@ -18,7 +18,7 @@ import random
 import numpy as np
 import torch
 
-from vegan_lib._checks import check_seed
+from vegan_lib._checks import check_device, check_seed
 
 __all__ = ["get_device", "seed_everything"]
 
@@ -39,28 +39,21 @@ def get_device(prefer: str | None = None) -> torch.device:
 
     Raises
     ------
-    RuntimeError
-        If the requested device is not available on this machine.
+    ValueError
+        If the requested device (``prefer``, else ``VEGAN_DEVICE``) is not a device
+        (``"gpu"``, ``"CPU"``) or not available on this machine; the message names the
+        argument or the variable and the valid choices.
 
     Examples
     --------
     >>> get_device("cpu")
     device(type='cpu')
     """
-    choice = prefer or os.environ.get("VEGAN_DEVICE")
+    if prefer is not None and prefer != "":
+        return check_device(prefer, "prefer")
+    choice = os.environ.get("VEGAN_DEVICE")
     if choice:
-        device = torch.device(choice)
-        if device.type == "cuda" and not torch.cuda.is_available():
-            raise RuntimeError(
-                f"device {choice!r} was requested but CUDA is not available; "
-                "use get_device('cpu') or unset VEGAN_DEVICE"
-            )
-        if device.type == "mps" and not _mps_available():
-            raise RuntimeError(
-                f"device {choice!r} was requested but Apple MPS is not available; "
-                "use get_device('cpu') or unset VEGAN_DEVICE"
-            )
-        return device
+        return check_device(choice, "VEGAN_DEVICE")
     if torch.cuda.is_available():
         return torch.device("cuda")
     if _mps_available():

@@ -35,6 +35,7 @@ from torch import nn
 from vegan_lib._checks import (
     check_cloud_pair,
     check_logits_or_scores,
+    check_no_overflow,
     check_positive,
     check_positive_int,
     check_scales,
@@ -55,8 +56,11 @@ __all__ = [
 _C_EXAMPLE = "C = 2 d, the WAE paper's choice for the prior N(0, I_d)"
 
 
-def _constant(C: float) -> float:
-    return check_positive(C, "C", _C_EXAMPLE)
+def _constant(C: float, dtype: torch.dtype, scales: tuple[float, ...] | None = None) -> float:
+    # Beyond sqrt(max) of the dtype the kernel is 1 to rounding everywhere (or C overflows).
+    top = math.sqrt(torch.finfo(dtype).max) / max(scales or (1.0,))
+    return check_positive(C, "C", _C_EXAMPLE, maximum=top, why=f"times the largest scale, "
+                          f"in {dtype}: beyond it the kernel is 1 everywhere to rounding")
 
 
 # --------------------------------------------------------------------------- kernels
@@ -145,7 +149,7 @@ KERNELS: dict[str, Callable[[torch.Tensor, torch.Tensor, float], torch.Tensor]] 
 
 def _kernel_matrix(profile, x: torch.Tensor, y: torch.Tensor, C: float) -> torch.Tensor:
     check_cloud_pair(x, y)
-    return profile(_squared_distances(x, y), _constant(C))
+    return profile(_squared_distances(x, y), _constant(C, x.dtype))
 
 
 def _kernel_sum(sq: torch.Tensor, profile, C: float, scales: tuple[float, ...] | None):
@@ -220,11 +224,27 @@ def mmd2(
     >>> round(mmd2(x, x.clone(), C=1.0).item(), 4)
     -0.5
     """
-    if kernel not in _PROFILES:
+    if not isinstance(kernel, str) or kernel not in _PROFILES:  # a list is unhashable
         raise ValueError(f"unknown kernel {kernel!r}; choose one of {sorted(_PROFILES)}")
     check_cloud_pair(x, y, min_points=2)
-    C = 2.0 * x.shape[1] if C is None else _constant(C)
     scales = None if scales is None else check_scales(scales)
+    C = 2.0 * x.shape[1] if C is None else _constant(C, x.dtype, scales)
+    estimate = _mmd2_estimate(x, y, kernel, C, scales)
+    check_no_overflow(estimate, "the MMD estimate", {"x": x, "y": y},
+                      "the squared distances between points overflow")
+    return estimate
+
+
+def _mmd2_estimate(
+    x: torch.Tensor, y: torch.Tensor, kernel: str, C: float, scales: tuple[float, ...] | None
+) -> torch.Tensor:
+    r""":func:`mmd2` without its checks, for a training loop: NaN codes give a NaN estimate.
+
+    ``x`` (n, d) and ``y`` (m, d), :math:`n, m \ge 2`, one dtype and device; ``kernel`` in
+    :data:`KERNELS`, ``C > 0`` and ``scales`` (or None) already validated. No
+    device-to-host synchronisation: :func:`~vegan_lib.train.fit`'s guard catches a
+    non-finite loss and names the step.
+    """
     profile = _PROFILES[kernel]
     k_xx = _kernel_sum(_squared_distances(x, x), profile, C, scales)
     k_yy = _kernel_sum(_squared_distances(y, y), profile, C, scales)
@@ -330,7 +350,7 @@ class _DiscriminatorFit(nn.Module):
     def losses(self, batch: tuple[torch.Tensor, torch.Tensor]) -> dict[str, torch.Tensor]:
         z_p, z_q = batch
         z_q = z_q.to(z_p.dtype)
-        check_cloud_pair(z_p, z_q)
+        check_cloud_pair(z_p, z_q, names=("sample_p(n, g)", "sample_q(n, g)"))
         return {"loss": latent_discriminator_loss(self.discriminator(z_p), self.discriminator(z_q))}
 
 
@@ -427,6 +447,6 @@ def js_lower_bound(
     with torch.no_grad():
         z_p = sample_p(n_eval, generator).to(first.device, first.dtype)
         z_q = sample_q(n_eval, generator).to(first.device, first.dtype)
-        check_cloud_pair(z_p, z_q)
+        check_cloud_pair(z_p, z_q, names=("sample_p(n, g)", "sample_q(n, g)"))
         loss = latent_discriminator_loss(discriminator(z_p), discriminator(z_q))
     return (math.log(4.0) - loss.item()) / 2

@@ -39,11 +39,11 @@ from vegan_lib._checks import (
     as_tensor,
     check_critic_and_constraint,
     check_finite,
-    check_int_at_least,
     check_points,
     check_positive,
     check_positive_int,
     check_same_dim,
+    check_seed,
     check_weights,
     float64_on,
 )
@@ -376,6 +376,7 @@ def certified_w1_lower_bound(
                 f"{name} must hold one score per point, shape ({n},), got {tuple(t.shape)}; "
                 "squeeze a trailing axis with .squeeze(-1)"
             )
+        check_finite(t, name)  # here, so that the message names f_x or f_y
     a64 = check_weights(a, x_t.shape[0], "a", torch.float64, torch.device("cpu"))
     b64 = check_weights(b, y_t.shape[0], "b", torch.float64, torch.device("cpu"))
     fx64, fy64 = _cpu64(fx), _cpu64(fy)
@@ -562,7 +563,7 @@ def fit_critic(
     gp_weight = check_positive(gp_weight, "gp_weight", "gp_weight=10.0")
     clip = check_positive(clip, "clip", "clip=0.01")
     log_every = check_positive_int(log_every, "log_every", "log_every=10")
-    seed = check_int_at_least(seed, "seed", 0)
+    seed = check_seed(seed, bits=63)
     first = next(iter(critic.parameters()))
     x_t = check_points(x, "x").detach().to(first.device, first.dtype)
     y_t = check_points(y, "y").detach().to(first.device, first.dtype)

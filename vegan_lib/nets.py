@@ -32,6 +32,8 @@ import torch
 from torch import nn
 
 from vegan_lib._checks import (
+    check_activation,
+    check_activation_module,
     check_channels,
     check_net_images,
     check_net_input,
@@ -49,6 +51,11 @@ __all__ = [
 
 def _size(value: int, name: str) -> int:
     return check_positive_int(value, name, f"{name}=8")
+
+
+def _weight(module: nn.Module) -> torch.Tensor | None:
+    """A parameter of ``module``: its dtype and device are what a batch must have."""
+    return next(module.parameters(), None)
 
 
 def _conv_features(
@@ -69,7 +76,7 @@ def _noise(x: torch.Tensor, noise: torch.Tensor | None, noise_dim: int, who: str
     """The injected noise: ``noise`` checked, or fresh N(0, I) draws in the data's dtype."""
     if noise is None:
         return torch.randn(x.shape[0], noise_dim, device=x.device, dtype=x.dtype)
-    check_net_noise(noise, x.shape[0], noise_dim, who)
+    check_net_noise(noise, x.shape[0], noise_dim, who, like=x)
     return noise
 
 
@@ -111,17 +118,18 @@ class MLP(nn.Module):
         self.in_dim = _size(in_dim, "in_dim")
         self.out_dim = _size(out_dim, "out_dim")
         self.hidden = check_widths(hidden, "hidden")
+        check_activation(activation)
         widths = (self.in_dim, *self.hidden, self.out_dim)
         layers: list[nn.Module] = []
         for i, (a, b) in enumerate(zip(widths[:-1], widths[1:], strict=True)):
             if i > 0:
-                layers.append(activation())
+                layers.append(check_activation_module(activation()))
             layers.append(nn.Linear(a, b))
         self.net = nn.Sequential(*layers)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Map a batch of shape (N, in_dim) to shape (N, out_dim)."""
-        check_net_input(x, self.in_dim, type(self).__name__)
+        check_net_input(x, self.in_dim, type(self).__name__, like=_weight(self))
         return self.net(x)
 
 
@@ -135,7 +143,7 @@ class MLPEncoder(MLP):
     """
 
     def __init__(self, x_dim: int, z_dim: int, hidden: Sequence[int] = (128, 128)) -> None:
-        super().__init__(x_dim, z_dim, hidden)
+        super().__init__(_size(x_dim, "x_dim"), _size(z_dim, "z_dim"), hidden)
         self.x_dim, self.z_dim = self.in_dim, self.out_dim
 
 
@@ -149,7 +157,7 @@ class MLPDecoder(MLP):
     """
 
     def __init__(self, z_dim: int, x_dim: int, hidden: Sequence[int] = (128, 128)) -> None:
-        super().__init__(z_dim, x_dim, hidden)
+        super().__init__(_size(z_dim, "z_dim"), _size(x_dim, "x_dim"), hidden)
         self.z_dim, self.x_dim = self.in_dim, self.out_dim
 
 
@@ -167,7 +175,7 @@ class LatentDiscriminator(MLP):
     """
 
     def __init__(self, z_dim: int, hidden: Sequence[int] = (128, 128)) -> None:
-        super().__init__(z_dim, 1, hidden)
+        super().__init__(_size(z_dim, "z_dim"), 1, hidden)
         self.z_dim = self.in_dim
 
     def forward(self, z: torch.Tensor) -> torch.Tensor:
@@ -197,7 +205,7 @@ class GaussianMLPEncoder(nn.Module):
 
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """``(mean, logvar)``, each of shape (N, z_dim), for a batch of shape (N, x_dim)."""
-        check_net_input(x, self.x_dim, "GaussianMLPEncoder")
+        check_net_input(x, self.x_dim, "GaussianMLPEncoder", like=_weight(self))
         return _mean_logvar(self.net(x), self.z_dim)
 
 
@@ -232,7 +240,7 @@ class NoisyMLPEncoder(nn.Module):
 
     def forward(self, x: torch.Tensor, noise: torch.Tensor | None = None) -> torch.Tensor:
         """Codes (N, z_dim) for data (N, x_dim); ``noise`` (N, noise_dim) defaults to N(0, I)."""
-        check_net_input(x, self.x_dim, "NoisyMLPEncoder")
+        check_net_input(x, self.x_dim, "NoisyMLPEncoder", like=_weight(self))
         eps = _noise(x, noise, self.noise_dim, "NoisyMLPEncoder")
         return self.net(torch.cat([x, eps], dim=1))
 
@@ -248,7 +256,7 @@ class _ConvLinear(nn.Module):
         self.head = nn.Linear(self.channels[1] * 7 * 7, out_dim)
 
     def _linear(self, x: torch.Tensor) -> torch.Tensor:
-        check_net_images(x, type(self).__name__)
+        check_net_images(x, type(self).__name__, like=_weight(self))
         return self.head(self.features(x))
 
 
@@ -334,7 +342,7 @@ class NoisyConvEncoder(nn.Module):
 
     def forward(self, x: torch.Tensor, noise: torch.Tensor | None = None) -> torch.Tensor:
         """Codes (N, z_dim) for images (N, 1, 28, 28); ``noise`` defaults to fresh N(0, I)."""
-        check_net_images(x, "NoisyConvEncoder")
+        check_net_images(x, "NoisyConvEncoder", like=_weight(self))
         eps = _noise(x, noise, self.noise_dim, "NoisyConvEncoder")
         return self.head(torch.cat([self.features(x), eps], dim=1))
 
@@ -368,7 +376,7 @@ class ConvDecoder(nn.Module):
 
     def forward(self, z: torch.Tensor) -> torch.Tensor:
         """Images of shape (N, 1, 28, 28) for codes of shape (N, z_dim)."""
-        check_net_input(z, self.z_dim, "ConvDecoder", name="codes")
+        check_net_input(z, self.z_dim, "ConvDecoder", name="codes", like=_weight(self))
         features = self.head(z).reshape(z.shape[0], self.channels[0], 7, 7)
         return self.body(features)
 
@@ -426,11 +434,12 @@ class AVBDiscriminator(nn.Module):
 
     def forward(self, x: torch.Tensor, z: torch.Tensor) -> torch.Tensor:
         """Logits of shape (N,) for data (N, x_dim) or (N, 1, 28, 28) and codes (N, z_dim)."""
-        check_net_input(z, self.z_dim, "AVBDiscriminator", name="codes z")
+        like = _weight(self)
+        check_net_input(z, self.z_dim, "AVBDiscriminator", name="codes z", like=like)
         if self.features is None:
-            check_net_input(x, self.x_dim, "AVBDiscriminator", name="data x")
+            check_net_input(x, self.x_dim, "AVBDiscriminator", name="data x", like=like)
         else:
-            check_net_images(x, "AVBDiscriminator")
+            check_net_images(x, "AVBDiscriminator", like=like)
         if x.shape[0] != z.shape[0]:
             raise ValueError(
                 f"AVBDiscriminator got {x.shape[0]} data points but {z.shape[0]} codes; "
@@ -477,7 +486,7 @@ class Critic(nn.Module):
         spectral_norm: bool = False,
     ) -> None:
         super().__init__()
-        self.net = MLP(x_dim, 1, hidden, activation)
+        self.net = MLP(_size(x_dim, "x_dim"), 1, hidden, activation)
         self.x_dim = self.net.in_dim
         self.spectral_norm = bool(spectral_norm)
         if self.spectral_norm:
@@ -509,7 +518,7 @@ class Critic(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Scores of shape (N,) for a batch of shape (N, x_dim)."""
-        check_net_input(x, self.x_dim, "Critic")
+        check_net_input(x, self.x_dim, "Critic", like=_weight(self))
         return self.net(x).squeeze(-1)
 
 
@@ -544,7 +553,7 @@ class ConvCritic(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Scores of shape (N,) for images of shape (N, 1, 28, 28)."""
-        check_net_images(x, "ConvCritic")
+        check_net_images(x, "ConvCritic", like=_weight(self))
         return self.net(x).squeeze(-1)
 
 
@@ -586,7 +595,7 @@ class DigitClassifier(nn.Module):
 
     def features(self, x: torch.Tensor) -> torch.Tensor:
         r"""Penultimate-layer features :math:`\phi(x)`, shape (N, feature_dim), all >= 0."""
-        check_net_images(x, "DigitClassifier")
+        check_net_images(x, "DigitClassifier", like=_weight(self))
         return self.body(x)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:

@@ -33,6 +33,7 @@ from torch import nn
 
 from vegan_lib._checks import (
     check_codes,
+    check_module,
     check_non_negative,
     check_output_shape,
     check_per_sample,
@@ -42,7 +43,12 @@ from vegan_lib._checks import (
     check_scales,
     check_sigma2,
 )
-from vegan_lib.divergences import KERNELS, adversarial_penalty, latent_discriminator_loss, mmd2
+from vegan_lib.divergences import (
+    KERNELS,
+    _mmd2_estimate,
+    adversarial_penalty,
+    latent_discriminator_loss,
+)
 from vegan_lib.nets import ConvDecoder, ConvEncoder, LatentDiscriminator, MLPDecoder, MLPEncoder
 
 __all__ = [
@@ -313,7 +319,8 @@ class POTModel(GaussianPriorMixin, nn.Module):
         Multipliers of :math:`C` for a multi-scale kernel.
 
     ``ValueError`` for an unknown cost, divergence or kernel, a cost that is neither a name
-    nor callable, a missing or superfluous discriminator, ``lam < 0``, or ``z_dim < 1``.
+    nor callable, networks that are not ``nn.Module``, a missing or superfluous
+    discriminator, ``lam < 0``, or ``z_dim < 1``.
 
     Examples
     --------
@@ -351,12 +358,16 @@ class POTModel(GaussianPriorMixin, nn.Module):
                 f"c(x, y) -> shape (N,), got {type(cost).__name__}; "
                 "e.g. cost=gaussian_nll_cost(sigma2=1.0)"
             )
-        if divergence not in DIVERGENCES:
+        if not isinstance(divergence, str) or divergence not in DIVERGENCES:
             raise ValueError(
                 f"unknown divergence {divergence!r}; choose one of {list(DIVERGENCES)}"
             )
-        if mmd_kernel not in KERNELS:
+        if not isinstance(mmd_kernel, str) or mmd_kernel not in KERNELS:  # a list: unhashable
             raise ValueError(f"unknown mmd_kernel {mmd_kernel!r}; choose one of {sorted(KERNELS)}")
+        check_module(encoder, "encoder", "MLPEncoder(x_dim, z_dim)")
+        check_module(decoder, "decoder", "MLPDecoder(z_dim, x_dim)")
+        if discriminator is not None:
+            check_module(discriminator, "discriminator", "LatentDiscriminator(z_dim)")
         if divergence == "gan" and discriminator is None:
             raise ValueError(
                 "divergence='gan' needs a latent discriminator; pass discriminator="
@@ -499,8 +510,15 @@ class POTModel(GaussianPriorMixin, nn.Module):
     def latent_penalty(self, z_q: torch.Tensor) -> torch.Tensor:
         r"""Batch estimate (shape ()) of :math:`\mathcal{D}(Q_Z, P_Z)` from codes (N, z_dim)."""
         if self.divergence == "mmd":
+            if z_q.shape[0] < 2:
+                raise ValueError(
+                    f"the MMD needs at least 2 codes per batch, got {z_q.shape[0]}; use a "
+                    "larger batch"
+                )
             z_p = self.sample_prior(z_q.shape[0])
-            return mmd2(z_q, z_p, kernel=self.mmd_kernel, scales=self.mmd_scales)
+            # Unchecked (no host sync): NaN codes give a NaN penalty, and fit's guard
+            # then names the step, as for every other model.
+            return _mmd2_estimate(z_q, z_p, self.mmd_kernel, 2.0 * self.z_dim, self.mmd_scales)
         return adversarial_penalty(self.discriminator(z_q))
 
     def losses(self, x: torch.Tensor) -> dict[str, torch.Tensor]:

@@ -37,7 +37,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from vegan_lib._checks import check_choice, check_positive_int
+from vegan_lib._checks import check_choice, check_device, check_positive_int
 from vegan_lib.device import seed_everything
 from vegan_lib.metrics import frechet_classifier_distance, sharpness_ratio, w2_to_data
 from vegan_lib.pot import WAE_COST_SCALE, POTModel, aae_to_pot_lambda
@@ -220,6 +220,7 @@ def build(name: str, device: str | torch.device | None = None) -> nn.Module:
     >>> build("WAE-GAN").divergence, build("WAE-GAN").lam
     ('gan', 20.0)
     """
+    device = check_device(device)
     model = recipe(name).build()
     return model if device is None else model.to(device)
 

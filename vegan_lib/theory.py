@@ -327,7 +327,7 @@ def random_decoder_encoder_form(
     """
     gamma = check_non_negative(
         gamma, "gamma", "gamma=0.1 (the noise standard deviation), or gamma=0 for a "
-        "deterministic decoder"
+        "deterministic decoder", maximum=1e150, why="d * gamma**2 must stay finite"
     )
     result = encoder_form(x, z, G, a, b, p=2)
     d = result.decoded.shape[1]

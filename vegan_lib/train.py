@@ -39,7 +39,13 @@ One step of :func:`fit` is
 
 Every term and every gradient is checked to be finite *before* its optimizer step, and
 the terms are logged as python floats in a :class:`History` (the adversary's as
-``"adversary/<term>"``, from its last update of the step).
+``"adversary/<term>"``, from its last update of the step). The check costs one
+device-to-host copy per update: after the backward pass, the terms and a flag "every
+gradient is finite" (computed on the device) travel to the host together, and the
+optimizer steps only if all are finite. On a GPU this copy is the update's only
+synchronisation; the values it brings are those the callback and the history receive.
+Under ``torchrun`` every process trains on its share of each batch and all take the
+same steps (``vegan_lib._distributed``).
 """
 
 from __future__ import annotations
@@ -56,7 +62,18 @@ import torch
 from torch import nn
 from tqdm.auto import tqdm
 
-from vegan_lib._checks import check_batchable, check_betas, check_callable_or_none
+from vegan_lib import _distributed
+from vegan_lib._checks import (
+    check_batchable,
+    check_betas,
+    check_callable_or_none,
+    check_checkpoint_path,
+    check_checkpoint_payload,
+    check_device,
+    check_module,
+    check_seed,
+    check_state_dict_fits,
+)
 from vegan_lib._checks import check_positive as _positive_float
 from vegan_lib._checks import check_positive_int as _positive_int
 
@@ -145,18 +162,23 @@ Batch = torch.Tensor | tuple[torch.Tensor, ...]
 
 
 def _tensor_batches(
-    data: tuple[torch.Tensor, ...], batch_size: int, seed: int
+    data: tuple[torch.Tensor, ...], batch_size: int, seed: int, rank: int = 0, world_size: int = 1
 ) -> Iterator[tuple[torch.Tensor, ...]]:
     # Without replacement within an epoch, reshuffled each epoch, dropping the last
     # incomplete batch so every batch has batch_size samples (the MMD needs n >= 2). The
-    # tensors of a tuple (e.g. images and labels) share one permutation.
+    # tensors of a tuple (e.g. images and labels) share one permutation. Under torchrun
+    # every rank draws the same global batch and keeps its slice of it.
     generator = torch.Generator().manual_seed(seed)
     n = data[0].shape[0]
+    shard = batch_size // world_size
     while True:
         order = torch.randperm(n, generator=generator)
+        # One copy of the permutation per device and epoch, not one per batch: a copy
+        # from the host waits for the GPU to finish its queued work.
+        orders = {device: order.to(device) for device in {t.device for t in data}}
         for start in range(0, n - batch_size + 1, batch_size):
-            index = order[start : start + batch_size]
-            yield tuple(t[index.to(t.device)] for t in data)
+            mine = slice(start + rank * shard, start + (rank + 1) * shard)
+            yield tuple(t[orders[t.device][mine]] for t in data)
 
 
 def _iterable_batches(data: Iterable) -> Iterator[tuple[torch.Tensor, ...]]:
@@ -179,12 +201,22 @@ def _iterable_batches(data: Iterable) -> Iterator[tuple[torch.Tensor, ...]]:
             )
 
 
-def _batches(data: Any, batch_size: int, seed: int) -> Iterator[tuple[torch.Tensor, ...]]:
+def _batches(
+    data: Any, batch_size: int, seed: int, group: _distributed.ProcessGroup | None = None
+) -> Iterator[tuple[torch.Tensor, ...]]:
     if isinstance(data, torch.Tensor):
         data = (data,)
     if isinstance(data, tuple) and data and all(isinstance(t, torch.Tensor) for t in data):
         check_batchable(data, batch_size)
-        return _tensor_batches(data, batch_size, seed)
+        if group is None:
+            return _tensor_batches(data, batch_size, seed)
+        k = group.world_size
+        if batch_size % k:
+            raise ValueError(
+                f"batch_size={batch_size} is the global batch of {k} processes: it must be "
+                f"divisible by WORLD_SIZE={k}, e.g. batch_size={max(1, batch_size // k) * k}"
+            )
+        return _tensor_batches(data, batch_size, seed, group.rank, k)
     if isinstance(data, Iterable):
         return _iterable_batches(data)
     raise ValueError(
@@ -238,9 +270,9 @@ def _parameter_groups(model: nn.Module) -> tuple[list[nn.Parameter], list[nn.Par
     return main, adversary
 
 
-def _evaluate(
-    terms: Any, step: int, prefix: str, lr: float
-) -> tuple[torch.Tensor, dict[str, float]]:
+def _loss_terms(terms: Any, prefix: str) -> tuple[torch.Tensor, list[str], torch.Tensor]:
+    # The loss to minimise, the terms' names and their values (float64, on the device):
+    # no host copy yet, that waits for the guard after the backward pass.
     if not isinstance(terms, dict) or "loss" not in terms:
         raise ValueError(
             f"{prefix or 'losses'}(x) must return a dict of 0-dim tensors with key 'loss'"
@@ -252,11 +284,36 @@ def _evaluate(
         t = terms[name]
         if not isinstance(t, torch.Tensor) or t.ndim != 0:
             raise ValueError(f"loss term {prefix}{name!r} must be a 0-dim tensor")
-    # One device-to-host transfer for all terms.
-    values = torch.stack([terms[k].detach().to(torch.float64) for k in names]).tolist()
+    values = torch.stack([terms[k].detach().to(torch.float64) for k in names])
+    return terms["loss"], names, values
+
+
+def _guard(
+    names: list[str],
+    values: torch.Tensor,
+    params: list[nn.Parameter],
+    step: int,
+    prefix: str,
+    lr: float,
+    group: _distributed.ProcessGroup | None,
+) -> dict[str, float]:
+    # After the backward pass, before the optimizer step: the update's one device-to-host
+    # copy, of the terms and of a flag "every gradient is finite" together. Under
+    # torchrun the gradients and the terms are first averaged over the ranks, so every
+    # rank takes the same step and raises at the same step.
+    grads = [p.grad for p in params if p.grad is not None]
+    if group is not None:
+        _distributed.average_([*grads, values], group.world_size)
+    if grads:
+        # A sum is non-finite whenever one entry is: one small reduction per tensor.
+        finite = torch.isfinite(torch.stack([g.sum() for g in grads])).all()
+        flag = finite.to(values).reshape(1)
+    else:
+        flag = values.new_ones(1)
+    *host, grads_finite = torch.cat([values, flag]).tolist()
     bad = [
         f"{prefix}{name} = {value}"
-        for name, value in zip(names, values, strict=True)
+        for name, value in zip(names, host, strict=True)
         if not math.isfinite(value)
     ]
     if bad:
@@ -265,20 +322,13 @@ def _evaluate(
             f"lower the learning rate (lr={lr:g}) or λ (lam), or check the data for "
             "NaN/inf values"
         )
-    return terms["loss"], {f"{prefix}{k}": v for k, v in zip(names, values, strict=True)}
-
-
-def _raise_on_nonfinite_gradients(
-    params: list[nn.Parameter], step: int, prefix: str, lr: float
-) -> None:
-    grads = [p.grad for p in params if p.grad is not None]
-    # A sum is non-finite whenever one entry is: one small reduction per tensor, one sync.
-    if grads and not bool(torch.isfinite(torch.stack([g.sum() for g in grads])).all()):
+    if grads_finite != 1.0:
         raise RuntimeError(
             f"step {step}: the gradient of {prefix}loss is NaN or inf although the loss is "
             f"finite; lower the learning rate (lr={lr:g}) or λ (lam), or look for a "
             "non-differentiable point such as sqrt(0) in the loss"
         )
+    return {f"{prefix}{k}": v for k, v in zip(names, host, strict=True)}
 
 
 def _make_optimizer(
@@ -336,7 +386,11 @@ def load_checkpoint(
     Raises
     ------
     ValueError
-        If the file is not a checkpoint of :func:`fit`.
+        If the file is not a checkpoint of :func:`fit` (truncated, empty, another
+        format), was written for another architecture (nothing is loaded then), or
+        ``model`` is not an ``nn.Module``.
+    FileNotFoundError
+        If there is no such file.
 
     Examples
     --------
@@ -350,12 +404,27 @@ def load_checkpoint(
     >>> load_checkpoint(path, POTModel.for_toy(hidden=(8,)))["step"]
     3
     """
+    check_module(model, "model", "a model built with the settings of the one fit trained")
+    try:
+        path = os.fsdecode(os.fspath(path))
+    except TypeError:
+        raise ValueError(f"path must be a file path (str or os.PathLike), got {path!r}") from None
+    map_location = check_device(map_location, "map_location")
     if map_location is None:
         first = next(iter(model.parameters()), None)
         map_location = first.device if first is not None else "cpu"
-    payload = torch.load(os.fspath(path), map_location=map_location, weights_only=True)
-    if not isinstance(payload, dict) or "model" not in payload or "step" not in payload:
-        raise ValueError(f"{os.fspath(path)!r} is not a checkpoint written by vegan_lib.fit")
+    try:
+        payload = torch.load(path, map_location=map_location, weights_only=True)
+    except (FileNotFoundError, IsADirectoryError, PermissionError):
+        raise  # the file system's own message says it best
+    except Exception as err:  # truncated, empty, text, pickled code: one message for all
+        why = f"{type(err).__name__}: {str(err).splitlines()[0] if str(err) else ''}"
+        raise ValueError(
+            f"{path!r} is not a checkpoint written by vegan_lib.fit (torch.load failed with "
+            f"{why[:200]}); pass the file that fit(..., checkpoint=path) wrote"
+        ) from err
+    check_checkpoint_payload(payload, path)
+    check_state_dict_fits(model, payload["model"], path)
     model.load_state_dict(payload["model"])
     return {
         "step": int(payload["step"]),
@@ -459,10 +528,20 @@ def fit(
     ------
     ValueError
         Bad settings (non-positive steps, batch size, learning rates; ``batch_size > N``;
-        unknown optimizer) or a model that does not follow the protocol.
+        unknown optimizer; a device this machine lacks; a ``checkpoint`` that is a
+        directory), all before the first step, or a model that does not follow the protocol.
     RuntimeError
         If a loss term or a gradient becomes NaN or inf; raised before the optimizer
         step (so the model keeps its last finite weights), naming the step and the term.
+
+    Notes
+    -----
+    Under ``torchrun --nproc_per_node=K`` (``WORLD_SIZE=K > 1``) every rank starts from
+    rank 0's weights; with tensor data ``batch_size`` is the global batch (divisible by
+    K) and each rank trains on its slice; rank r seeds with ``seed + r``; gradients and
+    terms are averaged over the ranks after each backward pass, so all ranks take the
+    same steps and return the same history; only rank 0 draws the progress bar and
+    writes the checkpoint. Details: ``vegan_lib._distributed``.
 
     Examples
     --------
@@ -485,8 +564,10 @@ def fit(
     betas = check_betas(betas)
     if optimizer not in ("adam", "sgd"):
         raise ValueError(f"unknown optimizer {optimizer!r}; choose 'adam' or 'sgd'")
-    if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < 2**63:
-        raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
+    seed = check_seed(seed, bits=63)
+    if checkpoint is not None:  # refused now, not after the last step
+        checkpoint = check_checkpoint_path(checkpoint)
+    device = check_device(device)
     if checkpoint_every is not None:
         checkpoint_every = _positive_int(checkpoint_every, "checkpoint_every")
         if checkpoint is None:
@@ -498,9 +579,16 @@ def fit(
     first = next(iter(model.parameters()), None)
     if first is None:
         raise ValueError(f"{type(model).__name__} has no parameters to train")
+    if first.is_floating_point():  # the optimizers convert lr to the parameters' dtype
+        why = f"the optimizer applies it in the model's {first.dtype}"
+        for name, value in (("lr", lr), ("adversary_lr", adversary_lr)):
+            _positive_float(value, name, maximum=torch.finfo(first.dtype).max, why=why)
 
     device = first.device if device is None else torch.device(device)
+    group, device = _distributed.join(device)
     model.to(device)
+    if group is not None:
+        _distributed.broadcast_model(model)
     dtype = next(iter(model.parameters())).dtype
     main_params, adversary_params = _parameter_groups(model)
     after_adversary_step = getattr(model, "after_adversary_step", None)
@@ -515,8 +603,10 @@ def fit(
     )
     check_callable_or_none(callback, "callback", "callback(step, values, model)")
     uses_labels = bool(getattr(model, "uses_labels", False))
-    batches = _batches(data, batch_size, seed)
-    torch.manual_seed(seed)
+    batches = _batches(data, batch_size, seed, group)
+    # Under torchrun rank r draws its prior samples from seed + r (rank 0 = one process).
+    rank = 0 if group is None else group.rank
+    torch.manual_seed(seed + rank)
 
     main_opt = _make_optimizer(optimizer, main_params, lr, betas)
     adversary_opt = (
@@ -549,7 +639,7 @@ def fit(
         }
         _save_atomic(payload, checkpoint)
 
-    bar = tqdm(range(1, steps + 1), desc=desc, disable=not progress)
+    bar = tqdm(range(1, steps + 1), desc=desc, disable=not progress or rank != 0)
     for step in bar:
         batch = _to_model(next(batches), device, dtype, uses_labels)
         logged: dict[str, float] = {}
@@ -559,18 +649,20 @@ def fit(
                     batch if k == 0 else _to_model(next(batches), device, dtype, uses_labels)
                 )
                 adversary_opt.zero_grad(set_to_none=True)
-                adv_loss, logged = _evaluate(
-                    model.adversary_loss(adv_batch), step, "adversary/", adversary_lr
+                adv_loss, names, terms = _loss_terms(
+                    model.adversary_loss(adv_batch), "adversary/"
                 )
                 adv_loss.backward()
-                _raise_on_nonfinite_gradients(adversary_params, step, "adversary/", adversary_lr)
+                logged = _guard(
+                    names, terms, adversary_params, step, "adversary/", adversary_lr, group
+                )
                 adversary_opt.step()
                 if after_adversary_step is not None:
                     after_adversary_step()
         main_opt.zero_grad(set_to_none=True)
-        loss, values = _evaluate(model.losses(batch), step, "", lr)
+        loss, names, terms = _loss_terms(model.losses(batch), "")
         loss.backward()
-        _raise_on_nonfinite_gradients(main_params, step, "", lr)
+        values = _guard(names, terms, main_params, step, "", lr, group)
         main_opt.step()
         if after_step is not None:
             after_step()
@@ -581,10 +673,12 @@ def fit(
         if step % log_every == 0 or step == steps:
             history.record(step, values)
         bar.set_postfix(loss=f"{values['loss']:.4g}", refresh=False)
-        if checkpoint_every is not None and step % checkpoint_every == 0 and step < steps:
+        if checkpoint_every and rank == 0 and step % checkpoint_every == 0 and step < steps:
             save(step)
     bar.close()
     history.wall_time = time.perf_counter() - start
-    if checkpoint is not None:
+    if checkpoint is not None and rank == 0:
         save(steps)
+    if group is not None and checkpoint is not None:
+        _distributed.barrier()  # when fit returns, every rank can read the checkpoint
     return history

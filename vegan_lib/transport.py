@@ -29,19 +29,25 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-import ot
 import torch
 from scipy.spatial.distance import cdist
 
+# isort: off
+import vegan_lib._pot_backends  # noqa: F401  (sets POT_BACKEND_DISABLE_*, so before ot)
+import ot
+# isort: on
+
 from vegan_lib._checks import (
-    check_covariance,
-    check_finite,
-    check_gaussian,
+    at_least_float32,
+    check_gaussian_pair,
+    check_no_overflow,
     check_p,
     check_point_pair,
     check_positive,
     check_positive_int,
     check_samples_1d,
+    check_sinkhorn_reg,
+    check_sinkhorn_result,
     check_weights,
     common_dtype_device,
     float64_on,
@@ -95,21 +101,8 @@ def uniform_weights(
 ) -> torch.Tensor:
     """Uniform probability weights :math:`a_i = 1/n`, the default of every function here.
 
-    Parameters
-    ----------
-    n : int
-        Number of points.
-    dtype, device :
-        Where the weights live (float64 on the CPU by default).
-
-    Returns
-    -------
-    Tensor, shape (n,)
-
-    Raises
-    ------
-    ValueError
-        If ``n`` is not a positive integer.
+    Returns shape (n,) for ``n`` points (a positive integer, else ``ValueError``), where
+    ``dtype`` and ``device`` say (float64 on the CPU by default).
 
     Examples
     --------
@@ -179,7 +172,8 @@ def cost_matrix(x: Any, y: Any, p: float = 2) -> torch.Tensor:
     Returns
     -------
     Tensor, shape (n, m)
-        On the inputs' device, in their (promoted) dtype; float64 for array-likes.
+        On the inputs' device, in their promoted dtype (float32 for float16 and
+        bfloat16); float64 for array-likes.
 
     Raises
     ------
@@ -284,7 +278,8 @@ def exact_ot(
     Raises
     ------
     ValueError
-        For invalid points, weights or ``p`` (the message says how to fix it).
+        For invalid points, weights or ``p`` (the message says how to fix it), or
+        points so large that their costs overflow float64.
     RuntimeError
         If the solver stops at ``num_iter_max`` before optimality.
 
@@ -306,6 +301,7 @@ def exact_ot(
     a = check_weights(a, x.shape[0], "a", torch.float64, torch.device("cpu"))
     b = check_weights(b, y.shape[0], "b", torch.float64, torch.device("cpu"))
     C = _cost(x.detach().to("cpu", torch.float64), y.detach().to("cpu", torch.float64), p)
+    check_no_overflow(C, "the cost matrix ||x_i - y_j||^p", {"x": x, "y": y})
     C64, plan, f, g, cost = _exact_plan(C, a, b, num_iter_max)
 
     out_dtype = float64_on(device)
@@ -377,7 +373,8 @@ def wasserstein(
     Raises
     ------
     ValueError
-        For invalid points, weights or ``p``.
+        For invalid points, weights or ``p``, or points so large that their costs
+        overflow (rescale them: :math:`W_p(x/s, y/s) = W_p(x, y)/s`).
     RuntimeError
         If the solver stops at ``num_iter_max`` before optimality.
 
@@ -395,6 +392,7 @@ def wasserstein(
     a = check_weights(a, x.shape[0], "a", torch.float64, torch.device("cpu"))
     b = check_weights(b, y.shape[0], "b", torch.float64, torch.device("cpu"))
     C = _cost(x, y, p)
+    check_no_overflow(C, "the cost matrix ||x_i - y_j||^p", {"x": x, "y": y})
     _, plan, _, _, power = _exact_plan(C, a, b, num_iter_max)
     if not _tracks_grad(x, y):  # no graph to record: the solver's own <plan, C>, as in POT
         return torch.tensor(
@@ -452,12 +450,13 @@ def wasserstein_1d(x: Any, y: Any, p: float = 2, a: Any = None, b: Any = None) -
     x = check_samples_1d(x, "x")
     y = check_samples_1d(y, "y")
     dtype, device = common_dtype_device(x, y)
-    x, y = x.to(dtype), y.to(dtype)
-    a = check_weights(a, x.shape[0], "a", dtype, device)
-    b = check_weights(b, y.shape[0], "b", dtype, device)
+    x, y = x.to(at_least_float32(dtype)), y.to(at_least_float32(dtype))
+    a = check_weights(a, x.shape[0], "a", x.dtype, device)
+    b = check_weights(b, y.shape[0], "b", x.dtype, device)
     # POT's batched layout (n, 1): 1-D inputs make it call .T on a 1-D tensor, which
     # PyTorch deprecates.
     power = ot.wasserstein_1d(x[:, None], y[:, None], a[:, None], b[:, None], p=p)
+    check_no_overflow(power, "W_p^p", {"x": x, "y": y})
     return _safe_root(power.reshape(()), p)
 
 
@@ -500,7 +499,8 @@ def gaussian_w2(m1: Any, S1: Any, m2: Any, S2: Any) -> torch.Tensor:
     ------
     ValueError
         If a mean is not (d,), a covariance not (d, d), the dimensions differ, an
-        entry is not finite, or a covariance is not symmetric or not PSD.
+        entry is not finite, a covariance is not symmetric or not PSD, or the
+        result overflows.
 
     Examples
     --------
@@ -513,31 +513,16 @@ def gaussian_w2(m1: Any, S1: Any, m2: Any, S2: Any) -> torch.Tensor:
     >>> round(float(gaussian_w2([0.0], [[1.0]], [0.0], [[4.0]])), 6)
     1.0
     """
-    m1_t, S1_t = check_gaussian(m1, S1, "m1", "S1")
-    m2_t, S2_t = check_gaussian(m2, S2, "m2", "S2")
-    if m1_t.shape != m2_t.shape:
-        raise ValueError(
-            f"the two Gaussians live in different dimensions (m1: {tuple(m1_t.shape)}, "
-            f"m2: {tuple(m2_t.shape)}); compare Gaussians of the same dimension d"
-        )
-    # Array-likes follow the tensor inputs: their device, their floating dtype.
-    tensors = [v for v in (m1, S1, m2, S2) if isinstance(v, torch.Tensor)]
-    float_tensors = [t for t in tensors if t.is_floating_point()]
-    dtype, device = torch.float64, torch.device("cpu")
-    if tensors:
-        _, device = common_dtype_device(*tensors)
-    if float_tensors:
-        dtype, _ = common_dtype_device(*float_tensors)
-    m1_t, S1_t, m2_t, S2_t = (t.to(device, dtype) for t in (m1_t, S1_t, m2_t, S2_t))
-    S1_t = check_covariance(S1_t, "S1")
-    S2_t = check_covariance(S2_t, "S2")
-
+    m1_t, S1_t, m2_t, S2_t = check_gaussian_pair(m1, S1, m2, S2)
     root1 = psd_sqrt(S1_t)
     root2 = psd_sqrt(S2_t)
     P, _, Qh = torch.linalg.svd(root1 @ root2)
     U = Qh.T @ P.T  # maximises tr(root1 @ root2 @ U) over orthogonal U
     bures2 = (root1 - root2 @ U).pow(2).sum()
-    return (m1_t - m2_t).pow(2).sum().add(bures2).sqrt()
+    w2 = (m1_t - m2_t).pow(2).sum().add(bures2).sqrt()
+    inputs = {"m1": m1_t, "S1": S1_t, "m2": m2_t, "S2": S2_t}
+    check_no_overflow(w2, "W_2", inputs, "divide the means by s, the covariances by s^2")
+    return w2
 
 
 def _sinkhorn(
@@ -562,10 +547,13 @@ def _sinkhorn(
     # The stopping test is on the marginal error ||P^T 1 - b||, which float32 cannot
     # push below ~1e-7: never ask for less than 100 machine epsilons.
     thr = max(stop_thr, 100 * torch.finfo(C.dtype).eps)
+    # Refuse a hopeless reg before POT warns that its iterations did not converge.
+    check_sinkhorn_reg(C, reg, {"x": x, "y": y})
     solver = ot.sinkhorn if want_plan else ot.sinkhorn2
     out, log = solver(
         a, b, C, reg, method="sinkhorn_log", numItermax=num_iter_max, stopThr=thr, log=True
     )
+    check_sinkhorn_result(out, C, reg, {"x": x, "y": y})  # before warning of its NaN error
     err = float(torch.as_tensor(log["err"][-1]).detach()) if log["err"] else math.inf
     if not err < thr:
         warnings.warn(
@@ -575,7 +563,6 @@ def _sinkhorn(
             RuntimeWarning,
             stacklevel=3,
         )
-    check_finite(out, "the Sinkhorn result")
     return out
 
 
@@ -634,7 +621,8 @@ def sinkhorn(
     Raises
     ------
     ValueError
-        For invalid points, weights, ``p``, ``reg``, ``num_iter_max`` or ``stop_thr``.
+        For invalid points, weights, ``p``, ``reg``, ``num_iter_max`` or ``stop_thr``;
+        for a non-finite result (``reg`` too small for the costs in their dtype).
 
     Warns
     -----

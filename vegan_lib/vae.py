@@ -29,6 +29,7 @@ from vegan_lib._checks import (
     check_codes,
     check_diag_gaussians,
     check_logits_or_scores,
+    check_module,
     check_output_shape,
     check_per_sample,
     check_positive_int,
@@ -88,7 +89,8 @@ def vae_loss(
 
     :math:`-\mathrm{ELBO}(x) = \mathbb{E}_{q(z \mid x)}[-\log p(x \mid z)] +
     \mathrm{KL}(q(z \mid x) \,\|\, p(z))`, the expectation estimated by the decoding
-    ``x_mean`` (N, ...) of one reparameterised code per data point (:func:`gaussian_nll`,
+    ``x_mean`` (N, ...) of one reparameterised code per data point
+    (:func:`~vegan_lib.pot.gaussian_nll`,
     :func:`gaussian_kl` of the encoder's ``mean``, ``logvar`` (N, z_dim)). Returns
     ``"loss"``, ``"nll"`` and ``"kl"``, batch means.
 
@@ -167,8 +169,8 @@ class _LatentVariableModel(GaussianPriorMixin, nn.Module):
         super().__init__()
         self.z_dim = check_positive_int(z_dim, "z_dim", "z_dim=8")
         self.sigma2 = check_sigma2(sigma2)
-        self.encoder = encoder
-        self.decoder = decoder
+        self.encoder = check_module(encoder, "encoder", "GaussianMLPEncoder(x_dim, z_dim)")
+        self.decoder = check_module(decoder, "decoder", "MLPDecoder(z_dim, x_dim)")
 
     def extra_repr(self) -> str:
         return f"z_dim={self.z_dim}, sigma2={self.sigma2}"
@@ -480,7 +482,7 @@ class KLSplit(NamedTuple):
     aggregate_kl: float
     r""":math:`\mathrm{KL}(Q_Z \,\|\, P_Z)`."""
     total: float
-    """The Monte Carlo estimate of the mean KL on the same draws: the parts' sum."""
+    """The Monte Carlo estimate of the mean KL on the same draws, which is the parts' sum."""
 
 
 def kl_split(

@@ -34,8 +34,11 @@ __all__ = [
 ]
 
 LIPSCHITZ_CONSTRAINTS = ("gp", "clip", "sn", "none")
-"""How a critic is kept (close to) 1-Lipschitz: gradient penalty, weight clipping, spectral
-normalisation, or not at all (``"none"``: the critic's objective is then unbounded)."""
+"""How a critic is kept close to 1-Lipschitz, by name.
+
+The gradient penalty, weight clipping, spectral normalisation, or nothing (``"none"``, whose
+critic objective is then unbounded).
+"""
 
 
 def wgan_critic_loss(scores_real: torch.Tensor, scores_fake: torch.Tensor) -> torch.Tensor:
@@ -230,7 +233,9 @@ def clip_weights_(module: torch.nn.Module, c: float) -> torch.nn.Module:
         raise ValueError(f"module must be an nn.Module, got {type(module).__name__}")
     bound = check_positive(c, "c", "c=0.01")
     for p in module.parameters():
-        p.clamp_(-bound, bound)
+        # A bound beyond the dtype's range clips nothing (and torch cannot convert it).
+        b = min(bound, torch.finfo(p.dtype).max) if p.is_floating_point() else bound
+        p.clamp_(-b, b)
     return module
 
 
@@ -335,7 +340,8 @@ class WGANModel(GaussianPriorMixin, nn.Module):
         r"""WGAN with an MLP generator and an MLP critic for flat toy data.
 
         The generator is :class:`~vegan_lib.nets.MLPDecoder` (the decoder of
-        :meth:`POTModel.for_toy`, so both recipes train the same network), the critic a
+        :meth:`~vegan_lib.pot.POTModel.for_toy`, so both recipes train the same network), the
+        critic a
         :class:`~vegan_lib.nets.Critic`, spectrally normalised for ``lipschitz="sn"``.
 
         Parameters
@@ -366,9 +372,10 @@ class WGANModel(GaussianPriorMixin, nn.Module):
 
     @classmethod
     def for_mnist(cls, z_dim: int = 8, lipschitz: str = "gp", **kwargs) -> WGANModel:
-        r"""WGAN for (N, 1, 28, 28) images: the decoder of :meth:`POTModel.for_mnist` as generator.
+        r"""WGAN for (N, 1, 28, 28) images, with the auto-encoders' decoder as generator.
 
-        The generator is :class:`~vegan_lib.nets.ConvDecoder`, the network every auto-encoder
+        The generator is :class:`~vegan_lib.nets.ConvDecoder`, the decoder of
+        :meth:`~vegan_lib.pot.POTModel.for_mnist` and the network every auto-encoder
         recipe of the book decodes with, so a scoreboard compares objectives, not networks;
         the critic is a :class:`~vegan_lib.nets.ConvCritic`, spectrally normalised for
         ``lipschitz="sn"``.

@@ -10,8 +10,8 @@ and leave floating-point tensors on their device and in their dtype.
 
 The validators are grouped by what they check, one file each: ``values`` (numbers and
 options), ``tensors`` (tensors, point clouds, weights, Gaussians), ``models`` (what networks
-and models take and return) and ``images`` (image batches, features, labels); import them
-from here.
+and models take and return), ``images`` (image batches, features, labels) and ``transport``
+(pairs of Gaussians, overflow, Sinkhorn's result); import them from here.
 """
 
 from vegan_lib._checks.images import (  # noqa: F401
@@ -25,26 +25,33 @@ from vegan_lib._checks.images import (  # noqa: F401
 )
 from vegan_lib._checks.models import (  # noqa: F401
     _expect_tensor,
+    check_activation,
+    check_activation_module,
     check_channels,
+    check_checkpoint_payload,
     check_classifier,
     check_codes,
     check_critic_and_constraint,
     check_diag_gaussians,
     check_logits_or_scores,
+    check_module,
     check_net_images,
     check_net_input,
     check_net_noise,
     check_output_shape,
     check_per_sample,
     check_query_codes,
+    check_same_device,
     check_same_shape,
     check_scalar,
+    check_state_dict_fits,
     check_widths,
 )
 from vegan_lib._checks.tensors import (  # noqa: F401
     _history_value,
     as_numpy,
     as_tensor,
+    at_least_float32,
     check_batchable,
     check_cloud,
     check_cloud_pair,
@@ -66,11 +73,19 @@ from vegan_lib._checks.tensors import (  # noqa: F401
     float64_on,
     psd_sqrt,
 )
+from vegan_lib._checks.transport import (  # noqa: F401
+    check_gaussian_pair,
+    check_no_overflow,
+    check_sinkhorn_reg,
+    check_sinkhorn_result,
+)
 from vegan_lib._checks.values import (  # noqa: F401
     _real,
     check_betas,
     check_callable_or_none,
+    check_checkpoint_path,
     check_choice,
+    check_device,
     check_int_at_least,
     check_non_negative,
     check_p,

@@ -49,6 +49,7 @@ def as_tensor(value: Any, name: str) -> torch.Tensor:
         if not value.is_floating_point():
             return value.to(torch.float64)
         return value
+    _refuse_complex(value, name)
     try:
         array = np.asarray(value, dtype=np.float64)
     except (TypeError, ValueError) as err:
@@ -57,6 +58,16 @@ def as_tensor(value: Any, name: str) -> torch.Tensor:
             "pass a torch tensor or a NumPy array of floats"
         ) from err
     return torch.from_numpy(array)
+
+
+def _refuse_complex(value: Any, name: str) -> None:
+    """Raise ``ValueError`` for a complex array-like: NumPy would drop its imaginary part."""
+    try:
+        complex_ = isinstance(value, complex) or np.iscomplexobj(value)
+    except (TypeError, ValueError):  # ragged or odd input: the conversion will say so
+        return
+    if complex_:
+        raise ValueError(f"{name} is complex; pass real numbers (e.g. {name}.real)")
 
 
 def check_finite(t: torch.Tensor, name: str) -> None:
@@ -440,22 +451,27 @@ def check_cloud(x: Any, name: str, min_points: int = 1) -> torch.Tensor:
     return x
 
 
-def check_cloud_pair(x: Any, y: Any, min_points: int = 1) -> None:
+def check_cloud_pair(
+    x: Any, y: Any, min_points: int = 1, names: tuple[str, str] = ("x", "y")
+) -> None:
     """:func:`check_cloud` for ``x`` (n, d) and ``y`` (m, d): same d, dtype and device.
 
     Examples
     --------
     >>> check_cloud_pair(torch.zeros(4, 2), torch.ones(3, 2))  # passes silently
     """
-    check_cloud(x, "x", min_points)
-    check_cloud(y, "y", min_points)
-    check_same_dim(x, y)
+    nx, ny = names
+    check_float_tensor(x, nx, "(n, d)", f"convert it with {nx}.float()")
+    check_float_tensor(y, ny, "(m, d)", f"convert it with {ny}.float()")
+    common_dtype_device(x, y)  # before the finiteness checks, which compute on each device
+    check_cloud(x, nx, min_points)
+    check_cloud(y, ny, min_points)
+    check_same_dim(x, y, names)
     if x.dtype != y.dtype:
         raise ValueError(
-            f"x and y must have the same dtype, got {x.dtype} and {y.dtype}; "
-            "convert one with y.to(x.dtype)"
+            f"{nx} and {ny} must have the same dtype, got {x.dtype} and {y.dtype}; "
+            f"convert one with {ny}.to({nx}.dtype)"
         )
-    common_dtype_device(x, y)
 
 
 def check_point_pair(x: Any, y: Any) -> tuple[torch.Tensor, torch.Tensor]:
@@ -471,7 +487,19 @@ def check_point_pair(x: Any, y: Any) -> tuple[torch.Tensor, torch.Tensor]:
     y = check_points(y, "y")
     check_same_dim(x, y)
     dtype, _ = common_dtype_device(x, y)
+    dtype = at_least_float32(dtype)
     return x.to(dtype), y.to(dtype)
+
+
+def at_least_float32(dtype: torch.dtype) -> torch.dtype:
+    """``dtype``, or float32 for the half types, which torch's distances and solvers lack.
+
+    Examples
+    --------
+    >>> at_least_float32(torch.bfloat16), at_least_float32(torch.float64)
+    (torch.float32, torch.float64)
+    """
+    return torch.float32 if torch.finfo(dtype).bits < 32 else dtype
 
 
 def check_gaussian(m: Any, S: Any, name_m: str, name_S: str) -> tuple[torch.Tensor, torch.Tensor]:
@@ -548,7 +576,10 @@ def as_numpy(values: Any, name: str) -> np.ndarray:
     array([1., 1.])
     """
     if isinstance(values, torch.Tensor):
+        if values.is_complex():
+            raise ValueError(f"{name} is complex; pass real numbers (e.g. {name}.real)")
         return values.detach().to(device="cpu", dtype=torch.float64).numpy()
+    _refuse_complex(values, name)
     try:
         return np.asarray(values, dtype=np.float64)
     except (TypeError, ValueError) as err:
@@ -609,3 +640,4 @@ def check_curve(values: Any, key: str) -> np.ndarray:
             f"{curve.shape}; record one float per step"
         )
     return curve
+

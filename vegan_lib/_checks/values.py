@@ -6,10 +6,13 @@ Part of :mod:`vegan_lib._checks`, the library's one validation layer.
 from __future__ import annotations
 
 import math
+import os
 from typing import Any
 
 import numpy as np
 import torch
+
+_INT64_LIMIT = 2**63
 
 
 def check_p(p: Any) -> float:
@@ -20,7 +23,7 @@ def check_p(p: Any) -> float:
     >>> check_p(2)
     2.0
     """
-    if isinstance(p, bool):
+    if isinstance(p, (bool, str, bytes)):
         raise ValueError(f"p must be a real number >= 1, got {p!r}; use e.g. p=1 or p=2")
     try:
         value = float(p)
@@ -35,8 +38,8 @@ def check_p(p: Any) -> float:
 
 
 def _real(value: Any, name: str, kind: str, example: str) -> float:
-    """``value`` as a float (not a bool); ``kind`` says what it must be, e.g. "a number >= 0"."""
-    if not isinstance(value, bool):
+    """``value`` as a float (not a bool, not a string); ``kind`` says what it must be."""
+    if not isinstance(value, (bool, str, bytes)):
         try:
             return float(value)
         except (TypeError, ValueError):
@@ -44,10 +47,20 @@ def _real(value: Any, name: str, kind: str, example: str) -> float:
     raise ValueError(f"{name} must be {kind}, got {value!r}; e.g. {example}")
 
 
-def check_positive(value: Any, name: str, example: str | None = None) -> float:
+def _at_most(v: float, maximum: float | None, name: str, why: str) -> float:
+    if maximum is not None and v > maximum:
+        raise ValueError(f"{name}={v:g} is too large: it must be at most {maximum:.3g} ({why})")
+    return v
+
+
+def check_positive(
+    value: Any, name: str, example: str | None = None, maximum: float | None = None,
+    why: str = "larger values overflow",
+) -> float:
     """Validate a strictly positive, finite real number (e.g. the regularisation ε).
 
     ``example`` completes the error message ("e.g. ..."); it defaults to ``name=0.1``.
+    ``maximum`` (optional) is the largest value the computation can take, ``why`` says why.
 
     Examples
     --------
@@ -58,11 +71,16 @@ def check_positive(value: Any, name: str, example: str | None = None) -> float:
     v = _real(value, name, "a positive number", example)
     if not math.isfinite(v) or v <= 0:
         raise ValueError(f"{name} must be a positive finite number, got {v}; e.g. {example}")
-    return v
+    return _at_most(v, maximum, name, why)
 
 
-def check_non_negative(value: Any, name: str, example: str | None = None) -> float:
+def check_non_negative(
+    value: Any, name: str, example: str | None = None, maximum: float | None = None,
+    why: str = "larger values overflow",
+) -> float:
     """Validate a finite real number ``>= 0`` (e.g. a penalty weight that may be off).
+
+    ``maximum`` and ``why`` as for :func:`check_positive`.
 
     Examples
     --------
@@ -73,7 +91,7 @@ def check_non_negative(value: Any, name: str, example: str | None = None) -> flo
     v = _real(value, name, "a number >= 0", example)
     if not (math.isfinite(v) and v >= 0):
         raise ValueError(f"{name} must be a finite number >= 0, got {v}; e.g. {example}")
-    return v
+    return _at_most(v, maximum, name, why)
 
 
 def check_positive_int(value: Any, name: str, example: str | None = None) -> int:
@@ -100,7 +118,7 @@ def check_scales(scales: Any, name: str = "scales") -> tuple[float, ...]:
         raise ValueError(f"{name} must be an iterable of positive numbers, got {scales!r}; "
                          f"e.g. {example}")
     try:
-        values = tuple(float(s) for s in scales)
+        values = tuple(_real(s, name, "", "") for s in scales)
     except (TypeError, ValueError):
         raise ValueError(
             f"{name} must be an iterable of positive numbers, got {scales!r}; e.g. {example}"
@@ -140,7 +158,7 @@ def check_betas(betas: Any) -> tuple[float, float]:
     (0.5, 0.999)
     """
     try:
-        b1, b2 = (float(b) for b in betas)
+        b1, b2 = (_real(b, "betas", "", "") for b in betas)
     except (TypeError, ValueError):
         raise ValueError(
             f"betas must be a pair of numbers in [0, 1), got {betas!r}; e.g. betas=(0.9, 0.999)"
@@ -172,7 +190,7 @@ def check_range(bounds: Any, name: str, example: str) -> tuple[float, float]:
     (0.01, 10.0)
     """
     try:
-        lo, hi = (float(v) for v in bounds)
+        lo, hi = (_real(v, name, "", "") for v in bounds)
     except (TypeError, ValueError):
         raise ValueError(
             f"{name} must be a pair (low, high), got {bounds!r}; e.g. {example}"
@@ -196,11 +214,16 @@ def check_int_at_least(value: Any, name: str, minimum: int, example: str | None 
             minimum, f"an integer >= {minimum}"
         )
         raise ValueError(f"{name} must be {kind}, got {value!r}; e.g. {example}")
+    if value >= _INT64_LIMIT:  # torch, NumPy and POT's C code take 64-bit sizes and counts
+        raise ValueError(f"{name}={value} is too large: it must be below 2**63; e.g. {example}")
     return int(value)
 
 
-def check_seed(seed: Any, name: str = "seed") -> int:
-    """Validate a seed: an integer in :math:`[0, 2^{32})`, what NumPy and PyTorch both accept.
+def check_seed(seed: Any, name: str = "seed", bits: int = 32) -> int:
+    """Validate a seed: an integer in :math:`[0, 2^{bits})`.
+
+    :math:`2^{32}` is what NumPy and PyTorch both accept; a seed that only seeds torch
+    (``torch.manual_seed``, a ``torch.Generator``) may go up to :math:`2^{63}` (``bits=63``).
 
     Examples
     --------
@@ -209,8 +232,8 @@ def check_seed(seed: Any, name: str = "seed") -> int:
     """
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
         raise ValueError(f"{name} must be an integer, got {seed!r}; pass e.g. {name}=0")
-    if not 0 <= seed < 2**32:
-        raise ValueError(f"{name} must be in [0, 2**32), got {seed}; pass e.g. {name}=0")
+    if not 0 <= seed < 2**bits:
+        raise ValueError(f"{name} must be in [0, 2**{bits}), got {seed}; pass e.g. {name}=0")
     return int(seed)
 
 
@@ -227,3 +250,93 @@ def check_choice(value: Any, name: str, valid: tuple[str, ...]) -> str:
             f"{name} must be one of {valid}, got {value!r}; e.g. {name}={valid[0]!r}"
         )
     return value
+
+
+_DEVICE_CHOICES = "'cpu', 'cuda', 'cuda:<index>', 'mps' or a torch.device"
+
+
+def check_device(device: Any, name: str = "device") -> torch.device | None:
+    """Validate a device: ``None``, a ``torch.device``, a string or an index; return it.
+
+    Raises ``ValueError`` naming ``name`` (an argument, or ``VEGAN_DEVICE``) for a string
+    torch cannot parse (``"gpu"``, ``"CPU"``), another type, or a CUDA or MPS device that
+    this machine does not have.
+
+    Examples
+    --------
+    >>> check_device("cpu")
+    device(type='cpu')
+    """
+    if device is None:
+        return None
+    if isinstance(device, bool) or not isinstance(device, (str, int, torch.device)):
+        raise ValueError(
+            f"{name} must be {_DEVICE_CHOICES}, got {type(device).__name__} {device!r}"
+        )
+    try:
+        parsed = torch.device(device)
+    except (RuntimeError, TypeError, ValueError):
+        raise ValueError(
+            f"{name}={device!r} is not a device; use {_DEVICE_CHOICES} (lower case)"
+        ) from None
+    if parsed.type == "cuda":
+        count = torch.cuda.device_count() if torch.cuda.is_available() else 0
+        if count == 0:
+            raise ValueError(
+                f"{name}={device!r} asks for CUDA, which this torch ({torch.__version__}) "
+                f"cannot use on this machine; use {name}='cpu' or get_device()"
+            )
+        if parsed.index is not None and parsed.index >= count:
+            raise ValueError(
+                f"{name}={device!r} names GPU {parsed.index} but this machine has {count}; "
+                f"use an index below {count}"
+            )
+    if parsed.type == "mps":
+        backend = getattr(torch.backends, "mps", None)
+        if backend is None or not backend.is_available():
+            raise ValueError(
+                f"{name}={device!r} asks for Apple MPS, which is not available here; "
+                f"use {name}='cpu' or get_device()"
+            )
+    if parsed.type not in ("cpu", "cuda", "mps", "meta") and not isinstance(device, torch.device):
+        raise ValueError(f"{name}={device!r} is not supported; use {_DEVICE_CHOICES}")
+    return parsed
+
+
+def check_checkpoint_path(path: Any, name: str = "checkpoint") -> str:
+    """Validate a checkpoint file to write: a path whose directory exists or can be made.
+
+    Raises ``ValueError`` before any training for a path that is not a string or
+    path-like, names an existing directory, or lies under a file.
+
+    Examples
+    --------
+    >>> check_checkpoint_path("runs/model.pt")
+    'runs/model.pt'
+    """
+    try:
+        path = os.fspath(path)
+    except TypeError:
+        raise ValueError(
+            f"{name} must be a file path (str or os.PathLike), got {type(path).__name__}; "
+            f"e.g. {name}='runs/model.pt'"
+        ) from None
+    if isinstance(path, bytes):
+        path = os.fsdecode(path)
+    if not path:
+        raise ValueError(f"{name} is an empty path; name the file, e.g. {name}='model.pt'")
+    if os.path.isdir(path):
+        raise ValueError(
+            f"{name}={path!r} is a directory, not a file; name the file to write, e.g. "
+            f"{name}={os.path.join(path, 'model.pt')!r}"
+        )
+    parent = os.path.dirname(os.path.abspath(path))
+    while not os.path.exists(parent):
+        parent = os.path.dirname(parent)
+    if not os.path.isdir(parent):
+        raise ValueError(
+            f"{name}={path!r} lies under {parent!r}, which is a file; choose another path"
+        )
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise ValueError(f"{name}={path!r} cannot be written: {parent!r} is not writable")
+    return path

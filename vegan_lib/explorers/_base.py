@@ -111,7 +111,7 @@ class _Explorer:
     """
 
     parameter = ""
-    """The name of ``update``'s one argument, for the default :meth:`_apply`."""
+    """The name of ``update``'s one argument, for the default ``_apply``."""
 
     figure: Figure
     values: dict[str, Any]
