@@ -9,8 +9,9 @@ initialised), ``fit``
   CPU) and leaves it initialised for later calls (a script may end with
   ``torch.distributed.destroy_process_group()``);
 * trains rank r on ``cuda:LOCAL_RANK`` when it trains on CUDA (torchrun's convention);
-* copies rank 0's parameters and buffers to every rank (:func:`broadcast_model`), so the
-  initial weights agree however each process built its model;
+* wraps the model in PyTorch's ``DistributedDataParallel`` (:func:`wrap`), which copies
+  rank 0's parameters and buffers to every rank, so the initial weights agree however each
+  process built its model;
 * with tensor data, treats ``batch_size`` as the *global* batch: every rank draws the
   same batch (same ``seed``) and trains on its ``batch_size / K`` slice, so
   ``batch_size`` must be divisible by K. An iterable is not sliced: each rank trains on
@@ -18,24 +19,23 @@ initialised), ``fit``
   ``DistributedSampler``);
 * seeds torch's generator with ``seed + r`` on rank r, so prior samples differ across
   ranks (rank 0 draws what one process would);
-* averages the gradients of the parameters being updated, and the loss terms, over the
-  ranks after each backward pass (:func:`average_`), before its NaN guard and the
-  optimizer step: every rank takes the same step, raises at the same step and returns
-  the same history. A term that is a mean over the batch (the reconstruction) then
-  equals the one-process value on the global batch; a penalty estimated from a batch
-  (MMD, adversarial) is the mean of the ranks' estimates on their slices. Buffers are
-  not synchronised after the start;
+* lets ``DistributedDataParallel`` average the gradients over the ranks during each
+  backward pass (main and adversary updates alike), and averages the loss terms itself
+  (:func:`average_`), before its NaN guard and the optimizer step: every rank takes the
+  same step, raises at the same step and returns the same history. A term that is a mean
+  over the batch (the reconstruction) then equals the one-process value on the global
+  batch; a penalty estimated from a batch (MMD, adversarial) is the mean of the ranks'
+  estimates on their slices. Buffers are not synchronised after the start;
 * draws the progress bar and writes the checkpoint on rank 0 only (every rank waits for
   the last checkpoint before returning); ``callback`` runs on every rank.
 
 In one process nothing of this happens and fit is unchanged.
 
-The averaging is ``torch.distributed.all_reduce`` on one flat buffer per dtype, what
-``DistributedDataParallel`` does in its buckets. fit calls it itself rather than
-wrapping the model in ``DistributedDataParallel`` because DDP reduces gradients only
-for a graph built through the wrapper's ``forward``, while fit's models are called
-through ``losses`` and ``adversary_loss``, with two optimizers over parts of one graph
-(the adversary's gradients are averaged in its own updates, the same way).
+DDP reduces gradients only for a graph built through the wrapped module's ``forward``,
+while fit's models are called through ``losses`` and ``adversary_loss``; :func:`wrap`
+therefore wraps a small module whose ``forward(batch, adversary)`` calls one or the other,
+with ``find_unused_parameters=True``: the adversary's update leaves the encoder and
+decoder out of its graph.
 """
 
 from __future__ import annotations
@@ -46,6 +46,7 @@ from dataclasses import dataclass
 import torch
 import torch.distributed as dist
 from torch import nn
+from torch.nn.parallel import DistributedDataParallel
 
 
 @dataclass(frozen=True)
@@ -92,11 +93,28 @@ def join(device: torch.device) -> tuple[ProcessGroup | None, torch.device]:
     return ProcessGroup(rank=dist.get_rank(), world_size=dist.get_world_size()), device
 
 
-@torch.no_grad()
-def broadcast_model(model: nn.Module) -> None:
-    """Overwrite every rank's parameters and buffers with rank 0's."""
-    for tensor in [*model.parameters(), *model.buffers()]:
-        dist.broadcast(tensor.data, src=0)
+class _Objectives(nn.Module):
+    """fit's two objectives behind one ``forward``, the only call DDP watches."""
+
+    def __init__(self, model: nn.Module) -> None:
+        super().__init__()
+        self.model = model
+
+    def forward(self, batch: object, adversary: bool = False) -> dict[str, torch.Tensor]:
+        return self.model.adversary_loss(batch) if adversary else self.model.losses(batch)
+
+
+def wrap(model: nn.Module, device: torch.device) -> DistributedDataParallel:
+    """``model`` in ``DistributedDataParallel``: ``wrapped(batch, adversary=False)`` returns
+    ``model.losses(batch)`` (or ``model.adversary_loss(batch)``), and the backward pass of
+    its ``"loss"`` leaves every rank with the gradients averaged over the ranks. Building it
+    copies rank 0's parameters and buffers to every rank."""
+    return DistributedDataParallel(
+        _Objectives(model),
+        device_ids=[device] if device.type == "cuda" else None,
+        find_unused_parameters=True,
+        broadcast_buffers=False,
+    )
 
 
 @torch.no_grad()

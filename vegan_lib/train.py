@@ -299,11 +299,11 @@ def _guard(
 ) -> dict[str, float]:
     # After the backward pass, before the optimizer step: the update's one device-to-host
     # copy, of the terms and of a flag "every gradient is finite" together. Under
-    # torchrun the gradients and the terms are first averaged over the ranks, so every
+    # torchrun the gradients (by DDP) and the terms are averaged over the ranks, so every
     # rank takes the same step and raises at the same step.
     grads = [p.grad for p in params if p.grad is not None]
-    if group is not None:
-        _distributed.average_([*grads, values], group.world_size)
+    if group is not None:  # DDP averaged the gradients in the backward pass
+        _distributed.average_([values], group.world_size)
     if grads:
         # A sum is non-finite whenever one entry is: one small reduction per tensor.
         finite = torch.isfinite(torch.stack([g.sum() for g in grads])).all()
@@ -536,10 +536,11 @@ def fit(
 
     Notes
     -----
-    Under ``torchrun --nproc_per_node=K`` (``WORLD_SIZE=K > 1``) every rank starts from
-    rank 0's weights; with tensor data ``batch_size`` is the global batch (divisible by
-    K) and each rank trains on its slice; rank r seeds with ``seed + r``; gradients and
-    terms are averaged over the ranks after each backward pass, so all ranks take the
+    Under ``torchrun --nproc_per_node=K`` (``WORLD_SIZE=K > 1``) the model is wrapped in
+    ``DistributedDataParallel`` (adversary included) and every rank starts from rank 0's
+    weights; with tensor data ``batch_size`` is the global batch (divisible by K) and each
+    rank trains on its slice; rank r seeds with ``seed + r``; DDP averages the gradients
+    over the ranks in each backward pass and fit the logged terms, so all ranks take the
     same steps and return the same history; only rank 0 draws the progress bar and
     writes the checkpoint. Details: ``vegan_lib._distributed``.
 
@@ -587,8 +588,8 @@ def fit(
     device = first.device if device is None else torch.device(device)
     group, device = _distributed.join(device)
     model.to(device)
-    if group is not None:
-        _distributed.broadcast_model(model)
+    # Under torchrun: DistributedDataParallel around the model, rank 0's weights everywhere.
+    wrapped = None if group is None else _distributed.wrap(model, device)
     dtype = next(iter(model.parameters())).dtype
     main_params, adversary_params = _parameter_groups(model)
     after_adversary_step = getattr(model, "after_adversary_step", None)
@@ -649,9 +650,12 @@ def fit(
                     batch if k == 0 else _to_model(next(batches), device, dtype, uses_labels)
                 )
                 adversary_opt.zero_grad(set_to_none=True)
-                adv_loss, names, terms = _loss_terms(
-                    model.adversary_loss(adv_batch), "adversary/"
+                adv_terms = (
+                    model.adversary_loss(adv_batch)
+                    if wrapped is None
+                    else wrapped(adv_batch, adversary=True)
                 )
+                adv_loss, names, terms = _loss_terms(adv_terms, "adversary/")
                 adv_loss.backward()
                 logged = _guard(
                     names, terms, adversary_params, step, "adversary/", adversary_lr, group
@@ -660,7 +664,8 @@ def fit(
                 if after_adversary_step is not None:
                     after_adversary_step()
         main_opt.zero_grad(set_to_none=True)
-        loss, names, terms = _loss_terms(model.losses(batch), "")
+        main_terms = model.losses(batch) if wrapped is None else wrapped(batch)
+        loss, names, terms = _loss_terms(main_terms, "")
         loss.backward()
         values = _guard(names, terms, main_params, step, "", lr, group)
         main_opt.step()
