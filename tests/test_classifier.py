@@ -17,26 +17,7 @@ from vegan_lib.classifier import (
     classifier_features,
     train_digit_classifier,
 )
-from vegan_lib.data import mnist
 from vegan_lib.nets import DigitClassifier
-
-
-@pytest.fixture(scope="module")
-def labelled_digits():
-    train_x, train_y = mnist(n=600, split="train")
-    test_x, test_y = mnist(n=300, split="test")
-    return train_x, train_y, test_x, test_y
-
-
-@pytest.fixture(scope="module")
-def small_classifier(labelled_digits):
-    x, y, _, _ = labelled_digits
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)  # module fixtures run outside conftest's per-test thread fixture
-    try:
-        return train_digit_classifier(x, y, steps=150, batch_size=32, lr=2e-3, progress=False)
-    finally:
-        torch.set_num_threads(threads)
 
 
 def test_digit_classifier_logits_are_affine_in_nonnegative_features():

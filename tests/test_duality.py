@@ -9,7 +9,7 @@ import math
 import numpy as np
 import pytest
 import torch
-from scipy.optimize import linprog
+from oracles import euclidean_distances, gaussian_cloud, random_weights, seeded, w1_linprog
 
 from vegan_lib.duality import (
     certified_w1_lower_bound,
@@ -22,45 +22,13 @@ from vegan_lib.nets import Critic
 F64 = torch.float64
 
 
-def _rng(seed):
-    return torch.Generator().manual_seed(seed)
-
-
-def _cloud(n, d, seed, shift=0.0):
-    return torch.randn(n, d, generator=_rng(seed), dtype=F64) + shift
-
-
-def _weights(n, seed):
-    w = torch.rand(n, generator=_rng(seed), dtype=F64) + 0.1
-    return w / w.sum()
-
-
-def _dist(u, v):
-    return np.sqrt(((u[:, None, :] - v[None, :, :]) ** 2).sum(-1))
-
-
-def _w1_linprog(x, y, a, b):
-    """Independent oracle: the Kantorovich LP for c = ||x - y|| solved by HiGHS."""
-    x, y, a, b = (t.numpy() for t in (x, y, a, b))
-    n, m = len(x), len(y)
-    C = _dist(x, y)
-    A_eq = np.zeros((n + m, n * m))
-    for i in range(n):
-        A_eq[i, i * m : (i + 1) * m] = 1
-    for j in range(m):
-        A_eq[n + j, j::m] = 1
-    res = linprog(C.ravel(), A_eq=A_eq, b_eq=np.concatenate([a, b]), bounds=(0, None))
-    assert res.status == 0
-    return res.fun
-
-
 # ----------------------------------------------------------------------------- potentials
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_kantorovich_potentials_dual_value_equals_primal_cost_and_linprog(seed):
-    x, y = _cloud(9, 2, seed), _cloud(7, 2, seed + 10, shift=1.0)
-    a, b = _weights(9, seed), _weights(7, seed + 1)
+    x, y = gaussian_cloud(9, 2, seed), gaussian_cloud(7, 2, seed + 10, shift=1.0)
+    a, b = random_weights(9, seed), random_weights(7, seed + 1)
     pots = kantorovich_potentials(x, y, a, b)
-    oracle = _w1_linprog(x, y, a, b)
+    oracle = w1_linprog(x, y, a, b)
     dual = float(a @ pots.f_x - b @ pots.f_y)
     assert abs(float(pots.cost) - oracle) < 1e-9, (float(pots.cost), oracle)
     assert abs(dual - float(pots.cost)) < 1e-9, (dual, float(pots.cost))
@@ -69,7 +37,7 @@ def test_kantorovich_potentials_dual_value_equals_primal_cost_and_linprog(seed):
 
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_kantorovich_potentials_are_1_lipschitz_on_every_pair_of_points(seed):
-    x, y = _cloud(10, 3, seed), _cloud(8, 3, seed + 20, shift=0.5)
+    x, y = gaussian_cloud(10, 3, seed), gaussian_cloud(8, 3, seed + 20, shift=0.5)
     pots = kantorovich_potentials(x, y)
     points = torch.cat([x, y]).numpy()
     values = torch.cat([pots.f_x, pots.f_y]).numpy()
@@ -81,9 +49,9 @@ def test_kantorovich_potentials_are_1_lipschitz_on_every_pair_of_points(seed):
 
 @pytest.mark.parametrize("seed", [0, 3])
 def test_kantorovich_potentials_rise_at_unit_speed_along_the_optimal_plan(seed):
-    x, y = _cloud(12, 2, seed), _cloud(12, 2, seed + 5, shift=2.0)
+    x, y = gaussian_cloud(12, 2, seed), gaussian_cloud(12, 2, seed + 5, shift=2.0)
     pots = kantorovich_potentials(x, y)
-    C = _dist(x.numpy(), y.numpy())
+    C = euclidean_distances(x.numpy(), y.numpy())
     support = pots.plan.numpy() > 0
     gaps = pots.f_x.numpy()[:, None] - pots.f_y.numpy()[None, :]
     worst = np.abs(gaps - C)[support].max()
@@ -92,13 +60,14 @@ def test_kantorovich_potentials_rise_at_unit_speed_along_the_optimal_plan(seed):
 
 
 def test_potential_is_1_lipschitz_off_the_samples_and_matches_its_values_on_them():
-    x, y = _cloud(8, 2, 4), _cloud(6, 2, 5, shift=1.0)
+    x, y = gaussian_cloud(8, 2, 4), gaussian_cloud(6, 2, 5, shift=1.0)
     pots = kantorovich_potentials(x, y)
     assert torch.allclose(pots.potential(x), pots.f_x, atol=1e-12)
     assert torch.allclose(pots.potential(y), pots.f_y, atol=1e-12)
-    w = 3 * _cloud(50, 2, 6)
+    w = 3 * gaussian_cloud(50, 2, 6)
     values = pots.potential(w).numpy()
-    ratios = np.abs(values[:, None] - values[None, :]) / (_dist(w.numpy(), w.numpy()) + 1e-300)
+    distances = euclidean_distances(w.numpy(), w.numpy())
+    ratios = np.abs(values[:, None] - values[None, :]) / (distances + 1e-300)
     np.fill_diagonal(ratios, 0)
     assert ratios.max() <= 1 + 1e-9, ratios.max()
 
@@ -126,7 +95,7 @@ def test_kantorovich_potentials_ignore_zero_weight_points():
 
 # ----------------------------------------------------------------------------- bounds
 def test_empirical_lipschitz_equals_brute_force_maximum_ratio():
-    pts, vals = _cloud(15, 3, 7), torch.randn(15, generator=_rng(8), dtype=F64)
+    pts, vals = gaussian_cloud(15, 3, 7), torch.randn(15, generator=seeded(8), dtype=F64)
     brute = max(
         abs(vals[k] - vals[j]).item() / torch.linalg.norm(pts[k] - pts[j]).item()
         for k, j in itertools.combinations(range(15), 2)
@@ -143,19 +112,19 @@ def test_empirical_lipschitz_edge_cases():
 
 @pytest.mark.parametrize("seed", [0, 1, 2, 3])
 def test_certified_bound_never_exceeds_w1_for_random_critics(seed):
-    x, y = _cloud(10, 2, seed), _cloud(9, 2, seed + 30, shift=1.0)
+    x, y = gaussian_cloud(10, 2, seed), gaussian_cloud(9, 2, seed + 30, shift=1.0)
     torch.manual_seed(seed)
     critic = Critic(2, hidden=(16,)).double()
     with torch.no_grad():
         fx, fy = 5 * critic(x), 5 * critic(y)
     cb = certified_w1_lower_bound(fx, fy, x, y)
-    w1 = _w1_linprog(x, y, torch.full((10,), 0.1, dtype=F64), torch.full((9,), 1 / 9, dtype=F64))
+    w1 = w1_linprog(x, y, torch.full((10,), 0.1, dtype=F64), torch.full((9,), 1 / 9, dtype=F64))
     assert float(cb.bound) <= w1 + 1e-12, (float(cb.bound), w1)
     assert abs(float(cb.estimate) - float(fx.mean() - fy.mean())) < 1e-12
 
 
 def test_certified_bound_of_a_scaled_optimal_critic_is_w1():
-    x, y = _cloud(8, 2, 11), _cloud(8, 2, 12, shift=1.5)
+    x, y = gaussian_cloud(8, 2, 11), gaussian_cloud(8, 2, 12, shift=1.5)
     pots = kantorovich_potentials(x, y)
     cb = certified_w1_lower_bound(3 * pots.f_x, 3 * pots.f_y, x, y)
     assert abs(float(cb.lipschitz) - 3.0) < 1e-9, float(cb.lipschitz)
@@ -164,7 +133,7 @@ def test_certified_bound_of_a_scaled_optimal_critic_is_w1():
 
 # ----------------------------------------------------------------------------- neural critics
 def test_gp_critic_on_two_separated_clouds_is_within_twenty_percent_of_w1():
-    x, y = 0.1 * _cloud(64, 2, 80) + 2.0, 0.1 * _cloud(64, 2, 81)
+    x, y = 0.1 * gaussian_cloud(64, 2, 80) + 2.0, 0.1 * gaussian_cloud(64, 2, 81)
     torch.manual_seed(0)
     critic = Critic(2, hidden=(32, 32)).double()
     history = fit_critic(critic, x, y, steps=150, lipschitz="gp", lr=1e-2, progress=False)
@@ -177,7 +146,7 @@ def test_gp_critic_on_two_separated_clouds_is_within_twenty_percent_of_w1():
 
 
 def test_clipped_critic_keeps_its_weights_in_the_box_and_underestimates_w1():
-    x, y = 0.1 * _cloud(32, 2, 82) + 2.0, 0.1 * _cloud(32, 2, 83)
+    x, y = 0.1 * gaussian_cloud(32, 2, 82) + 2.0, 0.1 * gaussian_cloud(32, 2, 83)
     torch.manual_seed(0)
     critic = Critic(2, hidden=(16, 16))
     history = fit_critic(critic, x, y, steps=30, lipschitz="clip", clip=0.01, progress=False)
@@ -195,7 +164,7 @@ def test_unconstrained_linear_critic_overshoots_w1():
 
 
 def test_fit_critic_logs_every_k_steps_and_the_last():
-    x, y = _cloud(8, 2, 84).float(), _cloud(8, 2, 85).float()
+    x, y = gaussian_cloud(8, 2, 84).float(), gaussian_cloud(8, 2, 85).float()
     h = fit_critic(Critic(2, hidden=(4,)), x, y, steps=7, log_every=3, batch_size=4,
                    progress=False)
     assert h.step == [3, 6, 7]
@@ -257,7 +226,7 @@ def _reference_critic_training(critic, x, y, steps, lipschitz, lr, batch_size, s
      ("sn", None, True), ("none", 16, False)],
 )
 def test_fit_critic_equals_a_hand_written_training_loop(lipschitz, batch_size, spectral_norm):
-    x, y = _cloud(20, 2, 86).float() + 1.0, _cloud(24, 2, 87).float()
+    x, y = gaussian_cloud(20, 2, 86).float() + 1.0, gaussian_cloud(24, 2, 87).float()
     torch.manual_seed(3)
     critic = Critic(2, hidden=(8, 8), spectral_norm=spectral_norm)
     twin = copy.deepcopy(critic)
@@ -277,7 +246,7 @@ def test_fit_critic_equals_a_hand_written_training_loop(lipschitz, batch_size, s
 
 # ----------------------------------------------------------------------------- bad input
 def test_bad_inputs_raise_value_errors_that_say_how_to_fix_them():
-    x, z = _cloud(4, 2, 90), _cloud(3, 2, 91)
+    x, z = gaussian_cloud(4, 2, 90), gaussian_cloud(3, 2, 91)
     with pytest.raises(ValueError, match="2-D point cloud"):
         kantorovich_potentials(torch.zeros(4), z)
     with pytest.raises(ValueError, match="same dimension"):
@@ -295,7 +264,7 @@ def test_bad_inputs_raise_value_errors_that_say_how_to_fix_them():
 
 
 def test_fit_critic_rejects_bad_settings():
-    x, y = _cloud(6, 2, 92).float(), _cloud(6, 2, 93).float()
+    x, y = gaussian_cloud(6, 2, 92).float(), gaussian_cloud(6, 2, 93).float()
     critic = Critic(2, hidden=(4,))
     with pytest.raises(ValueError, match="unknown lipschitz"):
         fit_critic(critic, x, y, lipschitz="weight-decay", progress=False)
@@ -325,7 +294,7 @@ def test_fit_critic_rejects_bad_settings():
 
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
 def test_exact_results_stay_on_the_gpu():
-    x, z = _cloud(6, 2, 94).cuda(), _cloud(5, 2, 95).cuda()
+    x, z = gaussian_cloud(6, 2, 94).cuda(), gaussian_cloud(5, 2, 95).cuda()
     pots = kantorovich_potentials(x, z)
     assert pots.f_x.is_cuda and pots.plan.is_cuda
     assert pots.potential(z).is_cuda

@@ -13,7 +13,15 @@ import math
 import numpy as np
 import pytest
 import torch
-from scipy.optimize import linprog
+from oracles import (
+    decoded,
+    euclidean_distances,
+    gaussian_cloud,
+    loop_cost,
+    random_problem,
+    random_weights,
+    w1_linprog,
+)
 
 from vegan_lib.exact_pot import PenalizedOTResult, pot_relaxation, pot_wgan_dual_lp
 from vegan_lib.theory import encoder_form
@@ -23,88 +31,6 @@ F64 = torch.float64
 
 
 # ----------------------------------------------------------------------------- oracles
-def _simplex(rng: np.random.Generator, n: int) -> np.ndarray:
-    w = rng.uniform(0.1, 1.0, size=n)
-    return w / w.sum()
-
-
-def _loop_cost(x: np.ndarray, y: np.ndarray, p: float) -> np.ndarray:
-    C = np.empty((len(x), len(y)))
-    for i in range(len(x)):
-        for j in range(len(y)):
-            C[i, j] = np.linalg.norm(x[i] - y[j]) ** p
-    return C
-
-
-def _instance(seed: int) -> tuple[torch.Tensor, torch.Tensor, object, np.ndarray, np.ndarray, str]:
-    """A random discrete problem; three of its four generators are non-injective."""
-    rng = np.random.default_rng(seed)
-    n, m = int(rng.integers(3, 9)), int(rng.integers(3, 9))
-    a, b = _simplex(rng, n), _simplex(rng, m)
-    kind = ("round", "lookup", "fold", "linear")[seed % 4]
-    if kind == "round":  # codes in [-1.4, 1.4]^2 rounded to the 9 integer points
-        z = torch.from_numpy(rng.uniform(-1.4, 1.4, size=(m, 2)))
-        G = torch.round
-    elif kind == "lookup":  # code j -> table[j], the table repeating rows
-        z = torch.arange(m, dtype=F64)[:, None]
-        base = torch.from_numpy(rng.normal(size=(max(1, m // 2), 2)))
-        table = base[torch.from_numpy(rng.integers(0, len(base), size=m))]
-
-        def G(codes: torch.Tensor) -> torch.Tensor:
-            return table[codes[:, 0].long()]
-
-    elif kind == "fold":  # (z1, z2) and (-z1, z2) decode to the same point
-        half = rng.normal(size=((m + 1) // 2, 2))
-        z = torch.from_numpy(np.concatenate([half, half * [-1.0, 1.0]])[:m])
-
-        def G(codes: torch.Tensor) -> torch.Tensor:
-            return torch.stack([codes[:, 0].abs(), codes[:, 1]], dim=1)
-
-    else:  # an injective linear map from R^3 to R^2 (d_z != d_x)
-        z = torch.from_numpy(rng.normal(size=(m, 3)))
-        G = torch.nn.Linear(3, 2).double()
-        with torch.no_grad():
-            G.weight.copy_(torch.from_numpy(rng.normal(size=(2, 3))))
-            G.bias.copy_(torch.from_numpy(rng.normal(size=2)))
-    x = torch.from_numpy(rng.normal(size=(n, 2)))
-    return x, z, G, a, b, kind
-
-
-def _decoded(z: torch.Tensor, G) -> np.ndarray:
-    with torch.no_grad():
-        return G(z).numpy()
-
-
-def _rng(seed):
-    return torch.Generator().manual_seed(seed)
-
-
-def _cloud(n, d, seed, shift=0.0):
-    return torch.randn(n, d, generator=_rng(seed), dtype=F64) + shift
-
-
-def _weights(n, seed):
-    w = torch.rand(n, generator=_rng(seed), dtype=F64) + 0.1
-    return w / w.sum()
-
-
-def _dist(u, v):
-    return np.sqrt(((u[:, None, :] - v[None, :, :]) ** 2).sum(-1))
-
-
-def _w1_linprog(x, y, a, b):
-    """Independent oracle: the Kantorovich LP for c = ||x - y|| solved by HiGHS."""
-    x, y, a, b = (t.numpy() for t in (x, y, a, b))
-    n, m = len(x), len(y)
-    C = _dist(x, y)
-    A_eq = np.zeros((n + m, n * m))
-    for i in range(n):
-        A_eq[i, i * m : (i + 1) * m] = 1
-    for j in range(m):
-        A_eq[n + j, j::m] = 1
-    res = linprog(C.ravel(), A_eq=A_eq, b_eq=np.concatenate([a, b]), bounds=(0, None))
-    assert res.status == 0
-    return res.fun
 
 
 def _tanh_generator(z):
@@ -116,7 +42,7 @@ def _pushforward_w1(x, z, G, a=None, b=None):
     y = G(z)
     a = torch.full((len(x),), 1 / len(x), dtype=F64) if a is None else a
     b = torch.full((len(z),), 1 / len(z), dtype=F64) if b is None else b
-    return _w1_linprog(x, y, a, b)
+    return w1_linprog(x, y, a, b)
 
 
 X2 = torch.zeros(3, 2, dtype=F64)
@@ -151,8 +77,8 @@ LAMBDAS = [0.0, 0.05, 0.2, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0, 64.0]
 @pytest.mark.parametrize("p", [1, 2])
 def test_pot_relaxation_at_lambda_zero_is_nearest_code_cost(p: int) -> None:
     for seed in range(10):
-        x, z, G, a, b, kind = _instance(seed)
-        C = _loop_cost(x.numpy(), _decoded(z, G), p)
+        x, z, G, a, b, kind = random_problem(seed)
+        C = loop_cost(x.numpy(), decoded(z, G), p)
         nearest = float(sum(a[i] * C[i].min() for i in range(len(a))))
         value = pot_relaxation(x, z, G, 0.0, a, b, p=p).value.item()
         assert abs(value - nearest) < 1e-9, (seed, kind, value, nearest)
@@ -161,8 +87,8 @@ def test_pot_relaxation_at_lambda_zero_is_nearest_code_cost(p: int) -> None:
 @pytest.mark.parametrize("p", [1, 2])
 def test_pot_relaxation_equals_balanced_ot_with_reservoir_and_sink(p: int) -> None:
     for seed in range(8):
-        x, z, G, a, b, kind = _instance(seed)
-        C = _loop_cost(x.numpy(), _decoded(z, G), p)
+        x, z, G, a, b, kind = random_problem(seed)
+        C = loop_cost(x.numpy(), decoded(z, G), p)
         for lam in LAMBDAS:
             value = pot_relaxation(x, z, G, lam, a, b, p=p).value.item()
             oracle = _augmented_ot_value(C, a, b, lam)
@@ -171,7 +97,7 @@ def test_pot_relaxation_equals_balanced_ot_with_reservoir_and_sink(p: int) -> No
 
 def test_pot_relaxation_is_below_encoder_form_and_nondecreasing_in_lambda() -> None:
     for seed in range(12):
-        x, z, G, a, b, kind = _instance(seed)
+        x, z, G, a, b, kind = random_problem(seed)
         w = encoder_form(x, z, G, a, b).cost.item()
         values = [pot_relaxation(x, z, G, lam, a, b).value.item() for lam in LAMBDAS]
         assert all(v <= w + 1e-9 for v in values), (seed, kind, w, values)
@@ -185,10 +111,10 @@ def test_pot_relaxation_is_below_encoder_form_and_nondecreasing_in_lambda() -> N
 @pytest.mark.parametrize("p", [1, 2])
 def test_pot_relaxation_equals_encoder_form_from_dual_oscillation_and_row_range(p: int) -> None:
     for seed in range(12):
-        x, z, G, a, b, kind = _instance(seed)
-        C = _loop_cost(x.numpy(), _decoded(z, G), p)
+        x, z, G, a, b, kind = random_problem(seed)
+        C = loop_cost(x.numpy(), decoded(z, G), p)
         delta = float((C.max(axis=1) - C.min(axis=1)).max())  # the exact-penalty threshold
-        g = exact_ot(x, _decoded(z, G), a, b, p).g  # osc(g) of any optimal potential suffices
+        g = exact_ot(x, decoded(z, G), a, b, p).g  # osc(g) of any optimal potential suffices
         w = encoder_form(x, z, G, a, b, p=p).cost.item()
         for lam in (float(g.max() - g.min()), delta, 2 * C.max(), 1e3):
             res = pot_relaxation(x, z, G, lam, a, b, p=p)
@@ -205,8 +131,8 @@ def test_pot_relaxation_threshold_is_sharp_for_one_point_and_two_codes() -> None
 
 
 def test_pot_relaxation_value_is_reconstruction_plus_lambda_times_tv_of_its_plan() -> None:
-    x, z, G, a, b, _ = _instance(5)
-    C = _loop_cost(x.numpy(), _decoded(z, G), 2)
+    x, z, G, a, b, _ = random_problem(5)
+    C = loop_cost(x.numpy(), decoded(z, G), 2)
     for lam in LAMBDAS:
         res = pot_relaxation(x, z, G, lam, a, b)
         assert isinstance(res, PenalizedOTResult) and res.lam == lam and res.divergence == "tv"
@@ -224,7 +150,7 @@ def test_pot_relaxation_value_is_reconstruction_plus_lambda_times_tv_of_its_plan
 
 
 def test_pot_relaxation_q_is_far_from_prior_at_zero_and_is_the_prior_when_large() -> None:
-    x, z, G, a, b, _ = _instance(7)
+    x, z, G, a, b, _ = random_problem(7)
     free = pot_relaxation(x, z, G, 0.0, a, b)
     tight = pot_relaxation(x, z, G, 1e3, a, b)
     assert free.penalty.item() > 0.05, free.penalty.item()
@@ -243,7 +169,7 @@ def test_pot_relaxation_float32_inputs_give_float64_results() -> None:
 
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
 def test_pot_relaxation_stays_on_the_gpu() -> None:
-    x, z, G, a, b, _ = _instance(0)  # torch.round runs on any device
+    x, z, G, a, b, _ = random_problem(0)  # torch.round runs on any device
     res = pot_relaxation(x.cuda(), z.cuda(), G, 1.0, a, b)
     cpu = pot_relaxation(x, z, G, 1.0, a, b)
     assert res.value.device.type == "cuda" and res.plan.device.type == "cuda"
@@ -282,8 +208,8 @@ def test_pot_wgan_lp_equals_min_of_lambda_and_one_times_w1_on_two_atoms():
 @pytest.mark.parametrize("seed", [0, 1, 2])
 @pytest.mark.parametrize("lam", [1.0, 1.5, 5.0])
 def test_pot_wgan_lp_equals_w1_of_the_pushforward_for_lambda_at_least_one(seed, lam):
-    x, z = _cloud(8, 2, seed), _cloud(7, 2, seed + 40)
-    a, b = _weights(8, seed + 2), _weights(7, seed + 3)
+    x, z = gaussian_cloud(8, 2, seed), gaussian_cloud(7, 2, seed + 40)
+    a, b = random_weights(8, seed + 2), random_weights(7, seed + 3)
     res = pot_wgan_dual_lp(x, z, _tanh_generator, lam, a=a, b=b)
     w1 = _pushforward_w1(x, z, _tanh_generator, a, b)
     assert abs(float(res.value) - w1) < 1e-8, (float(res.value), w1)
@@ -291,13 +217,13 @@ def test_pot_wgan_lp_equals_w1_of_the_pushforward_for_lambda_at_least_one(seed, 
 
 @pytest.mark.parametrize("seed", [0, 1])
 def test_pot_wgan_lp_is_below_w1_increasing_and_nearest_code_at_zero(seed):
-    x, z = _cloud(8, 2, seed + 50), _cloud(6, 2, seed + 60)
+    x, z = gaussian_cloud(8, 2, seed + 50), gaussian_cloud(6, 2, seed + 60)
     w1 = _pushforward_w1(x, z, _tanh_generator)
     lams = [0.0, 0.2, 0.4, 0.6, 0.8, 1.0]
     values = [float(pot_wgan_dual_lp(x, z, _tanh_generator, lam).value) for lam in lams]
     assert all(v <= w1 + 1e-9 for v in values), (values, w1)
     assert all(v1 <= v2 + 1e-9 for v1, v2 in itertools.pairwise(values)), values
-    nearest = _dist(x.numpy(), _tanh_generator(z).numpy()).min(1).mean()
+    nearest = euclidean_distances(x.numpy(), _tanh_generator(z).numpy()).min(1).mean()
     assert abs(values[0] - nearest) < 1e-9, (values[0], nearest)
 
 
@@ -318,10 +244,10 @@ def test_pot_wgan_lp_is_strictly_below_w1_for_lambda_below_one_on_a_2d_instance(
 
 @pytest.mark.parametrize("lam", [0.0, 0.4, 1.0, 2.5])
 def test_pot_wgan_lp_dual_critic_is_feasible_and_its_value_equals_the_primal(lam):
-    x, z = _cloud(7, 2, 70), _cloud(6, 2, 71)
+    x, z = gaussian_cloud(7, 2, 70), gaussian_cloud(6, 2, 71)
     res = pot_wgan_dual_lp(x, z, _tanh_generator, lam)
     y = _tanh_generator(z).numpy()
-    C, D = _dist(x.numpy(), y), _dist(y, y)
+    C, D = euclidean_distances(x.numpy(), y), euclidean_distances(y, y)
     u, h = res.critic_data.numpy(), res.critic_model.numpy()
     assert (u[:, None] - h[None, :] <= C + 1e-9).all()
     assert (np.abs(h[:, None] - h[None, :]) <= lam * D + 1e-9).all()
@@ -345,7 +271,7 @@ def test_pot_wgan_lp_penalty_is_the_latent_wasserstein_cost_of_q():
 
 
 def test_pot_wgan_lp_rejects_bad_inputs_and_says_how_to_fix_them():
-    x, z = _cloud(4, 2, 90), _cloud(3, 2, 91)
+    x, z = gaussian_cloud(4, 2, 90), gaussian_cloud(3, 2, 91)
     with pytest.raises(ValueError, match="lam must be"):
         pot_wgan_dual_lp(x, z, _tanh_generator, -1.0)
     with pytest.raises(ValueError, match="lam must be"):
@@ -364,7 +290,7 @@ def test_pot_wgan_lp_rejects_bad_inputs_and_says_how_to_fix_them():
 
 # ----------------------------------------------------------------------------- one result type
 def test_both_problems_return_one_result_type_with_the_same_parts() -> None:
-    x, z = _cloud(5, 2, 96), _cloud(4, 2, 97)
+    x, z = gaussian_cloud(5, 2, 96), gaussian_cloud(4, 2, 97)
     tv = pot_relaxation(x, z, _tanh_generator, 0.5, p=1)
     w = pot_wgan_dual_lp(x, z, _tanh_generator, 0.5)
     assert type(tv) is type(w) is PenalizedOTResult
@@ -393,7 +319,7 @@ def test_a_zero_weight_data_point_gets_the_prior_as_encoder_row() -> None:
 
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
 def test_pot_wgan_lp_stays_on_the_gpu() -> None:
-    x, z = _cloud(6, 2, 94), _cloud(5, 2, 95)
+    x, z = gaussian_cloud(6, 2, 94), gaussian_cloud(5, 2, 95)
     res = pot_wgan_dual_lp(x.cuda(), z.cuda(), lambda c: 2 * c, 1.0)
     cpu = pot_wgan_dual_lp(x, z, lambda c: 2 * c, 1.0)
     assert res.value.is_cuda and res.critic_model.is_cuda and res.latent_plan.is_cuda

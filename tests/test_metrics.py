@@ -12,7 +12,6 @@ from scipy.signal import convolve2d
 from torch import nn
 
 import vegan_lib.metrics as metrics_module
-from vegan_lib.classifier import train_digit_classifier
 from vegan_lib.data import mnist
 from vegan_lib.metrics import (
     data_floor,
@@ -468,22 +467,6 @@ def test_frechet_distance_stays_on_cuda():
 
 
 # ------------------------------------------------------------------- Fréchet classifier distance
-@pytest.fixture(scope="module")
-def labelled_digits():
-    train_x, train_y = mnist(n=600, split="train")
-    test_x, test_y = mnist(n=300, split="test")
-    return train_x, train_y, test_x, test_y
-
-
-@pytest.fixture(scope="module")
-def small_classifier(labelled_digits):
-    x, y, _, _ = labelled_digits
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)  # module fixtures run outside conftest's per-test thread fixture
-    try:
-        return train_digit_classifier(x, y, steps=150, batch_size=32, lr=2e-3, progress=False)
-    finally:
-        torch.set_num_threads(threads)
 
 
 

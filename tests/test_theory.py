@@ -13,6 +13,7 @@ import math
 import numpy as np
 import pytest
 import torch
+from oracles import decoded, loop_cost, random_problem
 from scipy.optimize import linprog
 
 from vegan_lib.theory import (
@@ -28,17 +29,6 @@ F64 = torch.float64
 
 
 # ----------------------------------------------------------------------------- oracles
-def _simplex(rng: np.random.Generator, n: int) -> np.ndarray:
-    w = rng.uniform(0.1, 1.0, size=n)
-    return w / w.sum()
-
-
-def _loop_cost(x: np.ndarray, y: np.ndarray, p: float) -> np.ndarray:
-    C = np.empty((len(x), len(y)))
-    for i in range(len(x)):
-        for j in range(len(y)):
-            C[i, j] = np.linalg.norm(x[i] - y[j]) ** p
-    return C
 
 
 def _linprog_plan(a: np.ndarray, b: np.ndarray, C: np.ndarray) -> tuple[float, np.ndarray]:
@@ -70,56 +60,17 @@ def _merge_by_dict(y: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray
     return support, weights, label
 
 
-def _instance(seed: int) -> tuple[torch.Tensor, torch.Tensor, object, np.ndarray, np.ndarray, str]:
-    """A random discrete problem; three of its four generators are non-injective."""
-    rng = np.random.default_rng(seed)
-    n, m = int(rng.integers(3, 9)), int(rng.integers(3, 9))
-    a, b = _simplex(rng, n), _simplex(rng, m)
-    kind = ("round", "lookup", "fold", "linear")[seed % 4]
-    if kind == "round":  # codes in [-1.4, 1.4]^2 rounded to the 9 integer points
-        z = torch.from_numpy(rng.uniform(-1.4, 1.4, size=(m, 2)))
-        G = torch.round
-    elif kind == "lookup":  # code j -> table[j], the table repeating rows
-        z = torch.arange(m, dtype=F64)[:, None]
-        base = torch.from_numpy(rng.normal(size=(max(1, m // 2), 2)))
-        table = base[torch.from_numpy(rng.integers(0, len(base), size=m))]
-
-        def G(codes: torch.Tensor) -> torch.Tensor:
-            return table[codes[:, 0].long()]
-
-    elif kind == "fold":  # (z1, z2) and (-z1, z2) decode to the same point
-        half = rng.normal(size=((m + 1) // 2, 2))
-        z = torch.from_numpy(np.concatenate([half, half * [-1.0, 1.0]])[:m])
-
-        def G(codes: torch.Tensor) -> torch.Tensor:
-            return torch.stack([codes[:, 0].abs(), codes[:, 1]], dim=1)
-
-    else:  # an injective linear map from R^3 to R^2 (d_z != d_x)
-        z = torch.from_numpy(rng.normal(size=(m, 3)))
-        G = torch.nn.Linear(3, 2).double()
-        with torch.no_grad():
-            G.weight.copy_(torch.from_numpy(rng.normal(size=(2, 3))))
-            G.bias.copy_(torch.from_numpy(rng.normal(size=2)))
-    x = torch.from_numpy(rng.normal(size=(n, 2)))
-    return x, z, G, a, b, kind
-
-
-def _decoded(z: torch.Tensor, G) -> np.ndarray:
-    with torch.no_grad():
-        return G(z).numpy()
-
-
 # ----------------------------------------------------------------------------- theorem
 @pytest.mark.parametrize("p", [1, 2])
 def test_encoder_form_equals_wasserstein_on_pushforward_and_linprog(p: int) -> None:
     non_injective = 0
     for seed in range(50):
-        x, z, G, a, b, kind = _instance(seed)
-        support, weights, _ = _merge_by_dict(_decoded(z, G), b)
+        x, z, G, a, b, kind = random_problem(seed)
+        support, weights, _ = _merge_by_dict(decoded(z, G), b)
         non_injective += len(support) < len(z)
 
         value = encoder_form(x, z, G, a, b, p=p).cost.item()
-        lp, _ = _linprog_plan(a, weights, _loop_cost(x.numpy(), support, p))
+        lp, _ = _linprog_plan(a, weights, loop_cost(x.numpy(), support, p))
         pg_support, pg_weights = pushforward(z, G, b)
         w = wasserstein(x, pg_support, p=p, a=a, b=pg_weights).item() ** p
 
@@ -131,7 +82,7 @@ def test_encoder_form_equals_wasserstein_on_pushforward_and_linprog(p: int) -> N
 
 def test_encoder_rows_are_probabilities_and_aggregated_posterior_equals_prior() -> None:
     for seed in range(50):
-        x, z, G, a, b, kind = _instance(seed)
+        x, z, G, a, b, kind = random_problem(seed)
         res = encoder_form(x, z, G, a, b, p=1 + seed % 2)
         Q = res.encoder.numpy()
         assert Q.shape == (len(x), len(z))
@@ -144,29 +95,29 @@ def test_encoder_rows_are_probabilities_and_aggregated_posterior_equals_prior() 
 
 def test_plan_is_a_coupling_of_data_and_codes_with_the_reported_cost() -> None:
     for seed in range(20):
-        x, z, G, a, b, _ = _instance(seed)
+        x, z, G, a, b, _ = random_problem(seed)
         p = 1 + seed % 2
         res = encoder_form(x, z, G, a, b, p=p)
         plan = res.plan.numpy()
         assert np.abs(plan.sum(axis=1) - a).max() < 1e-12
         assert np.abs(plan.sum(axis=0) - b).max() < 1e-12
         assert np.abs(plan - a[:, None] * res.encoder.numpy()).max() < 1e-12
-        by_loop = float((plan * _loop_cost(x.numpy(), _decoded(z, G), p)).sum())
+        by_loop = float((plan * loop_cost(x.numpy(), decoded(z, G), p)).sum())
         assert abs(res.cost.item() - by_loop) < 1e-12, (res.cost.item(), by_loop)
-        assert torch.equal(res.decoded, torch.as_tensor(_decoded(z, G)))
+        assert torch.equal(res.decoded, torch.as_tensor(decoded(z, G)))
 
 
 def test_merging_the_encoder_plan_along_G_gives_an_optimal_data_model_coupling() -> None:
     # first half of the proof: a coupling of (X, Z) induces one of (X, G(Z)), same cost
     for seed in range(30):
-        x, z, G, a, b, _ = _instance(seed)
-        support, weights, label = _merge_by_dict(_decoded(z, G), b)
+        x, z, G, a, b, _ = random_problem(seed)
+        support, weights, label = _merge_by_dict(decoded(z, G), b)
         res = encoder_form(x, z, G, a, b, p=2)
         merged = np.zeros((len(x), len(support)))
         np.add.at(merged.T, label, res.plan.numpy().T)
         assert np.abs(merged.sum(axis=1) - a).max() < 1e-12
         assert np.abs(merged.sum(axis=0) - weights).max() < 1e-12
-        C = _loop_cost(x.numpy(), support, 2)
+        C = loop_cost(x.numpy(), support, 2)
         lp, _ = _linprog_plan(a, weights, C)
         assert abs(float((merged * C).sum()) - lp) < 1e-9, (seed, (merged * C).sum(), lp)
 
@@ -174,14 +125,14 @@ def test_merging_the_encoder_plan_along_G_gives_an_optimal_data_model_coupling()
 def test_gluing_an_optimal_coupling_along_G_gives_an_encoder_with_prior_aggregate() -> None:
     # second half of the proof: glue the optimal (X, Y) coupling with (Y, Z) along Y
     for seed in range(30):
-        x, z, G, a, b, _ = _instance(seed)
-        support, weights, label = _merge_by_dict(_decoded(z, G), b)
-        lp, gamma = _linprog_plan(a, weights, _loop_cost(x.numpy(), support, 2))
+        x, z, G, a, b, _ = random_problem(seed)
+        support, weights, label = _merge_by_dict(decoded(z, G), b)
+        lp, gamma = _linprog_plan(a, weights, loop_cost(x.numpy(), support, 2))
         glued = gamma[:, label] * (b / weights[label])[None, :]  # pi_ij
         encoder = glued / a[:, None]
         assert np.abs(encoder.sum(axis=1) - 1).max() < 1e-8
         assert np.abs(a @ encoder - b).max() < 1e-8
-        glued_cost = float((glued * _loop_cost(x.numpy(), _decoded(z, G), 2)).sum())
+        glued_cost = float((glued * loop_cost(x.numpy(), decoded(z, G), 2)).sum())
         value = encoder_form(x, z, G, a, b, p=2).cost.item()
         assert abs(glued_cost - value) < 1e-9, (seed, glued_cost, value)
 
@@ -209,7 +160,7 @@ def test_float32_inputs_give_float64_results() -> None:
 
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
 def test_encoder_form_stays_on_the_gpu() -> None:
-    x, z, G, a, b, _ = _instance(0)  # torch.round: a generator that runs on any device
+    x, z, G, a, b, _ = random_problem(0)  # torch.round: a generator that runs on any device
     x, z = x.cuda(), z.cuda()
     res = encoder_form(x, z, G, a, b)
     cpu = encoder_form(x.cpu(), z.cpu(), G, a, b)
@@ -222,9 +173,9 @@ def test_encoder_form_stays_on_the_gpu() -> None:
 # ----------------------------------------------------------------------------- pushforward
 def test_pushforward_merges_codes_with_equal_images_like_a_dictionary() -> None:
     for seed in range(40):
-        _, z, G, _, b, kind = _instance(seed)
+        _, z, G, _, b, kind = random_problem(seed)
         support, weights = pushforward(z, G, b)
-        ref_support, ref_weights, _ = _merge_by_dict(_decoded(z, G), b)
+        ref_support, ref_weights, _ = _merge_by_dict(decoded(z, G), b)
         assert support.shape == ref_support.shape, (kind, support.shape, ref_support.shape)
         assert np.array_equal(support.numpy(), ref_support), kind
         assert np.abs(weights.numpy() - ref_weights).max() < 1e-12
@@ -250,9 +201,9 @@ def test_pushforward_of_injective_generator_keeps_every_atom() -> None:
 # ----------------------------------------------------------------------------- random decoder
 def test_random_decoder_value_is_deterministic_linprog_value_plus_d_gamma_squared() -> None:
     for seed in range(20):
-        x, z, G, a, b, _ = _instance(seed)
-        support, weights, _ = _merge_by_dict(_decoded(z, G), b)
-        lp, _ = _linprog_plan(a, weights, _loop_cost(x.numpy(), support, 2))
+        x, z, G, a, b, _ = random_problem(seed)
+        support, weights, _ = _merge_by_dict(decoded(z, G), b)
+        lp, _ = _linprog_plan(a, weights, loop_cost(x.numpy(), support, 2))
         gamma = 0.1 + 0.1 * (seed % 5)
         value = random_decoder_encoder_form(x, z, G, gamma, a, b).item()
         expected = lp + x.shape[1] * gamma**2
@@ -261,7 +212,7 @@ def test_random_decoder_value_is_deterministic_linprog_value_plus_d_gamma_square
 
 
 def test_random_decoder_value_matches_monte_carlo_with_the_optimal_encoder() -> None:
-    x, z, G, a, b, _ = _instance(3)  # the injective linear generator, d = 2
+    x, z, G, a, b, _ = random_problem(3)  # the injective linear generator, d = 2
     gamma = 0.8
     value = random_decoder_encoder_form(x, z, G, gamma, a, b).item()
     res = encoder_form(x, z, G, a, b, p=2)
@@ -304,14 +255,14 @@ def test_random_decoder_value_bounds_exact_w2_for_moment_matched_noise() -> None
     # every code, Y = G(Z) + gamma*eps is a random decoder whose P_Y is discrete, so
     # exact OT gives the true W_2^2(P_X, P_Y); the bound must hold without sampling slack.
     for seed in range(20):
-        x, z, G, a, b, _ = _instance(seed)
+        x, z, G, a, b, _ = random_problem(seed)
         rng = np.random.default_rng(100 + seed)
         eps = rng.normal(size=(16, 2))
         eps -= eps.mean(axis=0)
         eps *= math.sqrt(2 / (eps**2).sum(axis=1).mean())
-        decoded = _decoded(z, G)
+        y_decoded = decoded(z, G)
         for gamma in (0.0, 0.3, 1.0):
-            y = (decoded[:, None, :] + gamma * eps[None]).reshape(-1, 2)
+            y = (y_decoded[:, None, :] + gamma * eps[None]).reshape(-1, 2)
             b_y = np.repeat(b / len(eps), len(eps))
             exact = exact_ot(x, torch.from_numpy(y), a, b_y, p=2).cost.item()
             bound = random_decoder_encoder_form(x, z, G, gamma, a, b).item()
