@@ -32,13 +32,12 @@ explicitly: ``from vegan_lib.explorers import SinkhornExplorer``.
 """
 
 from vegan_lib.explorers.aae_sigma import AAESigmaExplorer
-from vegan_lib.explorers.critic import CRITIC_LABELS, CriticExplorer, CriticRun
+from vegan_lib.explorers.critic import CriticExplorer, CriticRun
 from vegan_lib.explorers.pot_relaxation import POTRelaxationExplorer
 from vegan_lib.explorers.sinkhorn import SinkhornExplorer
 
 __all__ = [
     "AAESigmaExplorer",
-    "CRITIC_LABELS",
     "CriticExplorer",
     "CriticRun",
     "POTRelaxationExplorer",
