@@ -15,6 +15,7 @@ import numpy as np
 import ot
 import pytest
 import torch
+from oracles import loop_cost
 from scipy.optimize import linear_sum_assignment, linprog
 
 from vegan_lib.transport import (
@@ -39,14 +40,6 @@ def _points(rng: np.random.Generator, n: int, d: int = 2, shift: float = 0.0) ->
 def _simplex(rng: np.random.Generator, n: int) -> np.ndarray:
     w = rng.uniform(0.2, 1.0, size=n)
     return w / w.sum()
-
-
-def _loop_cost(x: np.ndarray, y: np.ndarray, p: float) -> np.ndarray:
-    C = np.empty((len(x), len(y)))
-    for i in range(len(x)):
-        for j in range(len(y)):
-            C[i, j] = np.linalg.norm(x[i] - y[j]) ** p
-    return C
 
 
 def _linprog_cost(a: np.ndarray, b: np.ndarray, C: np.ndarray) -> float:
@@ -83,7 +76,7 @@ def test_cost_matrix_equals_pairwise_norms_to_the_p(p):
     rng = np.random.default_rng(0)
     x, y = rng.normal(size=(4, 3)), rng.normal(size=(6, 3))
     got = cost_matrix(torch.from_numpy(x), torch.from_numpy(y), p=p).numpy()
-    want = _loop_cost(x, y, p)
+    want = loop_cost(x, y, p)
     np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-14)
 
 
@@ -123,7 +116,7 @@ def test_exact_cost_equals_linprog_on_kantorovich_lp(p, seed):
     x, y = rng.normal(size=(5, 2)), rng.normal(size=(7, 2)) + 0.5
     a, b = _simplex(rng, 5), _simplex(rng, 7)
     res = exact_ot(x, y, a, b, p=p)
-    want = _linprog_cost(a, b, _loop_cost(x, y, p))
+    want = _linprog_cost(a, b, loop_cost(x, y, p))
     assert float(res.cost) == pytest.approx(want, rel=1e-9, abs=1e-12)
 
 
@@ -145,7 +138,7 @@ def test_exact_dual_potentials_are_feasible_and_attain_the_cost(p):
     a, b = _simplex(rng, 5), _simplex(rng, 7)
     res = exact_ot(x, y, a, b, p=p)
     f, g = res.f.numpy(), res.g.numpy()
-    C = _loop_cost(x, y, p)
+    C = loop_cost(x, y, p)
     dual = a @ f + b @ g
     assert dual == pytest.approx(float(res.cost), abs=1e-10)
     slack = C - (f[:, None] + g[None, :])
@@ -160,7 +153,7 @@ def test_exact_result_fields_have_documented_shapes_and_cost_matrix():
     assert res.cost.shape == () and res.plan.shape == (5, 7)
     assert res.f.shape == (5,) and res.g.shape == (7,)
     assert all(t.dtype == F64 for t in (res.cost, res.plan, res.f, res.g, res.cost_matrix))
-    np.testing.assert_allclose(res.cost_matrix.numpy(), _loop_cost(x, y, 2), rtol=1e-12)
+    np.testing.assert_allclose(res.cost_matrix.numpy(), loop_cost(x, y, 2), rtol=1e-12)
     assert float(res.cost) == pytest.approx(float((res.plan * res.cost_matrix).sum()), abs=1e-14)
 
 
@@ -173,7 +166,7 @@ def test_exact_plan_for_uniform_equal_clouds_is_permutation_matching_assignment(
     np.testing.assert_allclose(scaled, np.round(scaled), atol=1e-12)
     np.testing.assert_allclose(scaled.sum(0), 1.0)
     np.testing.assert_allclose(scaled.sum(1), 1.0)
-    C = _loop_cost(x, y, 2)
+    C = loop_cost(x, y, 2)
     rows, cols = linear_sum_assignment(C)
     assert float(res.cost) == pytest.approx(C[rows, cols].mean(), rel=1e-12)
 
@@ -183,7 +176,7 @@ def test_exact_cost_equals_brute_force_minimum_over_permutations(p):
     rng = np.random.default_rng(7)
     n = 5
     x, y = rng.normal(size=(n, 2)), rng.normal(size=(n, 2))
-    C = _loop_cost(x, y, p)
+    C = loop_cost(x, y, p)
     brute = min(np.mean(C[np.arange(n), list(perm)]) for perm in itertools.permutations(range(n)))
     assert float(exact_ot(x, y, p=p).cost) == pytest.approx(brute, rel=1e-12)
 
@@ -211,7 +204,7 @@ def test_wasserstein_is_pth_root_of_exact_cost(p):
     rng = np.random.default_rng(9)
     x, y = rng.normal(size=(5, 2)), rng.normal(size=(7, 2))
     a, b = _simplex(rng, 5), _simplex(rng, 7)
-    want = _linprog_cost(a, b, _loop_cost(x, y, p)) ** (1 / p)
+    want = _linprog_cost(a, b, loop_cost(x, y, p)) ** (1 / p)
     got = float(wasserstein(x, y, p=p, a=a, b=b))
     assert got == pytest.approx(want, rel=1e-9)
     assert got == pytest.approx(float(exact_ot(x, y, a, b, p=p).cost) ** (1 / p), rel=1e-12)
@@ -256,7 +249,7 @@ def test_wasserstein_squared_gradient_is_the_assignment_displacement():
     x = _points(rng, n).requires_grad_()
     y = _points(rng, n)
     (grad,) = torch.autograd.grad(wasserstein(x, y) ** 2, x)
-    _, cols = linear_sum_assignment(_loop_cost(x.detach().numpy(), y.numpy(), 2))
+    _, cols = linear_sum_assignment(loop_cost(x.detach().numpy(), y.numpy(), 2))
     want = 2 * (x.detach() - y[torch.from_numpy(cols)]) / n
     torch.testing.assert_close(grad, want)
 
@@ -411,7 +404,7 @@ def test_sinkhorn_plan_has_marginals_a_and_b():
 def test_sinkhorn_plan_equals_plain_numpy_sinkhorn_iterations():
     x, y, a, b = _sinkhorn_instance()
     reg = 0.5
-    C = _loop_cost(x.numpy(), y.numpy(), 2)
+    C = loop_cost(x.numpy(), y.numpy(), 2)
     want = _numpy_sinkhorn_plan(a.numpy(), b.numpy(), C, reg)
     got = sinkhorn_plan(x, y, reg, a=a, b=b, num_iter_max=20_000).numpy()
     np.testing.assert_allclose(got, want, atol=1e-9)
@@ -421,7 +414,7 @@ def test_sinkhorn_plan_equals_plain_numpy_sinkhorn_iterations():
 def test_sinkhorn_cost_tends_to_independent_coupling_cost_for_large_reg():
     # As reg -> infinity the entropic plan tends to the product a b^T.
     x, y, a, b = _sinkhorn_instance()
-    C = _loop_cost(x.numpy(), y.numpy(), 2)
+    C = loop_cost(x.numpy(), y.numpy(), 2)
     want = float(a.numpy() @ C @ b.numpy())
     assert float(sinkhorn(x, y, 1e5, a=a, b=b)) == pytest.approx(want, rel=1e-3)
 
