@@ -21,7 +21,7 @@ Examples
 >>> sorted(RECIPES)[:3]
 ['2-D VAE (σ² = 0.1)', '2-D VAE (σ² = 1)', '2-D WAE-MMD']
 >>> settings("WAE-MMD")["steps"], settings("WAE-MMD", full=True)["steps"]
-(600, 5000)
+(600, 2500)
 >>> RECIPES["WAE-GAN"].lam_pot
 20.0
 """
@@ -83,7 +83,7 @@ class TrainingSettings:
 # The WAE paper's Adam (beta_1 = 0.5, adversary lr 5e-4); quick mode doubles the learning
 # rate and uses small batches to get further in a few hundred steps.
 _MNIST_QUICK = TrainingSettings(steps=600, batch_size=32, lr=2e-3, adversary_lr=5e-4)
-_MNIST_FULL = TrainingSettings(steps=5000, batch_size=100, lr=1e-3, adversary_lr=5e-4)
+_MNIST_FULL = TrainingSettings(steps=2500, batch_size=100, lr=1e-3, adversary_lr=5e-4)
 _TOY_QUICK = TrainingSettings(steps=1000, batch_size=100, lr=1e-3, adversary_lr=5e-4)
 _TOY_FULL = TrainingSettings(steps=10_000, batch_size=100, lr=1e-3, adversary_lr=5e-4)
 _CODES_2D_QUICK = TrainingSettings(steps=400, batch_size=64, lr=1e-3)
@@ -156,7 +156,7 @@ def _mnist(name: str, family: str, chapter: int, summary: str, **options: Any) -
     quick, full = _MNIST_QUICK, _MNIST_FULL
     if family == "wgan":  # WGAN's critic loop: several critic updates per generator step
         quick = TrainingSettings(**{**quick.fit_kwargs(), "adversary_steps": 2})
-        full = TrainingSettings(**{**full.fit_kwargs(), "adversary_steps": 5})
+        full = TrainingSettings(**{**full.fit_kwargs(), "steps": 1000, "adversary_steps": 5})
     return Recipe(name, family, "mnist", chapter, {"z_dim": 8, **options}, quick, full, summary)
 
 
@@ -237,8 +237,12 @@ def train(
     full: bool = False,
     device: str | torch.device | None = None,
     progress: bool = True,
+    **fit_options: Any,
 ) -> tuple[nn.Module, History]:
     """Build and train recipe ``name``: the initial weights and the batches follow ``seed``.
+
+    ``fit_options`` go to :func:`~vegan_lib.train.fit` beside the recipe's settings (e.g.
+    ``callback``, ``checkpoint``, ``checkpoint_every``, ``resume``, ``log_every``).
 
     Returns
     -------
@@ -248,7 +252,7 @@ def train(
     torch.manual_seed(seed)
     model = build(name, device)
     history = fit(model, data, seed=seed, device=device, progress=progress,
-                  desc=f"{name}, seed {seed}", **settings(name, full))
+                  desc=f"{name}, seed {seed}", **settings(name, full), **fit_options)
     return model.eval(), history
 
 

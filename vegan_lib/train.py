@@ -52,7 +52,6 @@ from __future__ import annotations
 
 import math
 import os
-import tempfile
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -62,13 +61,12 @@ import torch
 from torch import nn
 from tqdm.auto import tqdm
 
-from vegan_lib import _distributed
+from vegan_lib import _checkpoint, _distributed
 from vegan_lib._checks import (
     check_batchable,
     check_betas,
     check_callable_or_none,
     check_checkpoint_path,
-    check_checkpoint_payload,
     check_device,
     check_module,
     check_seed,
@@ -340,23 +338,6 @@ def _make_optimizer(
 
 
 # --------------------------------------------------------------------------- checkpoints
-def _save_atomic(payload: dict[str, Any], path: str | os.PathLike) -> None:
-    path = os.fspath(path)
-    directory = os.path.dirname(os.path.abspath(path))
-    os.makedirs(directory, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=directory, prefix=".tmp-", suffix=".pt")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            torch.save(payload, f)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-        raise
-
-
 def load_checkpoint(
     path: str | os.PathLike,
     model: nn.Module,
@@ -413,17 +394,7 @@ def load_checkpoint(
     if map_location is None:
         first = next(iter(model.parameters()), None)
         map_location = first.device if first is not None else "cpu"
-    try:
-        payload = torch.load(path, map_location=map_location, weights_only=True)
-    except (FileNotFoundError, IsADirectoryError, PermissionError):
-        raise  # the file system's own message says it best
-    except Exception as err:  # truncated, empty, text, pickled code: one message for all
-        why = f"{type(err).__name__}: {str(err).splitlines()[0] if str(err) else ''}"
-        raise ValueError(
-            f"{path!r} is not a checkpoint written by vegan_lib.fit (torch.load failed with "
-            f"{why[:200]}); pass the file that fit(..., checkpoint=path) wrote"
-        ) from err
-    check_checkpoint_payload(payload, path)
+    payload = _checkpoint.read(path, map_location)
     check_state_dict_fits(model, payload["model"], path)
     model.load_state_dict(payload["model"])
     return {
@@ -433,6 +404,26 @@ def load_checkpoint(
         "adversary_optimizer": payload.get("adversary_optimizer"),
         "config": payload.get("config", {}),
     }
+
+
+def _resume(path, model, main_opt, adversary_opt, config, history, device) -> int:
+    payload = _checkpoint.read(path, device)
+    stored = {k: v for k, v in payload.get("config", {}).items() if k != "steps"}
+    if stored != {k: v for k, v in config.items() if k != "steps"} or "rng" not in payload:
+        raise ValueError(
+            f"{os.fspath(path)!r} was written by a fit with other settings ({stored}); "
+            "delete it, pass another checkpoint path, or resume=False to start again"
+        )
+    check_state_dict_fits(model, payload["model"], os.fspath(path))
+    model.load_state_dict(payload["model"])
+    main_opt.load_state_dict(payload["optimizer"])
+    if adversary_opt is not None:
+        adversary_opt.load_state_dict(payload["adversary_optimizer"])
+    restored = History.from_dict(payload.get("history", {}))
+    history.step, history.terms, history.wall_time = (
+        restored.step, restored.terms, restored.wall_time)
+    _checkpoint.restore_rng(payload["rng"], device)
+    return int(payload["step"])
 
 
 # --------------------------------------------------------------------------- fit
@@ -452,6 +443,7 @@ def fit(
     desc: str | None = None,
     checkpoint: str | os.PathLike | None = None,
     checkpoint_every: int | None = None,
+    resume: bool = False,
     log_every: int = 1,
     callback: Callable[[int, dict[str, float], nn.Module], None] | None = None,
 ) -> History:
@@ -512,6 +504,10 @@ def fit(
         ``checkpoint_every`` steps and after the last step.
     checkpoint_every : int, optional
         Checkpoint period in steps (only with ``checkpoint``).
+    resume : bool
+        If ``checkpoint`` exists, continue from it (weights, optimizers, history, random
+        state, position in the batches) instead of starting again: on the same device an
+        interrupted run resumed this way ends with the history of an uninterrupted one.
     log_every : int
         Record the terms every ``log_every`` steps (and at the last step).
     callback : callable, optional
@@ -637,10 +633,19 @@ def fit(
             "step": step,
             "history": history.as_dict(),
             "config": config,
+            "rng": _checkpoint.rng_state(device),
         }
-        _save_atomic(payload, checkpoint)
+        _checkpoint.save_atomic(payload, checkpoint)
 
-    bar = tqdm(range(1, steps + 1), desc=desc, disable=not progress or rank != 0)
+    done = 0
+    if resume and checkpoint is not None and os.path.exists(checkpoint):
+        done = _resume(checkpoint, model, main_opt, adversary_opt, config, history, device)
+        per_step = adversary_steps if adversary_opt is not None else 1
+        for _ in range(done * per_step):  # the batches the finished steps drew
+            next(batches)
+        start -= history.wall_time
+    bar = tqdm(range(done + 1, steps + 1), desc=desc, disable=not progress or rank != 0,
+               initial=done, total=steps)
     for step in bar:
         batch = _to_model(next(batches), device, dtype, uses_labels)
         logged: dict[str, float] = {}

@@ -1,0 +1,427 @@
+r"""Reference runs: the book's recipes trained at full settings, stored with provenance.
+
+``make reference`` (``python -m vegan_lib.reference``) trains every recipe of
+:data:`REFERENCE_RECIPES` (chapter 7's scoreboard, chapter 5's :math:`\sigma^2` sweep and
+the weak WAE-MMD) with its *full* settings (:func:`~vegan_lib.recipes.settings` with
+``full=True``) for every seed of :data:`SEEDS`, scores each run as chapter 7 does, and
+writes one JSON file (:data:`DEFAULT_FILE`) with
+
+* ``provenance``: git commit, date, device, library versions, data source and sizes,
+  wall time;
+* ``fingerprint``: :func:`~vegan_lib.recipes.fingerprint` of the recipes it ran;
+* ``floors``: the same metrics for real training digits against the test digits;
+* ``runs``: one record per recipe and seed with its ``metrics`` (``w2``, ``w2_floor``,
+  ``fcd``, ``fcd_floor``, ``sharpness``, ``sharpness_floor``, ``recon_error``,
+  ``ms_per_step`` and recipe-specific diagnostics), the FCD every tenth of the run
+  (``fcd_curve``), and a thinned loss history;
+* ``replay``: the first :data:`REPLAY_STEPS` logged steps of each recipe's seed-0 run,
+  computed on the CPU, which a unit test recomputes with today's code.
+
+Runs go to worker processes (one per core on a CPU), each run checkpoints itself every
+:data:`CHECKPOINT_EVERY` steps and is skipped when its result exists, so an interrupted
+reference run resumes where it stopped. The chapters read the file with :func:`load`
+and summarise it with :func:`summary` and :func:`per_seed`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import math
+import multiprocessing
+import os
+import platform
+import re
+import subprocess
+import time
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from tqdm.auto import tqdm
+
+from vegan_lib import recipes
+from vegan_lib._checks import check_reference_payload
+from vegan_lib.classifier import classifier_accuracy, train_digit_classifier
+from vegan_lib.data import mnist
+from vegan_lib.device import get_device
+from vegan_lib.divergences import mmd2
+from vegan_lib.metrics import data_floor, frechet_classifier_distance, sharpness_ratio
+from vegan_lib.train import fit
+from vegan_lib.vae import VAEModel, bayes_decoder, gaussian_kl, posterior_weights
+
+__all__ = [
+    "DEFAULT_FILE",
+    "REFERENCE_RECIPES",
+    "SEEDS",
+    "load",
+    "main",
+    "per_seed",
+    "replay_history",
+    "run_reference",
+    "summary",
+]
+
+REFERENCE_RECIPES = (*recipes.SCOREBOARD, "VAE (σ² = 0.3)", "VAE (σ² = 1)", "WAE-MMD (weak)")
+"""Chapter 7's six recipes, the two other VAEs of chapter 5's sweep, the weak WAE-MMD."""
+SEEDS = (0, 1, 2)
+N_EVAL = 1000
+"""Samples and test digits per score (the embedded test set has 1,000 digits)."""
+CLASSIFIER_STEPS = 2000
+REPLAY_STEPS = 5
+CURVE_POINTS = 10
+HISTORY_POINTS = 100
+CHECKPOINT_EVERY = 250
+DEFAULT_FILE = Path(__file__).resolve().parents[1] / "book" / "results" / "reference.json"
+"""Where ``make reference`` writes and :func:`load` reads, in a checkout of the repository."""
+SCHEMA = 1
+
+
+def slug(name: str) -> str:
+    """A file-name form of a recipe name: ``"VAE (σ² = 0.3)"`` -> ``"vae-sigma2-0.3"``."""
+    text = name.replace("σ²", "sigma2").lower()
+    return re.sub(r"-+", "-", re.sub(r"[^a-z0-9.]+", "-", text)).strip("-")
+
+
+# --------------------------------------------------------------------------- provenance
+def _git(*args: str) -> str:
+    root = Path(__file__).resolve().parents[1]
+    try:
+        out = subprocess.run(["git", *args], cwd=root, capture_output=True, text=True, timeout=20)
+    except (OSError, subprocess.TimeoutExpired):
+        return ""
+    return out.stdout.strip() if out.returncode == 0 else ""
+
+
+def _device_name(device: torch.device) -> str:
+    if device.type == "cuda":
+        return torch.cuda.get_device_name(device)
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return f"{line.split(':', 1)[1].strip()} ({os.cpu_count()} cores)"
+    except OSError:
+        pass
+    return f"{platform.processor() or platform.machine()} ({os.cpu_count()} cores)"
+
+
+def _provenance(device: torch.device, source: str, sizes: dict[str, int], jobs: int) -> dict:
+    import ot
+
+    dirty = _git("status", "--porcelain", "--", "vegan_lib")
+    return {
+        "git_commit": _git("rev-parse", "HEAD") or "unknown",
+        "library_modified_since_commit": bool(dirty),
+        "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "device": str(device),
+        "device_name": _device_name(device),
+        "processes": jobs,
+        "threads_per_process": torch.get_num_threads(),
+        "python": platform.python_version(),
+        "torch": torch.__version__,
+        "pot": ot.__version__,
+        "numpy": np.__version__,
+        "data_source": source,
+        "data_sizes": sizes,
+    }
+
+
+# --------------------------------------------------------------------------- one run
+def _extra_metrics(model: torch.nn.Module, x_train: torch.Tensor, x_test: torch.Tensor,
+                   n: int) -> dict[str, float]:
+    """Reconstructions' sharpness and each family's own diagnostics (chapters 3 and 5)."""
+    x = x_test[:n]
+    out = {"sharpness_recon": sharpness_ratio(model.reconstruct(x), x_test).item()}
+    if isinstance(model, VAEModel):
+        mean, logvar = model.encode(x)
+        mean_tr, logvar_tr = model.encode(x_train)
+        w = posterior_weights(mean, mean_tr, logvar_tr)
+        out |= {"kl": gaussian_kl(mean, logvar).mean().item(),
+                "posterior_std": (0.5 * logvar).exp().mean().item(),
+                "shared_codes": (1.0 / (w**2).sum(1)).median().item(),
+                "sharpness_bayes": sharpness_ratio(
+                    bayes_decoder(mean, mean_tr, logvar_tr, x_train), x_test).item()}
+    elif hasattr(model, "divergence"):  # POT and the AAE: deterministic codes
+        codes = model.encode(x)
+        gen = torch.Generator(device=x.device).manual_seed(7)
+        prior = torch.randn(codes.shape, generator=gen, device=x.device, dtype=codes.dtype)
+        out["mmd_codes"] = mmd2(codes, prior, scales=recipes.MMD_SCALES).item()
+    return out
+
+
+def _thin(steps: list[int], terms: dict[str, list[float]], points: int) -> dict[str, list]:
+    keep = sorted(set(np.linspace(0, len(steps) - 1, points).round().astype(int).tolist()))
+    return {"step": [steps[i] for i in keep],
+            **{k: [float(f"{v[i]:.6g}") for i in keep] for k, v in terms.items()}}
+
+
+def _run_one(job: dict[str, Any]) -> dict[str, Any]:
+    """Train and score one recipe and seed; write its record to ``job["part"]``."""
+    part = Path(job["part"])
+    if part.exists():
+        return json.loads(part.read_text())
+    device = torch.device(job["device"])
+    if device.type == "cpu":
+        torch.set_num_threads(job["threads"])
+    x_train, _ = mnist(split="train", source=job["source"])
+    x_test, _ = mnist(split="test", source=job["source"])
+    x_train, x_test = x_train.to(device), x_test.to(device)
+    classifier = torch.load(job["classifier"], map_location=device, weights_only=False)
+    name, seed, n = job["recipe"], job["seed"], job["n_eval"]
+    steps = job["steps"] or recipes.settings(name, full=True)["steps"]
+    every = max(1, steps // CURVE_POINTS)
+    curve: dict[str, list] = {"step": [], "fcd": []}
+
+    def fcd_now(step: int, values: dict[str, float], model: torch.nn.Module) -> None:
+        if step % every and step != steps:
+            return
+        with torch.random.fork_rng(devices=[device] if device.type == "cuda" else []):
+            torch.manual_seed(2000 + seed)
+            model.eval()
+            with torch.no_grad():
+                fcd = frechet_classifier_distance(model.sample(n), x_test, classifier, n=n)
+            model.train()
+        curve["step"].append(step)
+        curve["fcd"].append(fcd.item())
+
+    ckpt = part.with_suffix(".pt")
+    torch.manual_seed(seed)  # as recipes.train, with the number of steps of the job
+    model = recipes.build(name, device)
+    history = fit(model, x_train, seed=seed, device=device, progress=job["progress"],
+                  desc=f"{name}, seed {seed}", **{**recipes.settings(name, full=True),
+                                                  "steps": steps},
+                  callback=fcd_now, checkpoint=ckpt, checkpoint_every=CHECKPOINT_EVERY,
+                  resume=True)
+    model.eval()
+    if len(curve["step"]) < CURVE_POINTS:  # resumed: the curve before the checkpoint is lost
+        curve = {"step": [], "fcd": []}
+    with torch.no_grad():
+        scores, samples = recipes.score(model, x_test, classifier, n=n, seed=seed)
+        has_encoder = hasattr(model, "reconstruct")
+        extra = _extra_metrics(model, x_train, x_test, n) if has_encoder else {}
+    if not has_encoder:
+        scores["recon_error"] = None  # JSON has no NaN
+    record = {
+        "recipe": name, "seed": seed, "steps": steps, "wall_s": round(history.wall_time, 1),
+        "metrics": {**scores, **{f"{k}_floor": v for k, v in job["floors"].items()},
+                    "ms_per_step": 1000 * history.wall_time / steps, **extra},
+        "fcd_curve": curve,
+        "history": _thin(history.step, history.terms, HISTORY_POINTS),
+        "first_steps": {k: v[:REPLAY_STEPS] for k, v in history.terms.items()},
+    }
+    if job["grid"]:
+        _save_grid(samples[:36], Path(job["grid"]))
+    part.write_text(json.dumps(record))
+    ckpt.unlink(missing_ok=True)
+    return record
+
+
+def _save_grid(images: torch.Tensor, path: Path, nrow: int = 6) -> None:
+    import matplotlib.pyplot as plt
+
+    tiles = images.clamp(0, 1).cpu().numpy()[:, 0]
+    k, h, w = tiles.shape
+    rows = (k + nrow - 1) // nrow
+    canvas = np.ones((rows * (h + 2), nrow * (w + 2)))
+    for i, tile in enumerate(tiles):
+        r, c = divmod(i, nrow)
+        canvas[r * (h + 2) + 1:r * (h + 2) + 1 + h, c * (w + 2) + 1:c * (w + 2) + 1 + w] = tile
+    path.parent.mkdir(parents=True, exist_ok=True)
+    plt.imsave(path, canvas, cmap="gray_r", vmin=0, vmax=1)
+
+
+# --------------------------------------------------------------------------- all runs
+def replay_history(name: str, x_train: torch.Tensor, steps: int = REPLAY_STEPS,
+                   seed: int = 0) -> dict[str, list[float]]:
+    """The first ``steps`` logged terms of recipe ``name`` (full settings), on the CPU.
+
+    The same calls as :func:`~vegan_lib.recipes.train`: ``torch.manual_seed(seed)``,
+    :func:`~vegan_lib.recipes.build`, then :func:`~vegan_lib.train.fit` with the recipe's
+    settings, stopped after ``steps`` steps.
+    """
+    torch.manual_seed(seed)
+    model = recipes.build(name, "cpu")
+    kwargs = {**recipes.settings(name, full=True), "steps": steps}
+    history = fit(model, x_train.cpu(), seed=seed, device="cpu", progress=False, **kwargs)
+    return history.terms
+
+
+def run_reference(
+    names: Sequence[str] = REFERENCE_RECIPES,
+    seeds: Sequence[int] = SEEDS,
+    source: str = "embedded",
+    device: str | torch.device | None = None,
+    jobs: int | None = None,
+    out: str | os.PathLike = DEFAULT_FILE,
+    workdir: str | os.PathLike = ".cache/reference",
+    progress: bool = True,
+    steps: int | None = None,
+) -> dict[str, Any]:
+    """Train, score and store every ``names`` x ``seeds`` run; return the stored payload.
+
+    ``steps`` overrides the recipes' full number of steps, for a trial of the machinery; a
+    file written so records it in ``provenance["steps_override"]`` and is not a reference.
+
+    Each run's record is kept in ``workdir`` as soon as it finishes (and each run
+    checkpoints there as it goes), so calling this again after an interruption resumes.
+    """
+    t0 = time.perf_counter()
+    names = [recipes.recipe(name).name for name in names]
+    device = get_device(os.environ.get("VEGAN_DEVICE")) if device is None else torch.device(
+        device)
+    workdir, out = Path(workdir), Path(out)
+    workdir.mkdir(parents=True, exist_ok=True)
+    x_train, y_train = mnist(split="train", source=source, download=source != "embedded")
+    x_test, y_test = mnist(split="test", source=source, download=source != "embedded")
+    sizes = {"train": len(x_train), "test": len(x_test)}
+    n = min(N_EVAL, len(x_test))
+
+    classifier_file = workdir / f"classifier-{source}.pt"
+    if classifier_file.exists():
+        classifier = torch.load(classifier_file, weights_only=False)
+    else:
+        classifier = train_digit_classifier(x_train, y_train, seed=0, steps=CLASSIFIER_STEPS,
+                                            progress=progress)
+        torch.save(classifier, classifier_file)
+    accuracy = classifier_accuracy(classifier, x_test, y_test).item()
+    with torch.no_grad():
+        real = x_train[-n:]
+        floors = {"w2": data_floor(x_train, x_test, n=n).item(),
+                  "fcd": frechet_classifier_distance(real, x_test, classifier, n=n).item(),
+                  "sharpness": sharpness_ratio(real, x_test).item()}
+
+    if jobs is None:
+        jobs = 1 if device.type != "cpu" else max(1, min(os.cpu_count() or 1, 8))
+    threads = max(1, (os.cpu_count() or 1) // jobs)
+    order = sorted(((name, seed) for name in names for seed in seeds),
+                   key=lambda p: -_cost(p[0]))  # longest first: the pool ends together
+    todo = [{"recipe": name, "seed": seed, "source": source, "device": str(device),
+             "threads": threads, "n_eval": n, "steps": steps, "floors": floors,
+             "progress": progress,
+             "classifier": str(classifier_file),
+             "part": str(workdir / f"{slug(name)}-seed{seed}-{source}.json"),
+             "grid": str(out.parent / "samples" / f"{slug(name)}.png") if seed == seeds[0]
+             else ""}
+            for name, seed in order]
+    if jobs == 1:
+        runs = [_run_one(job) for job in tqdm(todo, desc="reference runs", disable=not progress)]
+    else:
+        with multiprocessing.get_context("spawn").Pool(jobs) as pool:
+            runs = list(tqdm(pool.imap_unordered(_run_one, todo), total=len(todo),
+                             desc="reference runs", disable=not progress))
+    runs.sort(key=lambda r: (names.index(r["recipe"]), r["seed"]))
+
+    replay = {}
+    for name in names:
+        first = next(r for r in runs if r["recipe"] == name and r["seed"] == seeds[0])
+        replay[name] = (first["first_steps"] if device.type == "cpu"
+                        else replay_history(name, x_train, REPLAY_STEPS, seeds[0]))
+    payload = {
+        "schema": SCHEMA,
+        "provenance": {**_provenance(device, source, sizes, jobs),
+                       "steps_override": steps,
+                       "wall_time_s": round(time.perf_counter() - t0, 1),
+                       "run_wall_time_s": round(sum(r["wall_s"] for r in runs), 1)},
+        "fingerprint": recipes.fingerprint(),
+        "settings": {name: recipes.settings(name, full=True) for name in names},
+        "evaluation": {"n_eval": n, "classifier_steps": CLASSIFIER_STEPS,
+                       "classifier_accuracy": accuracy},
+        "floors": floors,
+        "seeds": list(seeds),
+        "runs": [{k: v for k, v in r.items() if k != "first_steps"} for r in runs],
+        "replay": {"seed": seeds[0], "steps": REPLAY_STEPS, "device": "cpu", "terms": replay},
+    }
+    check_reference_payload(payload, str(out))
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(payload, indent=1, ensure_ascii=False) + "\n")
+    return payload
+
+
+def _cost(name: str) -> float:
+    s = recipes.settings(name, full=True)
+    per_step = 1 + s["adversary_steps"] * 2 if recipes.recipe(name).family != "vae" else 1
+    return s["steps"] * per_step * (2 if recipes.recipe(name).family == "avb" else 1)
+
+
+# --------------------------------------------------------------------------- reading
+def load(path: str | os.PathLike | None = None) -> dict[str, Any]:
+    """The stored reference run (:data:`DEFAULT_FILE` by default), validated.
+
+    Raises
+    ------
+    FileNotFoundError
+        Without the file; the message says how to make it (``make reference``).
+    ValueError
+        If the file is not a reference run of this library (wrong schema, missing fields,
+        metrics that are not numbers).
+    """
+    path = Path(DEFAULT_FILE if path is None else path)
+    if not path.is_file():
+        raise FileNotFoundError(
+            f"no reference run at {path}: run `make reference` (python -m "
+            "vegan_lib.reference) in a checkout of the repository, or pass its path")
+    try:
+        payload = json.loads(path.read_text())
+    except json.JSONDecodeError as err:
+        raise ValueError(f"{path} is not JSON ({err}); run `make reference` again") from None
+    return check_reference_payload(payload, str(path))
+
+
+def per_seed(reference: dict[str, Any], metric: str,
+             names: Iterable[str] | None = None) -> dict[str, list[float]]:
+    """``{recipe: [metric of seed 0, seed 1, ...]}`` from a loaded reference run."""
+    names = list(dict.fromkeys(r["recipe"] for r in reference["runs"])) if names is None else names
+    out = {}
+    for name in names:
+        runs = sorted((r for r in reference["runs"] if r["recipe"] == name),
+                      key=lambda r: r["seed"])
+        if not runs or any(metric not in r["metrics"] for r in runs):
+            raise ValueError(f"the reference run has no {metric!r} for {name!r}")
+        out[name] = [math.nan if r["metrics"][metric] is None else float(r["metrics"][metric])
+                     for r in runs]
+    return out
+
+
+def summary(reference: dict[str, Any], metrics: Iterable[str],
+            names: Iterable[str] | None = None) -> dict[str, dict[str, tuple[float, float]]]:
+    """``{recipe: {metric: (mean, std over seeds)}}`` (``std`` with ``ddof=1``)."""
+    names = list(dict.fromkeys(r["recipe"] for r in reference["runs"])) if names is None else names
+    table: dict[str, dict[str, tuple[float, float]]] = {name: {} for name in names}
+    for metric in metrics:
+        for name, values in per_seed(reference, metric, names).items():
+            v = np.asarray(values)
+            table[name][metric] = (float(v.mean()), float(v.std(ddof=1)) if len(v) > 1 else 0.0)
+    return table
+
+
+# --------------------------------------------------------------------------- command line
+def main(argv: Sequence[str] | None = None) -> None:
+    """``python -m vegan_lib.reference [--seeds 0 1 2] [--data embedded] [--jobs N] ...``."""
+    parser = argparse.ArgumentParser(prog="python -m vegan_lib.reference",
+                                     description=__doc__.split("\n\n")[0].strip("r\"\n"))
+    parser.add_argument("--recipes", nargs="+", default=list(REFERENCE_RECIPES))
+    parser.add_argument("--seeds", nargs="+", type=int, default=list(SEEDS))
+    parser.add_argument("--data", choices=("embedded", "torchvision"), default="embedded",
+                        help="the 5,000 embedded digits, or full MNIST through torchvision")
+    parser.add_argument("--device", default=None, help="cpu, cuda, ... (default: VEGAN_DEVICE "
+                        "or the best available)")
+    parser.add_argument("--jobs", type=int, default=None, help="worker processes")
+    parser.add_argument("--out", default=str(DEFAULT_FILE))
+    parser.add_argument("--steps", type=int, default=None,
+                        help="override the recipes' steps (a trial of the machinery only)")
+    parser.add_argument("--workdir", default=".cache/reference",
+                        help="per-run results and checkpoints, for resuming")
+    args = parser.parse_args(argv)
+    payload = run_reference(args.recipes, args.seeds, args.data, args.device, args.jobs,
+                            args.out, args.workdir, steps=args.steps)
+    table = summary(payload, ["w2", "fcd", "sharpness", "recon_error"])
+    print(f"wrote {args.out} in {payload['provenance']['wall_time_s']:.0f} s")
+    for name, row in table.items():
+        print(f"{name:>18}: " + ", ".join(f"{k} {m:.3f} ± {s:.3f}" for k, (m, s) in row.items()))
+
+
+if __name__ == "__main__":
+    main()
