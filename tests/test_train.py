@@ -281,7 +281,8 @@ def test_checkpoint_round_trips_model_optimizers_step_and_history(tmp_path):
     assert meta["config"]["seed"] == 0
     # A plain weights_only load works: only tensors and plain containers are stored.
     raw = torch.load(path, weights_only=True)
-    assert set(raw) == {"model", "optimizer", "adversary_optimizer", "step", "history", "config"}
+    assert set(raw) == {"model", "optimizer", "adversary_optimizer", "step", "history", "config",
+                        "rng"}
     assert os.listdir(path.parent) == ["wae.pt"], "no temporary files left behind"
 
 
@@ -293,6 +294,44 @@ def test_periodic_checkpoint_survives_a_crash(tmp_path):
     meta = load_checkpoint(path, Quadratic())
     assert meta["step"] == 5 and meta["history"].step == [1, 2, 3, 4, 5]
     assert meta["adversary_optimizer"] is None
+
+
+@pytest.mark.parametrize("divergence", ["mmd", "gan"])
+def test_resume_after_an_interruption_ends_as_the_uninterrupted_run(tmp_path, divergence):
+    kwargs = {"steps": 12, "batch_size": 50, "adversary_steps": 3, "progress": False}
+    reference = fit(_toy(divergence), _blob(), **kwargs)
+
+    class Interrupt(Exception):
+        pass
+
+    def stop_at_8(step, values, model):
+        if step == 8:
+            raise Interrupt
+
+    path = tmp_path / "run.pt"
+    with pytest.raises(Interrupt):
+        fit(_toy(divergence), _blob(), checkpoint=path, checkpoint_every=5, callback=stop_at_8,
+            **kwargs)
+    # Another initialisation and another global seed: everything must come from the file.
+    torch.manual_seed(123)
+    resumed_model = _toy(divergence, seed=99)
+    resumed = fit(resumed_model, _blob(), checkpoint=path, resume=True, **kwargs)
+    assert resumed.step == reference.step
+    assert resumed.terms == reference.terms  # bit-identical on the CPU
+
+
+def test_resume_refuses_a_checkpoint_of_other_settings(tmp_path):
+    path = tmp_path / "run.pt"
+    fit(_toy("mmd"), _blob(), steps=4, batch_size=50, checkpoint=path, progress=False)
+    with pytest.raises(ValueError, match="other settings.*resume=False"):
+        fit(_toy("mmd"), _blob(), steps=8, batch_size=25, checkpoint=path, resume=True,
+            progress=False)
+
+
+def test_resume_without_a_checkpoint_file_starts_from_step_one(tmp_path):
+    history = fit(_toy("mmd"), _blob(), steps=3, batch_size=50, checkpoint=tmp_path / "new.pt",
+                  resume=True, progress=False)
+    assert history.step == [1, 2, 3]
 
 
 def test_load_checkpoint_rejects_other_files(tmp_path):

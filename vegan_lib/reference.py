@@ -108,13 +108,13 @@ def _device_name(device: torch.device) -> str:
     return f"{platform.processor() or platform.machine()} ({os.cpu_count()} cores)"
 
 
-def _provenance(device: torch.device, source: str, sizes: dict[str, int], jobs: int) -> dict:
+def _provenance(device: torch.device, source: str, sizes: dict[str, int], jobs: int,
+                commit: str, dirty: bool) -> dict:
     import ot
 
-    dirty = _git("status", "--porcelain", "--", "vegan_lib")
     return {
-        "git_commit": _git("rev-parse", "HEAD") or "unknown",
-        "library_modified_since_commit": bool(dirty),
+        "git_commit": commit,
+        "library_modified_since_commit": dirty,
         "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "device": str(device),
         "device_name": _device_name(device),
@@ -173,7 +173,8 @@ def _run_one(job: dict[str, Any]) -> dict[str, Any]:
     name, seed, n = job["recipe"], job["seed"], job["n_eval"]
     steps = job["steps"] or recipes.settings(name, full=True)["steps"]
     every = max(1, steps // CURVE_POINTS)
-    curve: dict[str, list] = {"step": [], "fcd": []}
+    curve_file = part.with_suffix(".curve.json")  # kept beside the checkpoint, for resuming
+    curve = json.loads(curve_file.read_text()) if curve_file.exists() else {"step": [], "fcd": []}
 
     def fcd_now(step: int, values: dict[str, float], model: torch.nn.Module) -> None:
         if step % every and step != steps:
@@ -186,6 +187,7 @@ def _run_one(job: dict[str, Any]) -> dict[str, Any]:
             model.train()
         curve["step"].append(step)
         curve["fcd"].append(fcd.item())
+        curve_file.write_text(json.dumps(curve))
 
     ckpt = part.with_suffix(".pt")
     torch.manual_seed(seed)  # as recipes.train, with the number of steps of the job
@@ -196,8 +198,8 @@ def _run_one(job: dict[str, Any]) -> dict[str, Any]:
                   callback=fcd_now, checkpoint=ckpt, checkpoint_every=CHECKPOINT_EVERY,
                   resume=True)
     model.eval()
-    if len(curve["step"]) < CURVE_POINTS:  # resumed: the curve before the checkpoint is lost
-        curve = {"step": [], "fcd": []}
+    merged = dict(zip(curve["step"], curve["fcd"], strict=True))  # a step evaluated twice
+    curve = {"step": sorted(merged), "fcd": [merged[k] for k in sorted(merged)]}  # (a crash)
     with torch.no_grad():
         scores, samples = recipes.score(model, x_test, classifier, n=n, seed=seed)
         has_encoder = hasattr(model, "reconstruct")
@@ -206,6 +208,7 @@ def _run_one(job: dict[str, Any]) -> dict[str, Any]:
         scores["recon_error"] = None  # JSON has no NaN
     record = {
         "recipe": name, "seed": seed, "steps": steps, "wall_s": round(history.wall_time, 1),
+        "git_commit": job["commit"],
         "metrics": {**scores, **{f"{k}_floor": v for k, v in job["floors"].items()},
                     "ms_per_step": 1000 * history.wall_time / steps, **extra},
         "fcd_curve": curve,
@@ -216,6 +219,7 @@ def _run_one(job: dict[str, Any]) -> dict[str, Any]:
         _save_grid(samples[:36], Path(job["grid"]))
     part.write_text(json.dumps(record))
     ckpt.unlink(missing_ok=True)
+    curve_file.unlink(missing_ok=True)
     return record
 
 
@@ -270,6 +274,8 @@ def run_reference(
     """
     t0 = time.perf_counter()
     names = [recipes.recipe(name).name for name in names]
+    commit, dirty = _git("rev-parse", "HEAD") or "unknown", bool(_git("status", "--porcelain",
+                                                                      "--", "vegan_lib"))
     device = get_device(os.environ.get("VEGAN_DEVICE")) if device is None else torch.device(
         device)
     workdir, out = Path(workdir), Path(out)
@@ -279,7 +285,7 @@ def run_reference(
     sizes = {"train": len(x_train), "test": len(x_test)}
     n = min(N_EVAL, len(x_test))
 
-    classifier_file = workdir / f"classifier-{source}.pt"
+    classifier_file = workdir / f"classifier-{source}-{CLASSIFIER_STEPS}.pt"
     if classifier_file.exists():
         classifier = torch.load(classifier_file, weights_only=False)
     else:
@@ -301,7 +307,7 @@ def run_reference(
     todo = [{"recipe": name, "seed": seed, "source": source, "device": str(device),
              "threads": threads, "n_eval": n, "steps": steps, "floors": floors,
              "progress": progress,
-             "classifier": str(classifier_file),
+             "classifier": str(classifier_file), "commit": commit,
              "part": str(workdir / f"{slug(name)}-seed{seed}-{source}.json"),
              "grid": str(out.parent / "samples" / f"{slug(name)}.png") if seed == seeds[0]
              else ""}
@@ -321,7 +327,7 @@ def run_reference(
                         else replay_history(name, x_train, REPLAY_STEPS, seeds[0]))
     payload = {
         "schema": SCHEMA,
-        "provenance": {**_provenance(device, source, sizes, jobs),
+        "provenance": {**_provenance(device, source, sizes, jobs, commit, dirty),
                        "steps_override": steps,
                        "wall_time_s": round(time.perf_counter() - t0, 1),
                        "run_wall_time_s": round(sum(r["wall_s"] for r in runs), 1)},
