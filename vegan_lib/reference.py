@@ -8,7 +8,8 @@ writes one JSON file (:data:`DEFAULT_FILE`) with
 
 * ``provenance``: git commit, date, device, library versions, data source and sizes,
   wall time;
-* ``fingerprint``: :func:`~vegan_lib.recipes.fingerprint` of the recipes it ran;
+* ``fingerprint``: :func:`~vegan_lib.recipes.fingerprint` of the recipes it ran (other
+  recipes may change without invalidating it);
 * ``floors``: the same metrics for real training digits against the test digits;
 * ``runs``: one record per recipe and seed with its ``metrics`` (``w2``, ``w2_floor``,
   ``fcd``, ``fcd_floor``, ``sharpness``, ``sharpness_floor``, ``recon_error``,
@@ -209,6 +210,7 @@ def _run_one(job: dict[str, Any]) -> dict[str, Any]:
     record = {
         "recipe": name, "seed": seed, "steps": steps, "wall_s": round(history.wall_time, 1),
         "git_commit": job["commit"],
+        "finished": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "metrics": {**scores, **{f"{k}_floor": v for k, v in job["floors"].items()},
                     "ms_per_step": 1000 * history.wall_time / steps, **extra},
         "fcd_curve": curve,
@@ -331,7 +333,7 @@ def run_reference(
                        "steps_override": steps,
                        "wall_time_s": round(time.perf_counter() - t0, 1),
                        "run_wall_time_s": round(sum(r["wall_s"] for r in runs), 1)},
-        "fingerprint": recipes.fingerprint(),
+        "fingerprint": recipes.fingerprint(names),
         "settings": {name: recipes.settings(name, full=True) for name in names},
         "evaluation": {"n_eval": n, "classifier_steps": CLASSIFIER_STEPS,
                        "classifier_accuracy": accuracy},
