@@ -281,11 +281,13 @@ def protocol_table(names: Iterable[str] = SCOREBOARD, full: bool = False) -> lis
     return rows
 
 
-def fingerprint(names: Iterable[str] | None = None) -> str:
+def fingerprint(names: Iterable[str] | None = None, modes: Iterable[str] = ("quick", "full")
+                ) -> str:
     """SHA-256 of the settings of recipes ``names`` (default: all): changes when one changes.
 
-    A stored result records the fingerprint of the recipes it ran, so adding or changing
-    another recipe leaves it valid.
+    A stored result records the fingerprint of the recipes and the training ``modes`` it
+    ran (the reference run: ``modes=("full",)``), so changing another recipe, or the quick
+    settings, leaves it valid.
 
     Examples
     --------
@@ -295,9 +297,10 @@ def fingerprint(names: Iterable[str] | None = None) -> str:
     False
     """
     chosen = sorted(RECIPES) if names is None else sorted({recipe(n).name for n in names})
+    modes = [check_choice(m, "modes", ("quick", "full")) for m in modes]
     payload = {
         name: {"family": r.family, "data": r.data, "options": dict(r.options),
-               "quick": r.quick.fit_kwargs(), "full": r.full.fit_kwargs()}
+               **{m: r.settings(m == "full").fit_kwargs() for m in modes}}
         for name, r in ((name, RECIPES[name]) for name in chosen)
     }
     text = json.dumps(payload, sort_keys=True, default=list)

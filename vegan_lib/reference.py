@@ -333,7 +333,7 @@ def run_reference(
                        "steps_override": steps,
                        "wall_time_s": round(time.perf_counter() - t0, 1),
                        "run_wall_time_s": round(sum(r["wall_s"] for r in runs), 1)},
-        "fingerprint": recipes.fingerprint(names),
+        "fingerprint": recipes.fingerprint(names, modes=("full",)),
         "settings": {name: recipes.settings(name, full=True) for name in names},
         "evaluation": {"n_eval": n, "classifier_steps": CLASSIFIER_STEPS,
                        "classifier_accuracy": accuracy},
