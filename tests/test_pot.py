@@ -5,8 +5,10 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import ot
 import pytest
 import torch
+from scipy.spatial.distance import cdist
 from torch import nn
 
 from vegan_lib.nets import LatentDiscriminator, MLPDecoder, MLPEncoder
@@ -225,6 +227,69 @@ def test_mmd_penalty_compares_codes_with_fresh_prior_samples():
     assert parts["penalty"].item() == pytest.approx(want, rel=1e-4, abs=1e-6)
 
 
+def _emd2_through_decoder(model, z_q, z_p, p):
+    # the oracle: POT's exact OT value on SciPy's distance matrix between the decoded points
+    y_q = model.decoder(z_q).detach().double().numpy()
+    y_p = model.decoder(z_p).detach().double().numpy()
+    C = cdist(y_q, y_p) ** p
+    return ot.emd2(ot.unif(len(y_q)), ot.unif(len(y_p)), C)
+
+
+@pytest.mark.parametrize(("cost", "p"), [("euclidean", 1), ("squared", 2)])
+def test_wcg_penalty_is_exact_ot_between_decoded_codes_and_decoded_prior_draws(cost, p):
+    model = _toy("wcg", cost=cost, lam=2.5)
+    x = torch.randn(40, 2)
+    torch.manual_seed(3)
+    parts = model.losses(x)
+    torch.manual_seed(3)
+    z_p = torch.randn(40, 2)  # the prior draw inside losses
+    want = _emd2_through_decoder(model, model.encoder(x), z_p, p)
+    assert parts["penalty"].item() == pytest.approx(want, rel=1e-5), (parts["penalty"], want)
+    assert parts["loss"].item() == pytest.approx(
+        parts["reconstruction"].item() + 2.5 * want, rel=1e-5)
+
+
+def test_wcg_gradient_is_the_derivative_of_the_exact_ot_value():
+    # Envelope theorem: with the plan held fixed, autograd gives d/dt W(theta + t v); the
+    # oracle differentiates ot.emd2 recomputed at perturbed weights by central differences.
+    model = _toy("wcg", cost="euclidean").double()
+    x = torch.randn(30, 2, dtype=torch.float64)
+    z_p = torch.randn(30, 2, dtype=torch.float64)
+    params = model.main_parameters()
+    directions = [torch.randn_like(q) for q in params]
+    value = model._latent_transport(model.encode(x), z_p)
+    grads = torch.autograd.grad(value, params)
+    slope = sum((g * v).sum() for g, v in zip(grads, directions, strict=True)).item()
+    h, ends = 1e-6, []
+    for sign in (1, -1):
+        with torch.no_grad():
+            for q, v in zip(params, directions, strict=True):
+                q.add_(sign * h * v)
+        ends.append(_emd2_through_decoder(model, model.encoder(x), z_p, 1))
+        with torch.no_grad():
+            for q, v in zip(params, directions, strict=True):
+                q.sub_(sign * h * v)
+    assert slope == pytest.approx((ends[0] - ends[1]) / (2 * h), rel=1e-4, abs=1e-7)
+
+
+def test_wcg_sinkhorn_plan_costs_at_least_the_exact_value_and_approaches_it():
+    x, z_p = torch.randn(30, 2), torch.randn(30, 2)
+    model = _toy("wcg", cost="euclidean")
+    exact = _emd2_through_decoder(model, model.encoder(x), z_p, 1)
+    values = []
+    for reg in (0.5, 0.05, 0.005):
+        entropic = _toy("wcg", cost="euclidean", wcg_reg=reg)
+        values.append(entropic._latent_transport(entropic.encode(x), z_p).item())
+    assert all(v >= exact - 1e-5 for v in values), (values, exact)
+    assert values[0] > values[-1] and values[-1] == pytest.approx(exact, rel=2e-2)
+
+
+def test_wcg_penalty_vanishes_when_the_codes_are_the_prior_draws():
+    model = _toy("wcg", cost="euclidean")
+    z = torch.randn(25, 2)
+    assert model._latent_transport(z, z[torch.randperm(25)]).item() == pytest.approx(0.0, abs=1e-6)
+
+
 def test_gan_penalty_is_minus_mean_log_sigmoid_of_discriminator_on_codes():
     model = _toy("gan")
     x = torch.randn(9, 2)
@@ -322,7 +387,7 @@ def _parts():
     ("kwargs", "match"),
     [
         ({"cost": "l1"}, r"unknown cost 'l1'; choose one of \['euclidean', 'squared'\]"),
-        ({"divergence": "kl"}, r"unknown divergence 'kl'; choose one of \['mmd', 'gan'\]"),
+        ({"divergence": "kl"}, r"unknown divergence 'kl'; choose one of \['mmd', 'gan', 'wcg'\]"),
         ({"divergence": "foo"}, r"unknown divergence 'foo'"),
         ({"cost": 3.0}, r"cost must be a name in \['euclidean', 'squared'\] or a callable"),
         ({"cost": None}, "or a callable per-sample cost"),
@@ -335,6 +400,11 @@ def _parts():
         ({"lam": "ten"}, "lam must be a number >= 0"),
         ({"mmd_scales": (1.0, -2.0)}, "positive"),
         ({"mmd_scales": ()}, "mmd_scales is empty"),
+        ({"wcg_reg": 0.1}, "wcg_reg is only used with divergence='wcg'"),
+        ({"divergence": "wcg", "wcg_reg": 0.0}, "wcg_reg"),
+        ({"divergence": "wcg", "wcg_reg": -1.0}, "wcg_reg"),
+        ({"divergence": "wcg", "discriminator": LatentDiscriminator(2, hidden=(4,))},
+         "only used with divergence='gan'"),
     ],
 )
 def test_pot_model_rejects_bad_settings(kwargs, match):
@@ -360,7 +430,7 @@ def test_decoder_with_wrong_output_shape_is_reported():
 
 
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
-@pytest.mark.parametrize("divergence", ["mmd", "gan"])
+@pytest.mark.parametrize("divergence", ["mmd", "gan", "wcg"])
 def test_pot_model_losses_run_on_cuda(divergence):
     torch.manual_seed(0)
     model = POTModel.for_mnist(z_dim=4, divergence=divergence).cuda()
@@ -371,8 +441,8 @@ def test_pot_model_losses_run_on_cuda(divergence):
         assert model.adversary_loss(torch.rand(6, 1, 28, 28, device="cuda"))["loss"].is_cuda
 
 
-def test_divergences_are_mmd_and_gan_and_the_repr_names_them():
-    assert DIVERGENCES == ("mmd", "gan")
+def test_divergences_are_mmd_gan_and_wcg_and_the_repr_names_them():
+    assert DIVERGENCES == ("mmd", "gan", "wcg")
     model = _toy("gan", lam=2.0)
     assert model.divergence == "gan" and not hasattr(model, "penalty")
     assert "divergence='gan'" in repr(model) and "cost='squared'" in repr(model)

@@ -31,12 +31,18 @@ from collections.abc import Callable, Iterable, Sequence
 import torch
 from torch import nn
 
+# isort: off
+import vegan_lib._pot_backends  # noqa: F401  (sets POT_BACKEND_DISABLE_*, so before ot)
+import ot
+# isort: on
+
 from vegan_lib._checks import (
     check_codes,
     check_module,
     check_non_negative,
     check_output_shape,
     check_per_sample,
+    check_positive,
     check_positive_int,
     check_same_shape,
     check_scalar,
@@ -50,6 +56,7 @@ from vegan_lib.divergences import (
     latent_discriminator_loss,
 )
 from vegan_lib.nets import ConvDecoder, ConvEncoder, LatentDiscriminator, MLPDecoder, MLPEncoder
+from vegan_lib.transport import _solve_emd
 
 __all__ = [
     "squared_cost", "euclidean_cost", "COSTS", "gaussian_nll", "GaussianNLLCost",
@@ -66,8 +73,9 @@ penalty against :math:`0.05\,\lVert x - y\rVert^2`; on this module's unscaled
 :math:`\lambda = 10 / 0.05 = 200` and :math:`1 / 0.05 = 20`.
 """
 
-DIVERGENCES = ("mmd", "gan")
-"""Latent divergences of :class:`POTModel` (WAE-MMD and WAE-GAN / AAE)."""
+DIVERGENCES = ("mmd", "gan", "wcg")
+"""Latent divergences of :class:`POTModel`: WAE-MMD, WAE-GAN / AAE, and the transport cost
+:math:`W_{c_G}(Q_Z, P_Z)` through the decoder (chapter 6)."""
 
 _LAM_EXAMPLE = "lam=200 (the WAE paper's 10 on its cost scaled by WAE_COST_SCALE)"
 
@@ -293,7 +301,19 @@ class POTModel(GaussianPriorMixin, nn.Module):
     * ``divergence="mmd"``: :math:`\widehat{\mathrm{MMD}}^2_u(E(x_{1:N}), z_{1:N})`,
       :math:`z_i \sim P_Z` (:func:`~vegan_lib.divergences.mmd2`), or
     * ``divergence="gan"``: :math:`-\frac1N \sum_i \log \sigma(D(E(x_i)))`, with a latent
-      discriminator :math:`D` trained by :meth:`adversary_loss`.
+      discriminator :math:`D` trained by :meth:`adversary_loss`, or
+    * ``divergence="wcg"``: the transport cost between the batch's codes and as many prior
+      draws for the cost seen through the decoder, :math:`c_G(z, z') = c(G(z), G(z'))`,
+
+      .. math::
+
+          \widehat W_{c_G} = \min_{P \in \Pi(\frac1N \mathbf 1, \frac1N \mathbf 1)}
+              \sum_{ij} P_{ij}\, c\big(G(E(x_i)), G(z_j)\big),
+
+      the plan :math:`P` solved on the detached cost matrix (network simplex, or Sinkhorn if
+      ``wcg_reg`` is set) and the gradient taken through :math:`G` and :math:`E` with
+      :math:`P` fixed (the envelope theorem). For :math:`c = \lVert x - y \rVert` and
+      :math:`\lambda \ge 1` the POT objective is then :math:`W_1(P_X, P_G)` (chapter 6).
 
     With ``cost=gaussian_nll_cost(sigma2)`` and ``divergence="gan"`` this is the adversarial
     auto-encoder and ``lam`` is :math:`\lambda_{\mathrm{AAE}}` (:meth:`aae_for_mnist`,
@@ -310,15 +330,19 @@ class POTModel(GaussianPriorMixin, nn.Module):
     cost : {"squared", "euclidean"} or callable
         A name in :data:`COSTS`, or a per-sample cost ``c(x, x_hat) -> (N,)`` such as
         :func:`gaussian_nll_cost`.
-    divergence : {"mmd", "gan"}
+    divergence : {"mmd", "gan", "wcg"}
     discriminator : nn.Module, optional
         Codes (N, z_dim) to logits (N,); required for, and only for, ``divergence="gan"``.
     mmd_kernel : {"imq", "rbf"}
         Kernel of the MMD (constant :math:`C = 2 d_z`).
     mmd_scales : iterable of float, optional
         Multipliers of :math:`C` for a multi-scale kernel.
+    wcg_reg : float, optional
+        ``divergence="wcg"`` only: Sinkhorn's entropic regularisation :math:`\varepsilon > 0`
+        (POT's ``ot.sinkhorn``, log domain) instead of the exact plan of ``ot.emd``.
 
-    ``ValueError`` for an unknown cost, divergence or kernel, a cost that is neither a name
+    ``ValueError`` for an unknown cost, divergence or kernel, a ``wcg_reg`` that is not
+    positive or comes without ``divergence="wcg"``, a cost that is neither a name
     nor callable, networks that are not ``nn.Module``, a missing or superfluous
     discriminator, ``lam < 0``, or ``z_dim < 1``.
 
@@ -343,6 +367,7 @@ class POTModel(GaussianPriorMixin, nn.Module):
         discriminator: nn.Module | None = None,
         mmd_kernel: str = "imq",
         mmd_scales: Iterable[float] | None = None,
+        wcg_reg: float | None = None,
     ) -> None:
         super().__init__()
         z_dim = check_positive_int(z_dim, "z_dim", "z_dim=8")
@@ -387,6 +412,12 @@ class POTModel(GaussianPriorMixin, nn.Module):
         self.divergence = divergence
         self.mmd_kernel = mmd_kernel
         self.mmd_scales = None if mmd_scales is None else check_scales(mmd_scales, "mmd_scales")
+        if wcg_reg is not None and divergence != "wcg":
+            raise ValueError(
+                f"wcg_reg is only used with divergence='wcg' (got divergence={divergence!r}); "
+                "drop wcg_reg or set divergence='wcg'"
+            )
+        self.wcg_reg = None if wcg_reg is None else check_positive(wcg_reg, "wcg_reg")
 
     # ------------------------------------------------------------------ constructors
     @classmethod
@@ -519,7 +550,26 @@ class POTModel(GaussianPriorMixin, nn.Module):
             # Unchecked (no host sync): NaN codes give a NaN penalty, and fit's guard
             # then names the step, as for every other model.
             return _mmd2_estimate(z_q, z_p, self.mmd_kernel, 2.0 * self.z_dim, self.mmd_scales)
+        if self.divergence == "wcg":
+            return self._latent_transport(z_q, self.sample_prior(z_q.shape[0]))
         return adversarial_penalty(self.discriminator(z_q))
+
+    def _latent_transport(self, z_q: torch.Tensor, z_p: torch.Tensor) -> torch.Tensor:
+        r""":math:`\sum_{ij} P_{ij} c(G(z^q_i), G(z^p_j))`, the plan :math:`P` held fixed."""
+        y_q, y_p = self.decode(z_q), self.decode(z_p)
+        n, m = y_q.shape[0], y_p.shape[0]
+        cost = COSTS[self.cost] if isinstance(self.cost, str) else self.cost
+        # every pair (i, j) as one batch of the per-sample cost: C_ij = c(G(z_i), G(z'_j))
+        rows = y_q.unsqueeze(1).expand(n, m, *y_q.shape[1:]).reshape(n * m, *y_q.shape[1:])
+        cols = y_p.unsqueeze(0).expand(n, m, *y_p.shape[1:]).reshape(n * m, *y_p.shape[1:])
+        C = cost(rows, cols).reshape(n, m)
+        C64 = C.detach().to("cpu", torch.float64).numpy()
+        a, b = ot.unif(n), ot.unif(m)
+        if self.wcg_reg is None:
+            plan = _solve_emd(a, b, C64, max(100_000, 10 * n * m))[0]
+        else:
+            plan = ot.sinkhorn(a, b, C64, self.wcg_reg, method="sinkhorn_log", numItermax=10_000)
+        return (torch.as_tensor(plan, dtype=C.dtype, device=C.device) * C).sum()
 
     def losses(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
         r"""The objective on a batch ``x`` (N, ...), with its parts (:func:`pot_loss`).
