@@ -61,3 +61,68 @@ def test_makefile_default_torch_pin_matches_environment():
     makefile = (ROOT / "Makefile").read_text()
     pin = str(_environment_requirements()["torch"])
     assert f"TORCH_SPEC ?= {pin}" in makefile, f"Makefile TORCH_SPEC differs from {pin}"
+
+
+# ---------------------------------------------------------------- one repository URL
+
+
+def _config_repository_url() -> str:
+    config = yaml.safe_load((ROOT / "_config.yml").read_text())
+    return str(config["repository"]["url"]).rstrip("/")
+
+
+def test_pyproject_urls_name_the_repository_of_config_yml():
+    urls = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["urls"]
+    repo = _config_repository_url()
+    assert urls["Repository"].rstrip("/") == repo, (urls["Repository"], repo)
+    assert urls["Homepage"].rstrip("/") == repo, (urls["Homepage"], repo)
+    assert urls["Issues"].rstrip("/") == f"{repo}/issues", urls["Issues"]
+
+
+# ---------------------------------------------------------------- Binder and conda
+
+
+def _binder_requirements() -> tuple[list[str], dict[str, Requirement]]:
+    lines = [line.strip() for line in (ROOT / "binder" / "requirements.txt").read_text()
+             .splitlines() if line.strip() and not line.lstrip().startswith("#")]
+    options = [line for line in lines if line.startswith("-")]
+    reqs = [Requirement(line) for line in lines if not line.startswith("-")]
+    return options, {r.name.lower(): r for r in reqs}
+
+
+def test_binder_installs_the_runtime_dependencies_with_the_cpu_torch():
+    options, binder = _binder_requirements()
+    meta = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    runtime = {Requirement(line).name.lower(): Requirement(line) for line in meta["dependencies"]}
+    assert sorted(binder) == sorted(runtime), (sorted(binder), sorted(runtime))
+    assert "--extra-index-url https://download.pytorch.org/whl/cpu" in options, options
+    torch_pin = next(iter(binder["torch"].specifier)).version
+    assert torch_pin.endswith("+cpu"), f"Binder must get the CPU wheel, not {torch_pin}"
+    env_pin = next(iter(_environment_requirements()["torch"].specifier)).version
+    assert torch_pin.removesuffix("+cpu") == env_pin, (torch_pin, env_pin)
+    for name, req in binder.items():
+        if name != "torch":
+            assert req.specifier == runtime[name].specifier, (name, str(req.specifier))
+
+
+def test_binder_postbuild_installs_the_package_from_the_copied_source():
+    post = ROOT / "binder" / "postBuild"
+    assert post.stat().st_mode & 0o111, "binder/postBuild must be executable"
+    commands = [line for line in post.read_text().splitlines()
+                if line.strip() and not line.startswith("#")]
+    assert any("pip install" in line and "--no-deps" in line and line.rstrip().endswith(" .")
+               for line in commands), commands
+
+
+def test_environment_installs_the_cpu_torch_and_nothing_repo2docker_cannot():
+    env = yaml.safe_load((ROOT / "environment.yml").read_text())
+    pip = next(d["pip"] for d in env["dependencies"] if isinstance(d, dict) and "pip" in d)
+    editable = [line for line in pip if line.startswith(("-e", "--editable"))]
+    assert not editable, f"environment.yml installs {editable}: install the package separately"
+    assert "--index-url https://download.pytorch.org/whl/cpu" in pip, pip
+    assert "--extra-index-url https://pypi.org/simple" in pip, pip
+
+
+def test_ipywidgets_floor_is_what_colab_ships():
+    py = _pyproject_requirements()
+    assert py["ipywidgets"].specifier.contains("7.7.1"), str(py["ipywidgets"].specifier)
