@@ -63,6 +63,8 @@ __all__ = [
     "per_seed",
     "replay_history",
     "run_reference",
+    "samples_file",
+    "slug",
     "summary",
 ]
 
@@ -85,6 +87,12 @@ def slug(name: str) -> str:
     """A file-name form of a recipe name: ``"VAE (σ² = 0.3)"`` -> ``"vae-sigma2-0.3"``."""
     text = name.replace("σ²", "sigma2").lower()
     return re.sub(r"-+", "-", re.sub(r"[^a-z0-9.]+", "-", text)).strip("-")
+
+
+def samples_file(name: str, results: str | os.PathLike | None = None) -> Path:
+    """The PNG grid of 36 samples of recipe ``name`` (seed 0) beside the results file."""
+    folder = DEFAULT_FILE.parent if results is None else Path(results).parent
+    return folder / "samples" / f"{slug(recipes.recipe(name).name)}.png"
 
 
 # --------------------------------------------------------------------------- provenance
@@ -311,8 +319,7 @@ def run_reference(
              "progress": progress,
              "classifier": str(classifier_file), "commit": commit,
              "part": str(workdir / f"{slug(name)}-seed{seed}-{source}.json"),
-             "grid": str(out.parent / "samples" / f"{slug(name)}.png") if seed == seeds[0]
-             else ""}
+             "grid": str(samples_file(name, out)) if seed == seeds[0] else ""}
             for name, seed in order]
     if jobs == 1:
         runs = [_run_one(job) for job in tqdm(todo, desc="reference runs", disable=not progress)]
