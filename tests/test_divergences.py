@@ -96,6 +96,29 @@ def test_mmd2_is_unbiased_for_two_samples_of_the_same_distribution():
     assert (draws < 0).sum().item() > 20, "an unbiased estimate of 0 must often be negative"
 
 
+def test_mmd2_is_unbiased_for_different_laws_with_the_cross_term_over_all_pairs():
+    # Oracle: the exact MMD^2 of two laws on three atoms, a K a + b K b - 2 a K b. Samples of
+    # size 3 make the O(1/n) bias of a V-statistic (diagonal kept in the within-sample terms)
+    # large; the estimator, whose cross term keeps its "diagonal" i = j, has none.
+    atoms = torch.tensor([[0.0], [1.0], [3.0]], dtype=torch.float64)
+    a = torch.tensor([0.6, 0.3, 0.1], dtype=torch.float64)
+    b = torch.tensor([0.1, 0.3, 0.6], dtype=torch.float64)
+    K = 2.0 / (2.0 + torch.cdist(atoms, atoms) ** 2)  # IMQ with C = 2
+    exact = (a @ K @ a + b @ K @ b - 2 * a @ K @ b).item()
+    g = torch.Generator().manual_seed(4)
+    draws, v_stat = [], []
+    for _ in range(4_000):
+        x = atoms[torch.multinomial(a, 3, replacement=True, generator=g)]
+        y = atoms[torch.multinomial(b, 3, replacement=True, generator=g)]
+        draws.append(mmd2(x, y, C=2.0).item())
+        kx, ky, kxy = (2.0 / (2.0 + torch.cdist(u, v) ** 2) for u, v in ((x, x), (y, y), (x, y)))
+        v_stat.append((kx.mean() + ky.mean() - 2 * kxy.mean()).item())
+    draws, v_stat = np.array(draws), np.array(v_stat)
+    se = draws.std() / math.sqrt(len(draws))
+    assert abs(draws.mean() - exact) < 4 * se, (draws.mean(), exact, se)
+    assert v_stat.mean() - exact > 10 * se  # the null: a biased estimator is caught
+
+
 def test_mmd2_is_larger_for_shifted_distributions():
     g = torch.Generator().manual_seed(3)
     same, shifted = [], []

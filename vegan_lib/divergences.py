@@ -12,8 +12,9 @@ where :math:`Q_Z` is the distribution of the codes :math:`E(X)` and :math:`P_Z` 
 This module holds the two estimates of :math:`\mathcal{D}` used by the WAE paper, both
 computed from a minibatch of codes and a minibatch of prior samples:
 
-* **WAE-MMD**: the unbiased U-statistic of the squared maximum mean discrepancy with the
-  inverse multiquadratics (IMQ) kernel (:func:`mmd2`);
+* **WAE-MMD**: an unbiased estimate of the squared maximum mean discrepancy with the
+  inverse multiquadratics (IMQ) kernel (:func:`mmd2`: U-statistics within each sample, the
+  average over all pairs across the two independent samples);
 * **WAE-GAN**: an adversarial (Jensen-Shannon) estimate with a latent discriminator
   (:func:`latent_discriminator_loss` for the discriminator, :func:`adversarial_penalty`
   for the encoder); a trained discriminator turns its loss into a lower bound on the
@@ -179,8 +180,18 @@ def mmd2(
             + \frac{1}{m(m-1)} \sum_{i \ne j} k(y_i, y_j)
             - \frac{2}{nm} \sum_{i, j} k(x_i, y_j).
 
-    This U-statistic has expectation exactly :math:`\mathrm{MMD}^2_k(P, Q)`, so for two
-    samples of the same distribution it averages to 0 and is often **negative**. With
+    Each term is unbiased for its own expectation, so the estimate has expectation exactly
+    :math:`\mathrm{MMD}^2_k(P, Q) = \mathbb{E} k(X, X') + \mathbb{E} k(Y, Y')
+    - 2\,\mathbb{E} k(X, Y)`: the within-sample terms are U-statistics (the diagonal
+    :math:`k(x_i, x_i)`, which is not a draw of :math:`k(X, X')`, is left out), while the
+    cross term averages over **all** :math:`nm` pairs, the diagonal :math:`i = j` included
+    when :math:`n = m` (a V-type average), which is unbiased only because the ``x`` and
+    ``y`` samples are independent of each other. This is Gretton et al.'s
+    :math:`\mathrm{MMD}^2_u` for unequal sizes (their eq. 3), not their one-sample
+    U-statistic :math:`\frac{1}{n(n-1)} \sum_{i \ne j} h(z_i, z_j)` for paired samples
+    (which also drops :math:`k(x_i, y_i)`); the two differ by :math:`O(1/n)` and share the
+    expectation. For two samples of the same distribution the estimate averages to 0 and
+    is often **negative**. With
     ``scales`` the kernel is the multi-scale sum :math:`\sum_s k_{C s}` (the WAE code
     used ``(.1, .2, .5, 1, 2, 5, 10)``), a kernel again, so the estimate stays unbiased.
 
