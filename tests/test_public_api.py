@@ -50,6 +50,11 @@ PROMISED = {
     "wgan": ["gradient_penalty", "clip_weights_", "LIPSCHITZ_CONSTRAINTS", "WGANModel"],
     "duality": ["kantorovich_potentials", "empirical_lipschitz", "certified_w1_lower_bound",
                 "fit_critic"],
+    "fdivergences": ["F_DIVERGENCES", "f_divergence", "kl_between_gaussians",
+                     "variational_bound", "optimal_critic", "fit_variational_bound",
+                     "gan_generator_loss", "FGANModel"],
+    "vegan_map": ["VEGAN_MAP", "ppca_log_likelihood", "ppca_posterior", "ppca_mle",
+                  "LinearVAE", "c_transform", "gaussian_brenier"],
     "train": ["fit", "History", "load_checkpoint"],
     "classifier": ["train_digit_classifier", "classifier_accuracy", "classifier_features"],
     "metrics": [

@@ -13,6 +13,8 @@ One module per chapter idea, in the order the book needs them:
 - :mod:`vegan_lib.vae` — the VAE and AVB, the Bayes decoder, the KL split (chapter 5)
 - :mod:`vegan_lib.wgan` — critic losses, Lipschitz constraints, ``WGANModel`` (chapter 6)
 - :mod:`vegan_lib.duality` — Kantorovich potentials, Lipschitz constants, certified bounds
+- :mod:`vegan_lib.fdivergences` — f-divergences, conjugates, the f-GAN bound and ``FGANModel`` (7)
+- :mod:`vegan_lib.vegan_map` — the VEGAN map, probabilistic PCA and its VAE, W₂ potentials (7)
 - :mod:`vegan_lib.train` — ``fit``: the one training loop
 - :mod:`vegan_lib.classifier`, :mod:`vegan_lib.metrics` — the scoreboard's measures (5–7)
 - :mod:`vegan_lib.recipes` — every named recipe of the book, defined once
@@ -36,6 +38,16 @@ from vegan_lib.duality import (
     kantorovich_potentials,
 )
 from vegan_lib.exact_pot import PenalizedOTResult, pot_relaxation, pot_wgan_dual_lp
+from vegan_lib.fdivergences import (
+    F_DIVERGENCES,
+    FGANModel,
+    f_divergence,
+    fit_variational_bound,
+    gan_generator_loss,
+    kl_between_gaussians,
+    optimal_critic,
+    variational_bound,
+)
 from vegan_lib.metrics import (
     data_floor,
     frechet_classifier_distance,
@@ -70,6 +82,15 @@ from vegan_lib.transport import (
     wasserstein_1d,
 )
 from vegan_lib.vae import AVBModel, VAEModel, bayes_decoder, gaussian_kl, kl_split, log_normal
+from vegan_lib.vegan_map import (
+    VEGAN_MAP,
+    LinearVAE,
+    c_transform,
+    gaussian_brenier,
+    ppca_log_likelihood,
+    ppca_mle,
+    ppca_posterior,
+)
 from vegan_lib.wgan import WGANModel
 
 __version__ = "0.1.0"
@@ -77,16 +98,21 @@ __version__ = "0.1.0"
 __all__ = [
     "AVBModel",
     "Critic",
+    "FGANModel",
+    "F_DIVERGENCES",
     "History",
     "LatentDiscriminator",
+    "LinearVAE",
     "POTModel",
     "PenalizedOTResult",
     "RECIPES",
     "VAEModel",
+    "VEGAN_MAP",
     "WAE_COST_SCALE",
     "WGANModel",
     "aae_to_pot_lambda",
     "bayes_decoder",
+    "c_transform",
     "certified_w1_lower_bound",
     "classifier_accuracy",
     "cost_matrix",
@@ -96,11 +122,15 @@ __all__ = [
     "encoder_form",
     "euclidean_cost",
     "exact_ot",
+    "f_divergence",
     "fit",
     "fit_critic",
+    "fit_variational_bound",
     "fold_generator",
     "frechet_classifier_distance",
     "frechet_distance",
+    "gan_generator_loss",
+    "gaussian_brenier",
     "gaussian_kl",
     "gaussian_nll",
     "gaussian_nll_cost",
@@ -108,6 +138,7 @@ __all__ = [
     "get_device",
     "js_lower_bound",
     "kantorovich_potentials",
+    "kl_between_gaussians",
     "kl_split",
     "latent_discriminator_loss",
     "load_checkpoint",
@@ -115,10 +146,14 @@ __all__ = [
     "mmd2",
     "mnist",
     "model_w2_to_data",
+    "optimal_critic",
     "pot_relaxation",
     "pot_to_aae_lambda",
     "pot_twin",
     "pot_wgan_dual_lp",
+    "ppca_log_likelihood",
+    "ppca_mle",
+    "ppca_posterior",
     "pushforward",
     "random_decoder_encoder_form",
     "recipes",
@@ -130,6 +165,7 @@ __all__ = [
     "squared_cost",
     "toy_2d",
     "train_digit_classifier",
+    "variational_bound",
     "w2_to_data",
     "wasserstein",
     "wasserstein_1d",

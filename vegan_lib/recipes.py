@@ -39,6 +39,7 @@ from torch import nn
 
 from vegan_lib._checks import check_choice, check_device, check_positive_int
 from vegan_lib.device import seed_everything
+from vegan_lib.fdivergences import FGANModel
 from vegan_lib.metrics import frechet_classifier_distance, sharpness_ratio, w2_to_data
 from vegan_lib.pot import WAE_COST_SCALE, POTModel, aae_to_pot_lambda
 from vegan_lib.train import History, fit
@@ -98,8 +99,9 @@ class Recipe:
     ----------
     name : str
         The name every chapter uses.
-    family : {"pot", "aae", "vae", "avb", "wgan"}
-        The model class: POT (WAE), the AAE (POT with the Gaussian NLL cost), VAE, AVB, WGAN.
+    family : {"pot", "aae", "vae", "avb", "wgan", "fgan"}
+        The model class: POT (WAE), the AAE (POT with the Gaussian NLL cost), VAE, AVB, WGAN,
+        the f-GAN (the original GAN with ``divergence="gan"``).
     data : {"mnist", "toy", "flat digits"}
         What it trains on: (N, 1, 28, 28) digits with the convolutional networks, 2-D toy
         points, or flattened digits (N, 784) with MLPs.
@@ -149,6 +151,8 @@ class Recipe:
             return maker(**opts)
         if self.family == "avb":
             return AVBModel.for_mnist(**opts)
+        if self.family == "fgan":
+            return FGANModel.for_mnist(**opts)
         return WGANModel.for_mnist(**opts)
 
 
@@ -192,6 +196,8 @@ _ALL = [
     Recipe("2-D WAE-MMD", "pot", "flat digits", 5, {"x_dim": 784, "z_dim": 2, "divergence":
            "mmd", "lam": _LAM_MMD, "mmd_scales": MMD_SCALES, "hidden": (256, 256)},
            _CODES_2D_QUICK, _CODES_2D_FULL, "WAE-MMD with 2-D codes, MLPs"),
+    _mnist("GAN", "fgan", 7, "generator and discriminator, non-saturating loss (2 JS − log 4)",
+           divergence="gan", generator_loss="non-saturating"),
 ]
 RECIPES: dict[str, Recipe] = {r.name: r for r in _ALL}
 """Every named recipe of the book, by name."""

@@ -14,6 +14,11 @@ and models take and return), ``images`` (image batches, features, labels) and ``
 (pairs of Gaussians, overflow, Sinkhorn's result); import them from here.
 """
 
+from vegan_lib._checks.divergences import (  # noqa: F401
+    check_distribution,
+    check_distribution_pair,
+    check_sampler,
+)
 from vegan_lib._checks.images import (  # noqa: F401
     _check_finite_images,
     check_digit_images,

@@ -1,0 +1,175 @@
+"""f-divergences, conjugates and the f-GAN bound against SciPy, closed forms and Monte Carlo."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+import torch
+from scipy import integrate, stats
+from scipy.spatial.distance import jensenshannon
+from scipy.special import rel_entr
+
+from vegan_lib.fdivergences import (
+    F_DIVERGENCES,
+    FGANModel,
+    f_divergence,
+    fit_variational_bound,
+    gan_generator_loss,
+    kl_between_gaussians,
+    optimal_critic,
+    variational_bound,
+)
+from vegan_lib.nets import LatentDiscriminator
+
+RNG = np.random.default_rng(0)
+P, Q = RNG.dirichlet(np.ones(7)), RNG.dirichlet(np.ones(7))
+
+ORACLES = {
+    "kl": lambda p, q: rel_entr(p, q).sum(),
+    "reverse_kl": lambda p, q: rel_entr(q, p).sum(),
+    "js": lambda p, q: jensenshannon(p, q) ** 2,
+    "gan": lambda p, q: 2 * jensenshannon(p, q) ** 2 - math.log(4),
+    "tv": lambda p, q: 0.5 * np.abs(p - q).sum(),
+    "chi2": lambda p, q: ((p - q) ** 2 / q).sum(),
+    "hellinger": lambda p, q: ((np.sqrt(p) - np.sqrt(q)) ** 2).sum(),
+}
+
+
+@pytest.mark.parametrize("name", sorted(F_DIVERGENCES))
+def test_discrete_divergence_matches_scipy_and_closed_forms(name):
+    got = f_divergence(P, Q, name).item()
+    want = ORACLES[name](P, Q)
+    assert got == pytest.approx(want, rel=1e-10, abs=1e-12), (got, want)
+
+
+@pytest.mark.parametrize("name", sorted(F_DIVERGENCES))
+def test_divergence_of_a_law_to_itself_is_f_of_one(name):
+    # zero for a true f-divergence; the GAN's f is shifted: f(1) = -log 4
+    want = -math.log(4) if name == "gan" else 0.0
+    assert f_divergence(P, P, name).item() == pytest.approx(want, abs=1e-12)
+
+
+def test_disjoint_supports_follow_the_limits_of_f():
+    p, q = [0.5, 0.5, 0.0], [0.0, 0.0, 1.0]
+    assert f_divergence(p, q, "kl").item() == math.inf
+    assert f_divergence(p, q, "chi2").item() == math.inf
+    assert f_divergence(p, q, "tv").item() == pytest.approx(1.0)
+    assert f_divergence(p, q, "js").item() == pytest.approx(math.log(2))
+    assert f_divergence(p, q, "hellinger").item() == pytest.approx(2.0)
+    assert f_divergence(p, q, "gan").item() == pytest.approx(0.0, abs=1e-12)
+    # partial overlap: scipy's rel_entr gives inf too
+    assert f_divergence([0.5, 0.5], [1.0, 0.0], "kl").item() == rel_entr([0.5, 0.5], [1, 0]).sum()
+
+
+@pytest.mark.parametrize("name", sorted(F_DIVERGENCES))
+def test_conjugate_is_the_numerical_supremum(name):
+    # f*(t) = sup_u t u - f(u), maximised on a fine grid of u > 0 (an independent oracle)
+    div = F_DIVERGENCES[name]
+    u = torch.cat([torch.logspace(-8, 4, 200_001, dtype=torch.float64),
+                   torch.ones(1, dtype=torch.float64)])  # the kink of TV's f
+    ts = div.activation(torch.linspace(-2, 2, 9, dtype=torch.float64))
+    for t in ts:
+        sup = (t * u - div.f(u)).max().item()
+        assert div.conjugate(t).item() == pytest.approx(sup, rel=1e-5, abs=1e-6), (name, t)
+
+
+@pytest.mark.parametrize("name", sorted(F_DIVERGENCES))
+def test_fused_conjugate_of_activation_agrees_and_never_overflows(name):
+    div = F_DIVERGENCES[name]
+    v = torch.linspace(-5, 5, 101, dtype=torch.float64)
+    assert torch.allclose(div.conjugate_of_activation(v), div.conjugate(div.activation(v)))
+    big = torch.tensor([-60.0, 60.0])
+    if name not in ("kl", "chi2", "hellinger"):  # these grow without bound, as they must
+        assert torch.isfinite(div.conjugate_of_activation(big)).all()
+
+
+@pytest.mark.parametrize("name", sorted(F_DIVERGENCES))
+def test_bound_is_tight_at_the_optimal_critic_and_below_elsewhere(name):
+    div = F_DIVERGENCES[name]
+    p, q = torch.tensor(P), torch.tensor(Q)
+    t_star = optimal_critic(p / q, name)
+    tight = (p * t_star).sum() - (q * div.conjugate(t_star)).sum()
+    assert tight.item() == pytest.approx(ORACLES[name](P, Q), rel=1e-9)
+    for _ in range(20):
+        t = div.activation(torch.randn(7, dtype=torch.float64) * 2)
+        assert ((p * t).sum() - (q * div.conjugate(t)).sum()).item() <= tight.item() + 1e-12
+
+
+def test_empirical_bound_is_the_sample_mean_of_the_two_terms():
+    v_p, v_q = torch.randn(50), torch.randn(40)
+    # GAN: E_P log D + E_Q log(1 - D), D = sigmoid(v)
+    want = torch.log(torch.sigmoid(v_p)).mean() + torch.log(1 - torch.sigmoid(v_q)).mean()
+    assert variational_bound(v_p, v_q, "gan").item() == pytest.approx(want.item(), rel=1e-5)
+
+
+def test_kl_between_gaussians_matches_monte_carlo():
+    m1, m2 = np.array([0.0, 1.0]), np.array([1.0, -1.0])
+    S1, S2 = np.array([[1.0, 0.3], [0.3, 0.5]]), np.array([[2.0, -0.4], [-0.4, 1.0]])
+    x = stats.multivariate_normal(m1, S1).rvs(400_000, random_state=1)
+    mc = (stats.multivariate_normal(m1, S1).logpdf(x) - stats.multivariate_normal(m2, S2).logpdf(x))
+    got = kl_between_gaussians(m1, S1, m2, S2).item()
+    assert got == pytest.approx(mc.mean(), abs=4 * mc.std() / math.sqrt(len(x)))
+
+
+def test_trained_critic_approaches_js_between_two_gaussians():
+    # JS between N(0, 1) and N(2, 1) by quadrature: the oracle
+    p, q = stats.norm(0, 1).pdf, stats.norm(2, 1).pdf
+
+    def js_density(x):
+        m = 0.5 * (p(x) + q(x))
+        return 0.5 * (rel_entr(p(x), m) + rel_entr(q(x), m))
+
+    js = integrate.quad(js_density, -12, 14)[0]
+    torch.manual_seed(0)
+    out = fit_variational_bound(
+        lambda n, g: torch.randn(n, 1, generator=g),
+        lambda n, g: torch.randn(n, 1, generator=g) + 2,
+        LatentDiscriminator(1, hidden=(32,)), "js", steps=300, lr=5e-3, n_eval=20_000,
+        eval_every=50,
+    )
+    assert out.steps[0] == 0 and out.steps[-1] == 300
+    assert js - 0.01 < out.estimate < js + 0.005, (out.estimate, js)
+    assert out.curve[0] < out.estimate
+
+
+def test_generator_losses_saturate_as_the_theory_says():
+    v = torch.tensor([-20.0])  # the discriminator rejects the fake with certainty
+    for kind, slope in (("minimax", 0.0), ("non-saturating", -1.0)):
+        v_ = v.clone().requires_grad_(True)
+        (grad,) = torch.autograd.grad(gan_generator_loss(v_, kind), v_)
+        assert grad.item() == pytest.approx(slope, abs=1e-6), kind
+
+
+def test_fgan_model_for_mnist_bound_and_losses():
+    torch.manual_seed(0)
+    model = FGANModel.for_mnist(z_dim=4, divergence="gan", generator_loss="minimax")
+    parts = model.adversary_loss(torch.rand(4, 1, 28, 28))
+    assert parts["bound"].item() <= 0.0 + 1e-6  # 2 JS - log 4 <= 0
+    assert torch.isfinite(model.losses(torch.rand(4, 1, 28, 28))["loss"])
+
+
+@pytest.mark.parametrize(
+    "call, match",
+    [
+        (lambda: f_divergence([0.5, 0.5], [0.5, 0.5], "kullback"), "name must be one of"),
+        (lambda: f_divergence([0.5, 0.6], [0.5, 0.5]), "sums to"),
+        (lambda: f_divergence([1.5, -0.5], [0.5, 0.5]), "negative"),
+        (lambda: f_divergence([1.0], [0.5, 0.5]), "same atoms"),
+        (lambda: f_divergence([[0.5, 0.5]], [[0.5, 0.5]]), "1-D probability vector"),
+        (lambda: variational_bound(torch.zeros(3, 1), torch.zeros(3), "js"), "squeeze"),
+        (lambda: optimal_critic([0.0, 1.0], "kl"), "positive finite"),
+        (lambda: kl_between_gaussians([0.0], [[0.0]], [0.0], [[1.0]]), "positive definite"),
+        (lambda: gan_generator_loss(torch.zeros(3), "wasserstein"), "kind must be one of"),
+        (lambda: fit_variational_bound(3, lambda n, g: torch.zeros(n, 1),
+                                       LatentDiscriminator(1), "js"), "sample_p must be"),
+        (lambda: fit_variational_bound(lambda n, g: torch.zeros(n, 1),
+                                       lambda n, g: torch.zeros(n, 1), "critic", "js"),
+         "critic must be an nn.Module"),
+        (lambda: FGANModel.for_mnist(generator_loss="wgan"), "generator_loss must be"),
+    ],
+)
+def test_bad_input_is_refused_with_the_fix(call, match):
+    with pytest.raises(ValueError, match=match):
+        call()
