@@ -59,9 +59,8 @@ from typing import Any
 
 import torch
 from torch import nn
-from tqdm.auto import tqdm
 
-from vegan_lib import _checkpoint, _distributed
+from vegan_lib import _checkpoint, _distributed, _progress
 from vegan_lib._checks import (
     check_batchable,
     check_betas,
@@ -495,9 +494,11 @@ def fit(
         Where to train; defaults to the model's current device. The model is moved
         there, and each batch is moved there and cast to the model's dtype.
     progress : bool
-        Show a ``tqdm`` progress bar with the current loss.
+        Show a ``tqdm`` progress bar with the current loss; under the environment variable
+        ``VEGAN_PROGRESS=summary`` print one line when training ends instead (steps,
+        seconds, final loss), under ``VEGAN_PROGRESS=off`` nothing (``vegan_lib._progress``).
     desc : str, optional
-        Label of the progress bar.
+        Label of the progress bar and of the summary line.
     checkpoint : str or path-like, optional
         File to write ``{model, optimizer(s), step, history, config}`` to, atomically
         (a temporary file in the same directory, then ``os.replace``); written every
@@ -644,8 +645,8 @@ def fit(
         for _ in range(done * per_step):  # the batches the finished steps drew
             next(batches)
         start -= history.wall_time
-    bar = tqdm(range(done + 1, steps + 1), desc=desc, disable=not progress or rank != 0,
-               initial=done, total=steps)
+    bar = _progress.Progress(range(done + 1, steps + 1), desc=desc or "fit",
+                             enabled=progress and rank == 0, initial=done, total=steps)
     for step in bar:
         batch = _to_model(next(batches), device, dtype, uses_labels)
         logged: dict[str, float] = {}
@@ -682,7 +683,7 @@ def fit(
             callback(step, values, model)
         if step % log_every == 0 or step == steps:
             history.record(step, values)
-        bar.set_postfix(loss=f"{values['loss']:.4g}", refresh=False)
+        bar.set_postfix(loss=values["loss"])
         if checkpoint_every and rank == 0 and step % checkpoint_every == 0 and step < steps:
             save(step)
     bar.close()

@@ -12,8 +12,8 @@ import torch
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from torch import nn
-from tqdm.auto import tqdm
 
+from vegan_lib import _progress
 from vegan_lib._checks import check_int_at_least, check_plane_points, check_positive
 from vegan_lib.duality import certified_w1_lower_bound, fit_critic
 from vegan_lib.explorers._base import _Explorer, _row_of_axes
@@ -104,7 +104,8 @@ class CriticExplorer(_Explorer):
     grid_size : int, default 60
         Resolution of the drawn landscapes.
     progress : bool, default True
-        One ``tqdm`` bar over the critics.
+        One ``tqdm`` bar over the critics (one summary line under
+        ``VEGAN_PROGRESS=summary``, as :func:`~vegan_lib.train.fit`).
 
     Attributes
     ----------
@@ -167,8 +168,11 @@ class CriticExplorer(_Explorer):
         self.axes_grid = tuple(np.linspace(float(lo[k]), float(hi[k]), grid_size) for k in (0, 1))
         settings = [(name, s) for name, values in self.grid.items() for s in values]
         self.runs: dict[tuple[str, float | None], CriticRun] = {}
-        for name, setting in tqdm(settings, desc="training critics", disable=not progress):
+        bar = _progress.Progress(settings, desc="training critics", total=len(settings),
+                                 enabled=progress, unit="critics")
+        for name, setting in bar:
             self.runs[name, setting] = self._train(name, setting, steps, hidden, lr, seed)
+        bar.close()
         self.update("gp")
 
     def _train(
