@@ -126,3 +126,16 @@ def test_environment_installs_the_cpu_torch_and_nothing_repo2docker_cannot():
 def test_ipywidgets_floor_is_what_colab_ships():
     py = _pyproject_requirements()
     assert py["ipywidgets"].specifier.contains("7.7.1"), str(py["ipywidgets"].specifier)
+
+
+def test_citation_cites_the_software_and_both_papers():
+    cff = yaml.safe_load((ROOT / "CITATION.cff").read_text(encoding="utf-8"))
+    assert cff["cff-version"] == "1.2.0" and cff["type"] == "software"
+    assert cff["repository-code"].rstrip("/") == _config_repository_url()
+    version = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["version"]
+    assert str(cff["version"]) == version
+    ids = {i["value"] for ref in cff["references"] for i in ref.get("identifiers", [])}
+    assert {"arXiv:1705.07642", "arXiv:1711.01558"} <= ids, ids
+    titles = {ref["title"] for ref in cff["references"]}
+    assert "Wasserstein Auto-Encoders" in titles, titles
+    assert any(t.startswith("From optimal transport to generative modeling") for t in titles)
