@@ -18,7 +18,15 @@ OMP_NUM_THREADS ?= 1
 export OMP_NUM_THREADS
 
 NOTEBOOKS := $(sort $(wildcard book/*.ipynb))
-TEST_CONFIG := _build/_config.test.yml
+# `make test` builds its own copy of the book here (from the stored outputs), so that the
+# HTML of `make book` in _build/html is left alone; `make site` reads this copy by default.
+CHECK_DIR   := _build/check
+TEST_CONFIG := $(CHECK_DIR)/_config.test.yml
+SITE_DIR    ?= $(CHECK_DIR)/_build/html
+# Under VEGAN_PROGRESS=summary, fit draws no live progress bar (whose widget state an executed
+# notebook would store) and prints one line per training run instead. Exported to every
+# command that executes notebooks or builds the book.
+PROGRESS    := VEGAN_PROGRESS=summary
 
 .PHONY: help install book test lint unit nbval build-check site notebooks reference clean
 
@@ -26,7 +34,8 @@ help:
 	@echo "make book       build the executed HTML book (creates $(VENV) on first use)"
 	@echo "make test       ruff + unit tests + notebooks under nbval + book build with warnings as errors"
 	@echo "                + every page of the built book checked in headless Chromium (make site)"
-	@echo "make site       check the built book (_build/html) in headless Chromium; screenshots in _build/screenshots"
+	@echo "make site       check the test build ($(SITE_DIR)) in headless Chromium; screenshots in"
+	@echo "                _build/screenshots (make site SITE_DIR=_build/html checks make book's HTML)"
 	@echo "make notebooks  re-execute every notebook in place (stored outputs are what readers see)"
 	@echo "make reference  train every reference recipe at full settings, 3 seeds -> book/results/"
 	@echo "                (about 90 min on 2 CPU cores; resumes after an interruption)"
@@ -35,14 +44,19 @@ help:
 install: $(STAMP)
 
 $(STAMP): pyproject.toml
+	@echo "==> creating the virtual environment $(VENV)"
 	$(PYTHON) -m venv $(VENV)
+	@echo "==> upgrading pip"
 	$(BIN)/python -m pip install --quiet --upgrade pip
+	@echo "==> installing PyTorch ($(TORCH_SPEC)); the largest download, a minute or more"
 	$(BIN)/python -m pip install --quiet $(TORCH_SPEC)
+	@echo "==> installing vegan_lib and the book's tools (Jupyter Book, pytest, nbval, ...)"
 	$(BIN)/python -m pip install --quiet -e ".[book,dev]"
+	@echo "==> $(VENV) is ready"
 	@touch $@
 
 book: install
-	$(BIN)/jupyter-book build .
+	$(PROGRESS) $(BIN)/jupyter-book build .
 	@echo ""
 	@echo "The book is at file://$(abspath _build/html/index.html)"
 
@@ -55,27 +69,34 @@ unit: install
 	$(BIN)/python -m pytest tests --doctest-modules vegan_lib
 
 nbval: install
-	$(BIN)/python -m pytest --nbval-lax --nbval-current-env -p no:python book/
+	$(PROGRESS) $(BIN)/python -m pytest --nbval-lax --nbval-current-env -p no:python book/
 
-# Build from the stored notebook outputs (no re-execution), warnings as errors. --all reads
-# every page again, so a warning of an unchanged page is not hidden by the previous build. The
-# test config lives in _build/, so the path of the local Sphinx extensions is made absolute.
+# Build from the stored notebook outputs (no re-execution), warnings as errors, into
+# $(CHECK_DIR) (the HTML lands in $(SITE_DIR)). --all reads every page again, so a warning of an
+# unchanged page is not hidden by the previous build. The test config lives in $(CHECK_DIR),
+# so the path of the local Sphinx extensions is made absolute.
 build-check: install
-	@mkdir -p _build
+	@mkdir -p $(CHECK_DIR)
 	sed -e 's/^\(\s*execute_notebooks:\).*/\1 "off"/' \
 	    -e 's|^\(\s*[a-z_]*: \)book/_ext$$|\1$(abspath book/_ext)|' _config.yml > $(TEST_CONFIG)
-	$(BIN)/jupyter-book build . --all --config $(TEST_CONFIG) -W -n --keep-going
+	$(PROGRESS) $(BIN)/jupyter-book build . --all --config $(TEST_CONFIG) \
+	    --path-output $(CHECK_DIR) -W -n --keep-going
 
-# Open every page of the built book (run after build-check or book) in headless Chromium:
-# pages load, figures show, math is typeset, links resolve, no JavaScript errors.
+# Open every page of the built book (run after build-check; SITE_DIR=_build/html after `make
+# book`) in headless Chromium: pages load, figures show, math is typeset, links resolve, no
+# JavaScript errors, and what a reader sees (no raw TeX, nothing wider than the column, legible
+# figures, no warnings or widget views in outputs). The checks first fail on fixture pages.
 # Needs a Chromium (Debian/Ubuntu: apt-get install chromium); skips with a message without one.
 site: install
-	$(BIN)/python -m pytest site_tests
+	VEGAN_SITE_DIR=$(abspath $(SITE_DIR)) $(BIN)/python -m pytest site_tests
 
+# Re-execute in place, then drop the per-cell execution timestamps, so that running an
+# unchanged notebook again leaves git clean.
 notebooks: install
 	@for nb in $(NOTEBOOKS); do \
 		echo "executing $$nb"; \
-		$(BIN)/jupyter execute --inplace --timeout=600 "$$nb" || exit 1; \
+		$(PROGRESS) $(BIN)/jupyter execute --inplace --timeout=600 "$$nb" || exit 1; \
+		$(BIN)/python scripts/notebook_hygiene.py --strip-timestamps "$$nb" || exit 1; \
 	done
 
 # The converged runs the chapters cite: every recipe at full settings, three seeds, with
