@@ -14,6 +14,7 @@ offline; they are listed at the end of the test session.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import threading
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
@@ -22,6 +23,7 @@ from urllib.parse import urlsplit
 
 import pytest
 from sitecheck import (
+    CODE_SCROLLS,
     SCREENSHOTS,
     SITE,
     THIRD_PARTY,
@@ -45,15 +47,24 @@ def site_dir() -> Path:
     return SITE
 
 
-@pytest.fixture(scope="session")
-def base_url(site_dir: Path):
-    handler = functools.partial(_QuietHandler, directory=str(site_dir))
+@contextlib.contextmanager
+def serve(directory: Path):
+    """Serve ``directory`` on localhost; yields its base URL."""
+    handler = functools.partial(_QuietHandler, directory=str(directory))
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)  # port 0: any free port
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/"
-    server.shutdown()
-    server.server_close()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture(scope="session")
+def base_url(site_dir: Path):
+    with serve(site_dir) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")
@@ -93,7 +104,32 @@ def visit(browser, base_url: str):
     context.close()
 
 
+@pytest.fixture(scope="session")
+def visit_fixture(browser, tmp_path_factory):
+    """``visit_fixture(name, html, files)``: write a fixture page (and e.g. PNG files) to a
+    temporary site, load it like a page of the book and return its :class:`PageReport`."""
+    root = tmp_path_factory.mktemp("fixture_site")
+    with serve(root) as url:
+        context = browser.new_context(viewport=VIEWPORT, service_workers="block")
+        context.set_default_timeout(TIMEOUT_MS)
+
+        def load(name: str, html: str, files: dict[str, bytes] | None = None) -> PageReport:
+            for file, data in (files or {}).items():
+                (root / file).write_bytes(data)
+            (root / f"{name}.html").write_text(html, encoding="utf-8")
+            return visit_page(context, url, urlsplit(url).netloc, name, screenshot=False)
+
+        yield load
+        context.close()
+
+
 def pytest_terminal_summary(terminalreporter) -> None:
+    if CODE_SCROLLS:
+        terminalreporter.section("code blocks that scroll sideways (allowed; shorter is nicer)")
+        for docname, items in sorted(CODE_SCROLLS.items()):
+            terminalreporter.write_line(f"{docname}: {len(items)}")
+            for item in items[:5]:
+                terminalreporter.write_line(f"    {item}")
     if not THIRD_PARTY:
         return
     terminalreporter.section("requests to other origins (blocked; the book works without them)")

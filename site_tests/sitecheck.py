@@ -15,7 +15,9 @@ from urllib.parse import urlsplit
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
-SITE = ROOT / "_build" / "html"
+# The test build of `make build-check` (`make site` passes VEGAN_SITE_DIR; SITE_DIR=_build/html
+# checks the HTML of `make book` instead).
+SITE = Path(os.environ.get("VEGAN_SITE_DIR") or ROOT / "_build" / "check" / "_build" / "html")
 SCREENSHOTS = ROOT / "_build" / "screenshots"
 BROWSER_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 VIEWPORT = {"width": 1280, "height": 900}
@@ -23,6 +25,8 @@ TIMEOUT_MS = 60_000
 
 # url -> pages that asked for it; printed by pytest_terminal_summary
 THIRD_PARTY: dict[str, set[str]] = {}
+# docname -> code blocks that scroll sideways (allowed, listed by pytest_terminal_summary)
+CODE_SCROLLS: dict[str, list[str]] = {}
 
 
 def toc_docnames() -> list[str]:
@@ -83,9 +87,16 @@ class PageReport:
     bad_responses: list[tuple[str, int]] = field(default_factory=list)  # url, status >= 400
     third_party: list[str] = field(default_factory=list)  # blocked requests to other origins
     screenshot: Path | None = None
+    # what a reader sees (the checks of readers.py)
+    text: str = ""  # visible text of the article outside math, code and scripts
+    wide: list[dict] = field(default_factory=list)  # math/tables wider than their box
+    code_scroll: list[dict] = field(default_factory=list)  # code blocks that scroll sideways
+    figures: list[dict] = field(default_factory=list)  # src, natural/displayed width, dpi
+    stderr: list[str] = field(default_factory=list)  # text of stored stderr outputs
+    widgets: list[str] = field(default_factory=list)  # widget views or state in the page
 
 
-_COLLECT_JS = """
+_COLLECT_JS = r"""
 async () => {
   // MathJax 3 resolves startup.promise once the first typesetting pass is over.
   if (window.MathJax && MathJax.startup && MathJax.startup.promise) {
@@ -104,7 +115,73 @@ async () => {
         .forEach(e => e.remove());
     text = copy.textContent;
   }
+  // What a reader sees. Math (typeset or not), code, scripts are not prose.
+  let readable = "";
+  if (article) {
+    const copy = article.cloneNode(true);
+    copy.querySelectorAll("pre, code, script, style, textarea, mjx-container, .math, "
+                          + "mjx-assistive-mml").forEach(e => e.remove());
+    readable = copy.textContent;
+  }
+  const column = article ? article.getBoundingClientRect() : null;
+  const describe = e => {
+    const r = e.getBoundingClientRect();
+    return {kind: e.tagName.toLowerCase() + (typeof e.className === "string" && e.className
+                  ? "." + e.className.trim().split(/\s+/)[0] : ""),
+            scrollWidth: e.scrollWidth, clientWidth: e.clientWidth,
+            width: Math.round(r.width), column: column ? Math.round(column.width) : 0,
+            overhang: column ? Math.round(r.right - column.right) : 0,
+            text: e.textContent.trim().replace(/\s+/g, " ").slice(0, 70)};
+  };
+  const visible = e => e.getBoundingClientRect().width > 0;  // closed <details>: not shown
+  const wide = [];
+  if (article) {
+    for (const e of article.querySelectorAll(
+        "table, div.math, mjx-container[display='true'], .pst-scrollable-table-container")) {
+      if (!visible(e)) continue;
+      const d = describe(e);
+      if (e.scrollWidth > e.clientWidth + 1 || d.overhang > 1) wide.push(d);
+    }
+  }
+  const codeScroll = article ? Array.from(article.querySelectorAll("pre"))
+      .filter(e => visible(e) && e.scrollWidth > e.clientWidth + 1).map(describe) : [];
+  // Matplotlib writes its dpi into the PNG (pHYs chunk, pixels per metre).
+  const pngDpi = async url => {
+    try {
+      const view = new DataView(await (await fetch(url)).arrayBuffer());
+      if (view.byteLength < 8 || view.getUint32(0) !== 0x89504e47) return null;
+      for (let i = 8; i + 8 <= view.byteLength;) {
+        const n = view.getUint32(i);
+        const type = String.fromCharCode(...[4, 5, 6, 7].map(k => view.getUint8(i + k)));
+        if (type === "pHYs") {
+          return view.getUint8(i + 16) === 1 ? view.getUint32(i + 8) * 0.0254 : null;
+        }
+        if (type === "IDAT") return null;
+        i += 12 + n;
+      }
+    } catch (err) { return null; }
+    return null;
+  };
+  const figures = [];
+  for (const img of imgs) {
+    const src = img.currentSrc || img.src;
+    if (!/\.png($|\?)/i.test(src) || !visible(img)) continue;
+    figures.push({src: src, natural: img.naturalWidth,
+                  displayed: img.getBoundingClientRect().width, dpi: await pngDpi(src)});
+  }
+  const stderr = article ? Array.from(article.querySelectorAll(
+      ".output.stderr, .output_stderr, [data-mime-type='application/vnd.jupyter.stderr']"),
+      e => e.textContent.trim()) : [];
+  const widgets = Array.from(document.querySelectorAll(
+      "script[type^='application/vnd.jupyter.widget'], .jupyter-widgets, .widget-area"),
+      e => (e.getAttribute("type") || e.className) + ": " + e.textContent.trim().slice(0, 80));
   return {
+    readable: readable,
+    wide: wide,
+    codeScroll: codeScroll,
+    figures: figures,
+    stderr: stderr,
+    widgets: widgets,
     title: document.title,
     hasArticle: article !== null,
     images: imgs.map(img => ({src: img.currentSrc || img.src,
@@ -124,7 +201,8 @@ async () => {
 RAW_MATH_DELIMITERS = ("$$", "\\(", "\\)", "\\[", "\\]", "\\begin{")
 
 
-def visit_page(context, base_url: str, origin: str, docname: str) -> PageReport:
+def visit_page(context, base_url: str, origin: str, docname: str,
+               screenshot: bool = True) -> PageReport:
     report = PageReport(docname=docname, url=f"{base_url}{docname}.html")
     page = context.new_page()
 
@@ -166,10 +244,17 @@ def visit_page(context, base_url: str, origin: str, docname: str) -> PageReport:
     ]
     report.links = found["links"]
     report.ids = set(found["ids"])
+    report.text = found["readable"]
+    report.wide = found["wide"]
+    report.code_scroll = found["codeScroll"]
+    report.figures = found["figures"]
+    report.stderr = found["stderr"]
+    report.widgets = found["widgets"]
 
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    report.screenshot = SCREENSHOTS / f"{Path(docname).name}.png"
-    page.screenshot(path=str(report.screenshot), full_page=True)
+    if screenshot:
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        report.screenshot = SCREENSHOTS / f"{Path(docname).name}.png"
+        page.screenshot(path=str(report.screenshot), full_page=True)
     page.close()
     return report
 

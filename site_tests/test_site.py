@@ -16,8 +16,9 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import pytest
+import readers
 import yaml
-from sitecheck import ROOT, SITE, PageReport, is_notebook, toc_docnames
+from sitecheck import CODE_SCROLLS, ROOT, SITE, PageReport, is_notebook, toc_docnames
 
 DOCNAMES = toc_docnames()
 NOTEBOOKS = [d for d in DOCNAMES if is_notebook(d)]
@@ -204,9 +205,70 @@ def test_api_reference_documents_every_public_name(site_dir):
             uri = documented.get(path)
             if uri is None:
                 missing.append(path)
-            elif not uri.startswith("book/api.html"):
+            elif not uri.startswith(("book/api.html", "book/api/")):
                 elsewhere.append(f"{path} -> {uri}")
     assert not missing, (
-        f"not in the API reference (book/api.md): {missing}; add an automodule section"
+        f"not in the API reference (book/api.md, book/api/*.md): {missing}; add an "
+        "automodule section to the page of its group"
     )
-    assert not elsewhere, f"documented outside book/api.md: {elsewhere}"
+    assert not elsewhere, f"documented outside the API reference: {elsewhere}"
+    inherited = sorted(name for name in documented if name.endswith(".extra_repr"))
+    assert not inherited, f"torch's inherited extra_repr documented: {inherited}"
+
+
+# ------------------------------------------------------------------ what a reader sees
+# Each check is first seen to fail on a fixture page with its defect (test_fixtures.py).
+# Pages of the book that have the defect today are expected failures, named here with what
+# the check found, so that `make test` stays green until the notebook is fixed (then the
+# test XPASSes: remove the entry).
+_WIDGETS = ("tqdm progress bars stored as widget views (re-execute with "
+            "VEGAN_PROGRESS=summary: make notebooks)")
+_WIDE_FIGURES = "figures {} wide at 100 dpi: tick labels under 8 px at the column width"
+KNOWN_DEFECTS: dict[str, dict[str, str]] = {
+    "raw_tex": {},
+    "too_wide": {},
+    "illegible_figures": {
+        "book/01_ot_primal": _WIDE_FIGURES.format("1891 and 1484 px"),
+        "book/03_pot_relaxation": _WIDE_FIGURES.format("1991, 1584, 1583, 1582, 1483 px"),
+        "book/04_aae_equivalence": _WIDE_FIGURES.format("1941 and 1784 px"),
+        "book/05_vae_blurriness": _WIDE_FIGURES.format("1584 and 1484 px"),
+        "book/06_wgan_duality": _WIDE_FIGURES.format("1939, 1550, 1475 px"),
+        "book/07_scoreboard": _WIDE_FIGURES.format("1804 and 1584 px"),
+    },
+    "warnings_in_outputs": {},
+    "widget_views": {
+        "book/01_ot_primal": "the notebook's stored widget state (metadata.widgets), no view",
+        "book/03_pot_relaxation": f"7 {_WIDGETS}",
+        "book/04_aae_equivalence": f"9 {_WIDGETS}",
+        "book/05_vae_blurriness": f"10 {_WIDGETS}",
+        "book/06_wgan_duality": f"17 {_WIDGETS}",
+        "book/07_scoreboard": f"7 {_WIDGETS}",
+    },
+}
+READER_CHECKS = {
+    "raw_tex": (readers.raw_tex, "raw TeX outside math (MathJax never saw it)"),
+    "too_wide": (readers.too_wide, "wider than the text column"),
+    "illegible_figures": (readers.illegible_figures,
+                          f"figure text below {readers.MIN_TEXT_PX:g} px at the column width"),
+    "warnings_in_outputs": (readers.warnings_in_outputs, "warnings stored in outputs"),
+    "widget_views": (readers.widget_views, "widget views the static page cannot show"),
+}
+
+
+def _reader_cases():
+    for check in READER_CHECKS:
+        for docname in DOCNAMES:
+            reason = KNOWN_DEFECTS[check].get(docname)
+            marks = [pytest.mark.xfail(reason=f"{docname}: {reason}", strict=False)] if reason \
+                else []
+            yield pytest.param(check, docname, marks=marks, id=f"{check}-{docname}")
+
+
+@pytest.mark.parametrize(("check", "docname"), list(_reader_cases()))
+def test_what_a_reader_sees(visit, check, docname):
+    report = visit(docname)
+    if report.code_scroll:
+        CODE_SCROLLS[docname] = readers.code_that_scrolls(report)
+    function, what = READER_CHECKS[check]
+    defects = function(report)
+    assert not defects, f"{docname}: {len(defects)} {what}:\n" + "\n".join(defects)
