@@ -62,7 +62,7 @@ def _context(text: str, start: int, end: int) -> str:
 
 def raw_tex(report: PageReport) -> list[str]:
     text = report.text
-    found = [f"{m.group()!r} in “…{_context(text, m.start(), m.end())}…”"
+    found = [f"{m.group()} in “…{_context(text, m.start(), m.end())}…”"
              for pattern in (_TEX_COMMAND, _DOLLAR_PAIR) for m in pattern.finditer(text)]
     return list(dict.fromkeys(found))
 
