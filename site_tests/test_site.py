@@ -233,7 +233,7 @@ KNOWN_DEFECTS: dict[str, dict[str, str]] = {
         "book/04_aae_equivalence": _WIDE_FIGURES.format("1941 and 1784 px"),
         "book/05_vae_blurriness": _WIDE_FIGURES.format("1584 and 1484 px"),
         "book/06_wgan_duality": _WIDE_FIGURES.format("1939, 1550, 1475 px"),
-        "book/07_scoreboard": _WIDE_FIGURES.format("1804 and 1584 px"),
+        "book/08_scoreboard": _WIDE_FIGURES.format("1804 and 1584 px"),
     },
     "warnings_in_outputs": {},
     "widget_views": {
@@ -242,7 +242,7 @@ KNOWN_DEFECTS: dict[str, dict[str, str]] = {
         "book/04_aae_equivalence": f"9 {_WIDGETS}",
         "book/05_vae_blurriness": f"10 {_WIDGETS}",
         "book/06_wgan_duality": f"17 {_WIDGETS}",
-        "book/07_scoreboard": f"7 {_WIDGETS}",
+        "book/08_scoreboard": f"7 {_WIDGETS}",
     },
 }
 READER_CHECKS = {

@@ -414,7 +414,7 @@ def fit_variational_bound(
     steps, batch_size, lr : int, int, float
         Adam updates, draws per law per update, learning rate.
     seed : int
-        Seeds the samplers' generator and :func:`fit`.
+        Seeds the samplers' generator and :func:`~vegan_lib.train.fit`.
     n_eval, eval_every : int
         Held-out draws per law; period of the curve in steps.
 
