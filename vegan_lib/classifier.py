@@ -1,4 +1,4 @@
-r"""The digit classifier of chapter 7: features for the Fréchet classifier distance.
+r"""The digit classifier of chapter 8: features for the Fréchet classifier distance.
 
 Pixel distances weigh every pixel alike; a classifier's features weigh what tells digits
 apart. :func:`train_digit_classifier` trains a small network

@@ -557,7 +557,7 @@ class ConvCritic(nn.Module):
         return self.net(x).squeeze(-1)
 
 
-# =========================================================================== chapter 7
+# =========================================================================== chapter 8
 class DigitClassifier(nn.Module):
     r"""Small convolutional digit classifier whose penultimate layer serves as features.
 

@@ -203,7 +203,7 @@ RECIPES: dict[str, Recipe] = {r.name: r for r in _ALL}
 """Every named recipe of the book, by name."""
 
 SCOREBOARD = ("VAE", "AVB", "AAE", "WAE-MMD", "WAE-GAN", "WGAN-GP")
-"""The six recipes of chapter 7's scoreboard, in its order."""
+"""The six recipes of chapter 8's scoreboard, in its order."""
 
 
 def recipe(name: str) -> Recipe:

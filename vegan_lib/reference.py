@@ -1,9 +1,9 @@
 r"""Reference runs: the book's recipes trained at full settings, stored with provenance.
 
 ``make reference`` (``python -m vegan_lib.reference``) trains every recipe of
-:data:`REFERENCE_RECIPES` (chapter 7's scoreboard, chapter 5's :math:`\sigma^2` sweep and
+:data:`REFERENCE_RECIPES` (chapter 8's scoreboard, chapter 5's :math:`\sigma^2` sweep and
 the weak WAE-MMD) with its *full* settings (:func:`~vegan_lib.recipes.settings` with
-``full=True``) for every seed of :data:`SEEDS`, scores each run as chapter 7 does, and
+``full=True``) for every seed of :data:`SEEDS`, scores each run as chapter 8 does, and
 writes one JSON file (:data:`DEFAULT_FILE`) with
 
 * ``provenance``: git commit, date, device, library versions, data source and sizes,
@@ -15,11 +15,11 @@ writes one JSON file (:data:`DEFAULT_FILE`) with
   ``fcd``, ``fcd_floor``, ``sharpness``, ``sharpness_floor``, ``recon_error``,
   ``ms_per_step`` and recipe-specific diagnostics), the FCD every tenth of the run
   (``fcd_curve``), and a thinned loss history;
-* ``replay``: the first :data:`REPLAY_STEPS` logged steps of each recipe's seed-0 run,
+* ``replay``: the first ``REPLAY_STEPS`` logged steps of each recipe's seed-0 run,
   computed on the CPU, which a unit test recomputes with today's code.
 
 Runs go to worker processes (one per core on a CPU), each run checkpoints itself every
-:data:`CHECKPOINT_EVERY` steps and is skipped when its result exists, so an interrupted
+``CHECKPOINT_EVERY`` steps and is skipped when its result exists, so an interrupted
 reference run resumes where it stopped. The chapters read the file with :func:`load`
 and summarise it with :func:`summary` and :func:`per_seed`.
 """
@@ -69,8 +69,9 @@ __all__ = [
 ]
 
 REFERENCE_RECIPES = (*recipes.SCOREBOARD, "VAE (σ² = 0.3)", "VAE (σ² = 1)", "WAE-MMD (weak)")
-"""Chapter 7's six recipes, the two other VAEs of chapter 5's sweep, the weak WAE-MMD."""
+"""Chapter 8's six recipes, the two other VAEs of chapter 5's sweep, the weak WAE-MMD."""
 SEEDS = (0, 1, 2)
+"""The seeds of every reference recipe."""
 N_EVAL = 1000
 """Samples and test digits per score (the embedded test set has 1,000 digits)."""
 CLASSIFIER_STEPS = 2000
