@@ -191,6 +191,42 @@ def test_aae_gradient_is_pot_gradient_over_two_sigma2(digits64):
         torch.testing.assert_close(a.grad, p.grad / (2 * sigma2), rtol=1e-10, atol=1e-12)
 
 
+@pytest.mark.parametrize("wcg_reg", [None, 0.05])
+def test_aae_with_the_wcg_penalty_has_the_twin_gradient_over_two_sigma2(digits64, wcg_reg):
+    # The W_{c_G} penalty is priced in the AAE's own cost, c_NLL = |x - y|^2 / (2 sigma2) +
+    # const: the twin keeps lam (the 1/(2 sigma2) is inside the penalty) and rescales the
+    # Sinkhorn regularisation by 2 sigma2, which leaves the plan unchanged.
+    sigma2, lam_aae = 0.3, 2.0
+    torch.manual_seed(3)
+    aae = POTModel(ConvEncoder(4, channels=(4, 8)), ConvDecoder(4, channels=(8, 4)), 4,
+                   lam=lam_aae, cost=gaussian_nll_cost(sigma2), divergence="wcg",
+                   wcg_reg=wcg_reg).double()
+    twin = pot_twin(aae)
+    assert (twin.lam, twin.divergence, twin.cost) == (lam_aae, "wcg", "squared")
+    assert twin.wcg_reg == (None if wcg_reg is None else pytest.approx(2 * sigma2 * wcg_reg))
+    x = digits64[:24]
+    torch.manual_seed(4)
+    a = aae.losses(x)
+    torch.manual_seed(4)
+    p = twin.losses(x)
+    a["loss"].backward()
+    p["loss"].backward()
+    constant = D_MNIST / 2 * math.log(2 * math.pi * sigma2)
+    want = p["loss"].item() / (2 * sigma2) + (1 + lam_aae) * constant
+    assert a["loss"].item() == pytest.approx(want, rel=1e-9)
+    for got, twin_param in zip(aae.main_parameters(), twin.main_parameters(), strict=True):
+        torch.testing.assert_close(got.grad, twin_param.grad / (2 * sigma2), rtol=1e-7,
+                                   atol=1e-10)
+    # Control: the MMD/GAN rule lam_twin = 2 sigma2 lam_AAE would give another gradient.
+    wrong = pot_twin(aae)
+    wrong.lam = 2 * sigma2 * lam_aae
+    torch.manual_seed(4)
+    wrong.losses(x)["loss"].backward()
+    gaps = [(got.grad - w.grad / (2 * sigma2)).abs().max().item()
+            for got, w in zip(aae.main_parameters(), wrong.main_parameters(), strict=True)]
+    assert max(gaps) > 1e-6, gaps
+
+
 # --------------------------------------------------------------------------- trajectories
 @pytest.mark.parametrize("sigma2", [0.1, 2.0])
 def test_sgd_on_aae_follows_sgd_on_pot_twin_with_learning_rate_over_two_sigma2(

@@ -237,10 +237,12 @@ def aae_to_pot_lambda(sigma2: float, lam_aae: float) -> float:
 
     .. math::
 
-        \mathbb{E}\big[-\log p(X \mid Z)\big] + \lambda_{\mathrm{AAE}}\, \mathcal{D}
-        = \frac{1}{2\sigma^2} \Big( \mathbb{E} \lVert X - G(Z) \rVert^2
+        \begin{aligned}
+        &\mathbb{E}\big[-\log p(X \mid Z)\big] + \lambda_{\mathrm{AAE}}\, \mathcal{D} \\
+        &\quad= \frac{1}{2\sigma^2} \Big( \mathbb{E} \lVert X - G(Z) \rVert^2
             + 2 \sigma^2 \lambda_{\mathrm{AAE}}\, \mathcal{D} \Big)
         + \frac d2 \log(2\pi\sigma^2)
+        \end{aligned}
 
     (VEGAN cookbook, Section 4.3). Raises ``ValueError`` for ``sigma2 <= 0`` or
     ``lam_aae < 0``.
@@ -610,9 +612,9 @@ class POTModel(GaussianPriorMixin, nn.Module):
 
             \mathcal{L}_D = -\frac1N \sum_i \log \sigma(D(z_i))
                 - \frac1N \sum_i \log\big(1 - \sigma(D(E(x_i)))\big),
-                \quad z_i \sim P_Z .
 
-        Raises ``RuntimeError`` for ``divergence="mmd"`` (no discriminator).
+        with :math:`z_i \sim P_Z`. Raises ``RuntimeError`` for ``divergence="mmd"`` (no
+        discriminator).
         """
         if self.discriminator is None:
             raise RuntimeError(
@@ -636,8 +638,14 @@ def pot_twin(model: POTModel) -> POTModel:
     :math:`\lambda =` ``aae_to_pot_lambda(sigma2, model.lam)``. Hence
     :math:`\nabla \mathcal{L}_{\mathrm{AAE}} = \nabla D_{\mathrm{POT}} / (2\sigma^2)`: SGD on
     the AAE with learning rate :math:`\eta` follows SGD on the twin with
-    :math:`\eta / (2\sigma^2)`, and the discriminators' losses coincide. Raises
-    ``ValueError`` for any other model.
+    :math:`\eta / (2\sigma^2)`, and the discriminators' losses coincide.
+
+    With ``divergence="wcg"`` the penalty is itself priced in the AAE's cost:
+    :math:`\sum_{ij} P_{ij}\, c_{\mathrm{NLL}}(G(z_i), G(z'_j)) = W^{\mathrm{sq}}_{c_G} /
+    (2\sigma^2) + \mathrm{const}`, so the twin keeps :math:`\lambda = \lambda_{\mathrm{AAE}}`
+    (the :math:`1/(2\sigma^2)` is already in the penalty) and a Sinkhorn ``wcg_reg``
+    :math:`\varepsilon` becomes :math:`2\sigma^2\varepsilon` (the same plan for the rescaled
+    cost). Raises ``ValueError`` for any other model.
 
     Examples
     --------
@@ -653,13 +661,20 @@ def pot_twin(model: POTModel) -> POTModel:
             f"{type(model).__name__} with cost={cost!r}; build one with "
             "POTModel.aae_for_toy / POTModel.aae_for_mnist"
         )
+    sigma2 = model.cost.sigma2
+    if model.divergence == "wcg":
+        lam = model.lam
+        wcg_reg = None if model.wcg_reg is None else 2.0 * sigma2 * model.wcg_reg
+    else:
+        lam, wcg_reg = aae_to_pot_lambda(sigma2, model.lam), None
     return POTModel(
         copy.deepcopy(model.encoder),
         copy.deepcopy(model.decoder),
         model.z_dim,
-        lam=aae_to_pot_lambda(model.cost.sigma2, model.lam),
+        lam=lam,
         cost="squared",
         divergence=model.divergence,
+        wcg_reg=wcg_reg,
         discriminator=copy.deepcopy(model.discriminator),
         mmd_kernel=model.mmd_kernel,
         mmd_scales=model.mmd_scales,
