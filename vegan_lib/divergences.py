@@ -176,9 +176,11 @@ def mmd2(
 
     .. math::
 
-        \widehat{\mathrm{MMD}}^2_u = \frac{1}{n(n-1)} \sum_{i \ne j} k(x_i, x_j)
-            + \frac{1}{m(m-1)} \sum_{i \ne j} k(y_i, y_j)
-            - \frac{2}{nm} \sum_{i, j} k(x_i, y_j).
+        \begin{aligned}
+        \widehat{\mathrm{MMD}}^2_u &= \frac{1}{n(n-1)} \sum_{i \ne j} k(x_i, x_j)
+            + \frac{1}{m(m-1)} \sum_{i \ne j} k(y_i, y_j) \\
+            &\quad - \frac{2}{nm} \sum_{i, j} k(x_i, y_j).
+        \end{aligned}
 
     Each term is unbiased for its own expectation, so the estimate has expectation exactly
     :math:`\mathrm{MMD}^2_k(P, Q) = \mathbb{E} k(X, X') + \mathbb{E} k(Y, Y')
@@ -381,9 +383,11 @@ def js_lower_bound(
 
     .. math::
 
-        \mathrm{JS}(P, Q) \;\ge\; \tfrac12 \big(\log 4 - \mathcal{L}_D\big), \qquad
-        \mathcal{L}_D = -\mathbb{E}_{P} \log \sigma\big(D(Z)\big)
+        \begin{aligned}
+        \mathrm{JS}(P, Q) &\ge \tfrac12 \big(\log 4 - \mathcal{L}_D\big), \\
+        \mathcal{L}_D &= -\mathbb{E}_{P} \log \sigma\big(D(Z)\big)
             - \mathbb{E}_{Q} \log\big(1 - \sigma(D(Z))\big),
+        \end{aligned}
 
     with equality at :math:`D^* = \log(p / q)` (Goodfellow et al., 2014, Prop. 1 and Thm. 1). The
     discriminator is trained on :func:`latent_discriminator_loss` by

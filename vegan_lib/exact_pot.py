@@ -6,10 +6,12 @@ penalty on the aggregated posterior:
 
 .. math::
 
-    D_{\mathrm{POT}}(\lambda) = \inf_{Q(Z \mid X)}\
+    \begin{aligned}
+    D_{\mathrm{POT}}(\lambda) &= \inf_{Q(Z \mid X)}\
         \mathbb{E}_{P_X} \mathbb{E}_{Q(Z \mid X)}\, c\big(X, G(Z)\big)
-        + \lambda\, \mathcal{D}_Z(Q_Z, P_Z),
-    \qquad Q_Z = \mathbb{E}_{P_X} Q(Z \mid X).
+        + \lambda\, \mathcal{D}_Z(Q_Z, P_Z), \\
+    Q_Z &= \mathbb{E}_{P_X} Q(Z \mid X).
+    \end{aligned}
 
 For discrete measures :math:`P_X = \sum_i a_i \delta_{x_i}` and
 :math:`P_Z = \sum_j b_j \delta_{z_j}` the encoder is a joint :math:`\pi_{ij} = a_i
@@ -221,10 +223,12 @@ def pot_relaxation(
 
     .. math::
 
-        D_{\mathrm{POT}}(\lambda) = \min_{\pi \ge 0,\ \pi \mathbf 1 = a}\;
-        \sum_{ij} \pi_{ij} C_{ij} + \lambda\, \mathrm{TV}(q, b),
-        \qquad q = \pi^\top \mathbf 1 = Q_Z,\quad
+        \begin{aligned}
+        D_{\mathrm{POT}}(\lambda) &= \min_{\pi \ge 0,\ \pi \mathbf 1 = a}\;
+        \sum_{ij} \pi_{ij} C_{ij} + \lambda\, \mathrm{TV}(q, b), \\
+        q &= \pi^\top \mathbf 1 = Q_Z,\quad
         \mathrm{TV}(q, b) = \tfrac12 \sum_j |q_j - b_j| :
+        \end{aligned}
 
     the encoder :math:`Q(z_j|x_i) = \pi_{ij}/a_i` is free and its aggregated
     posterior :math:`q` pays :math:`\lambda` per unit of mass it misplaces. It is solved
@@ -375,10 +379,12 @@ def pot_wgan_dual_lp(
 
     .. math::
 
-        \min_{\pi, \rho \ge 0}\ \sum_{ij} \pi_{ij} \lVert x_i - G(z_j) \rVert
-            + \lambda \sum_{jk} \rho_{jk} \lVert G(z_j) - G(z_k) \rVert
-        \quad \text{s.t.}\quad \pi \mathbf{1} = a,\ \pi^\top \mathbf{1} = \rho \mathbf{1},
+        \begin{aligned}
+        \min_{\pi, \rho \ge 0}\quad &\sum_{ij} \pi_{ij} \lVert x_i - G(z_j) \rVert
+            + \lambda \sum_{jk} \rho_{jk} \lVert G(z_j) - G(z_k) \rVert \\
+        \text{s.t.}\quad &\pi \mathbf{1} = a,\ \pi^\top \mathbf{1} = \rho \mathbf{1},
             \ \rho^\top \mathbf{1} = b,
+        \end{aligned}
 
     solved with HiGHS. Its dual is a WGAN: a critic :math:`h` on the generated points
     that is :math:`\lambda`-Lipschitz for :math:`c_G`, and its c-transform

@@ -4,9 +4,11 @@ For a convex :math:`f: [0, \infty) \to \mathbb{R} \cup \{\infty\}` with :math:`f
 
 .. math::
 
-    D_f(P \,\|\, Q) = \int f\!\left(\frac{dP}{dQ}\right) dQ
-        \;\ge\; \sup_{T}\ \mathbb{E}_P\, T(X) - \mathbb{E}_Q\, f^*\big(T(X)\big),
-    \qquad f^*(t) = \sup_u\ t u - f(u),
+    \begin{aligned}
+    D_f(P \,\|\, Q) &= \int f\!\left(\frac{dP}{dQ}\right) dQ \\
+        &\ge \sup_{T}\ \mathbb{E}_P\, T(X) - \mathbb{E}_Q\, f^*\big(T(X)\big), \\
+    f^*(t) &= \sup_u\ t u - f(u),
+    \end{aligned}
 
 with equality at :math:`T^* = f'(dP/dQ)` (Nguyen, Wainwright & Jordan, 2010; Nowozin,
 Cseke & Tomioka, 2016). A *critic* is a network with an unconstrained output :math:`v`;
@@ -172,9 +174,11 @@ def f_divergence(p, q, name: str = "kl") -> torch.Tensor:
 
     .. math::
 
-        D_f(P\|Q) = \sum_{i:\, q_i > 0} q_i\, f\!\left(\frac{p_i}{q_i}\right)
-            + f'(\infty) \sum_{i:\, q_i = 0} p_i,
-        \qquad f'(\infty) = \lim_{u\to\infty} f(u)/u,
+        \begin{aligned}
+        D_f(P\|Q) &= \sum_{i:\, q_i > 0} q_i\, f\!\left(\frac{p_i}{q_i}\right)
+            + f'(\infty) \sum_{i:\, q_i = 0} p_i, \\
+        f'(\infty) &= \lim_{u\to\infty} f(u)/u,
+        \end{aligned}
 
     the second sum counting the mass of :math:`P` that :math:`Q` misses (:math:`+\infty`
     for KL and :math:`\chi^2`).
@@ -265,9 +269,11 @@ def variational_bound(scores_p: torch.Tensor, scores_q: torch.Tensor, name: str)
 
     .. math::
 
-        \widehat{B}_f = \frac1n \sum_i g_f(v_i^P) - \frac1m \sum_j f^*\big(g_f(v_j^Q)\big)
-        \;\approx\; \mathbb{E}_P\, T - \mathbb{E}_Q\, f^*(T) \;\le\; D_f(P\|Q),
+        \begin{aligned}
+        \widehat{B}_f &= \frac1n \sum_i g_f(v_i^P) - \frac1m \sum_j f^*\big(g_f(v_j^Q)\big) \\
+        &\approx \mathbb{E}_P\, T - \mathbb{E}_Q\, f^*(T) \;\le\; D_f(P\|Q),
         \qquad T = g_f(v),
+        \end{aligned}
 
     unbiased for the bound of the critic that produced the scores.
 
@@ -484,11 +490,12 @@ def gan_generator_loss(logits_fake: torch.Tensor, kind: str = "non-saturating") 
 
     .. math::
 
-        \text{minimax: } \mathbb{E}_{P_G} \log\big(1 - D(X)\big) = -\mathbb{E}\,
-            \operatorname{softplus}(v),
-        \qquad
-        \text{non-saturating: } -\mathbb{E}_{P_G} \log D(X) = \mathbb{E}\,
+        \begin{aligned}
+        &\text{minimax: } \mathbb{E}_{P_G} \log\big(1 - D(X)\big) = -\mathbb{E}\,
+            \operatorname{softplus}(v), \\
+        &\text{non-saturating: } -\mathbb{E}_{P_G} \log D(X) = \mathbb{E}\,
             \operatorname{softplus}(-v).
+        \end{aligned}
 
     Both are minimised by the generator. Against the optimal discriminator
     :math:`D^* = p/(p+q)` the minimax loss is :math:`2\,\mathrm{JS}(P\|Q) - \log 4` in value
@@ -529,9 +536,12 @@ class FGANModel(WGANModel):
 
     .. math::
 
-        \min_G\ \max_v\ \mathbb{E}_{P_X}\, g_f(v(X)) - \mathbb{E}_{P_Z}\,
-            f^*\big(g_f(v(G(Z)))\big) \;\approx\; \min_G D_f(P_X \,\|\, P_G)
+        \begin{aligned}
+        &\min_G\ \max_v\ \mathbb{E}_{P_X}\, g_f(v(X)) - \mathbb{E}_{P_Z}\,
+            f^*\big(g_f(v(G(Z)))\big) \\
+        &\quad\approx\; \min_G D_f(P_X \,\|\, P_G)
         \qquad (\text{Nowozin et al., 2016}).
+        \end{aligned}
 
     With ``divergence="gan"`` it is the original GAN (Goodfellow et al., 2014): the critic is
     the discriminator's logit and its bound is :math:`2\,\mathrm{JS} - \log 4` at the optimum.

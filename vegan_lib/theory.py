@@ -6,9 +6,11 @@ deterministic generator :math:`G: \\mathcal Z \\to \\mathcal X`, a latent prior
 
 .. math::
 
-    W_c(P_X, P_G) \\;=\\; \\inf_{Q(Z|X):\\ Q_Z = P_Z}
-    \\mathbb E_{P_X} \\mathbb E_{Q(Z|X)}\\, c\\big(X, G(Z)\\big),
-    \\qquad Q_Z = \\mathbb E_{P_X} Q(Z|X).
+    \\begin{aligned}
+    W_c(P_X, P_G) &= \\inf_{Q(Z|X):\\ Q_Z = P_Z}
+    \\mathbb E_{P_X} \\mathbb E_{Q(Z|X)}\\, c\\big(X, G(Z)\\big), \\\\
+    Q_Z &= \\mathbb E_{P_X} Q(Z|X).
+    \\end{aligned}
 
 The left side couples data with *model samples*; the right side couples data with
 *latent codes* through an encoder :math:`Q(Z|X)` whose aggregated posterior
@@ -104,8 +106,10 @@ def encoder_form(
 
     .. math::
 
-        \\min_{Q:\\ Q_Z = P_Z} \\sum_{i} a_i \\sum_j Q(z_j|x_i)\\, \\|x_i - G(z_j)\\|_2^p
-        \\;=\\; \\min_{\\pi \\in \\Pi(a, b)} \\sum_{ij} \\pi_{ij} \\|x_i - G(z_j)\\|_2^p,
+        \\begin{aligned}
+        &\\min_{Q:\\ Q_Z = P_Z} \\sum_{i} a_i \\sum_j Q(z_j|x_i)\\, \\|x_i - G(z_j)\\|_2^p \\\\
+        &\\quad= \\min_{\\pi \\in \\Pi(a, b)} \\sum_{ij} \\pi_{ij} \\|x_i - G(z_j)\\|_2^p,
+        \\end{aligned}
 
     a Kantorovich problem between data and *codes* whose cost passes through
     :math:`G`. By the theorem it equals :math:`W_p^p(P_X, P_G)`, also when :math:`G`

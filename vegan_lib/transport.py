@@ -5,8 +5,10 @@ Chapter 1 of the book states the Kantorovich problem between two discrete measur
 
 .. math::
 
-    W_p^p(\\mu, \\nu) = \\min_{\\pi \\in \\Pi(a, b)} \\sum_{ij} \\pi_{ij} \\|x_i - y_j\\|_2^p,
-    \\qquad \\Pi(a, b) = \\{\\pi \\ge 0 : \\pi 1 = a,\\ \\pi^\\top 1 = b\\},
+    \\begin{aligned}
+    W_p^p(\\mu, \\nu) &= \\min_{\\pi \\in \\Pi(a, b)} \\sum_{ij} \\pi_{ij} \\|x_i - y_j\\|_2^p, \\\\
+    \\Pi(a, b) &= \\{\\pi \\ge 0 : \\pi 1 = a,\\ \\pi^\\top 1 = b\\},
+    \\end{aligned}
 
 and this module computes it:
 
@@ -465,9 +467,12 @@ def gaussian_w2(m1: Any, S1: Any, m2: Any, S2: Any) -> torch.Tensor:
 
     .. math::
 
+        \\begin{aligned}
         W_2^2\\big(\\mathcal N(m_1, \\Sigma_1), \\mathcal N(m_2, \\Sigma_2)\\big)
-        = \\|m_1 - m_2\\|^2 + \\operatorname{tr}\\Big(\\Sigma_1 + \\Sigma_2
+        &= \\|m_1 - m_2\\|^2 \\\\
+        &\\quad + \\operatorname{tr}\\Big(\\Sigma_1 + \\Sigma_2
         - 2 \\big(\\Sigma_1^{1/2} \\Sigma_2 \\Sigma_1^{1/2}\\big)^{1/2}\\Big).
+        \\end{aligned}
 
     The trace term is evaluated in its equivalent Procrustes form
     :math:`\\min_{U U^\\top = I} \\|\\Sigma_1^{1/2} - \\Sigma_2^{1/2} U\\|_F^2`

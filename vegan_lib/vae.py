@@ -493,10 +493,12 @@ def kl_split(
 
     .. math::
 
+        \begin{aligned}
         \frac1N \sum_i \mathrm{KL}\big(q(z \mid x_i) \,\|\, p(z)\big)
-        = \underbrace{\mathbb{E} \log \frac{q(Z \mid X)}{q(Z)}}_{I(X; Z)}
-        + \underbrace{\mathbb{E} \log \frac{q(Z)}{p(Z)}}_{\mathrm{KL}(Q_Z \| P_Z)},
-        \qquad q(z) = \frac1N \sum_j q(z \mid x_j),
+        &= \underbrace{\mathbb{E} \log \frac{q(Z \mid X)}{q(Z)}}_{I(X; Z)}
+        + \underbrace{\mathbb{E} \log \frac{q(Z)}{p(Z)}}_{\mathrm{KL}(Q_Z \| P_Z)}, \\
+        q(z) &= \frac1N \sum_j q(z \mid x_j),
+        \end{aligned}
 
     with :math:`X` uniform on the N data points, :math:`Z \sim q(z \mid X)`,
     :math:`p = N(0, I)`, and :math:`\log q(z)` the log-mean-exp of :func:`log_normal` over

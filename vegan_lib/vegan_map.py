@@ -113,8 +113,10 @@ def ppca_log_likelihood(x, W, b, sigma2: float) -> torch.Tensor:
 
     .. math::
 
-        z \sim N(0, I_k),\quad x \mid z \sim N(W z + b, \sigma^2 I_d)
-        \;\Longrightarrow\; \log p(x) = \log N\big(x;\ b,\ W W^\top + \sigma^2 I_d\big).
+        \begin{aligned}
+        &z \sim N(0, I_k),\quad x \mid z \sim N(W z + b, \sigma^2 I_d) \\
+        &\quad\Longrightarrow\; \log p(x) = \log N\big(x;\ b,\ W W^\top + \sigma^2 I_d\big).
+        \end{aligned}
 
     Parameters
     ----------
@@ -240,10 +242,12 @@ class LinearVAE(nn.Module):
 
     .. math::
 
-        \mathrm{ELBO}(x) = -\frac d2 \log(2\pi\sigma^2) - \frac{\lVert x - W\mu - b\rVert^2
-            + \sum_j s_j \lVert W_{:j} \rVert^2}{2\sigma^2}
-            - \tfrac12 \sum_j \big(s_j + \mu_j^2 - 1 - \log s_j\big)
-        \;=\; \log p(x) - \mathrm{KL}\big(q(z\mid x) \,\|\, p(z \mid x)\big).
+        \begin{aligned}
+        \mathrm{ELBO}(x) &= -\frac d2 \log(2\pi\sigma^2) - \frac{\lVert x - W\mu - b\rVert^2
+            + \sum_j s_j \lVert W_{:j} \rVert^2}{2\sigma^2} \\
+            &\quad - \tfrac12 \sum_j \big(s_j + \mu_j^2 - 1 - \log s_j\big) \\
+        &= \log p(x) - \mathrm{KL}\big(q(z\mid x) \,\|\, p(z \mid x)\big).
+        \end{aligned}
 
     It follows the protocol of :func:`vegan_lib.train.fit`: ``losses(x)`` returns
     ``{"loss": -mean ELBO, "reconstruction", "kl"}``.

@@ -122,9 +122,11 @@ def gradient_penalty(
 
     .. math::
 
-        \mathrm{GP}(f) = \frac1N \sum_{i=1}^N \big( \lVert \nabla_x f(\hat x_i) \rVert_2
-            - 1 \big)^2, \qquad \hat x_i = t_i\, x_i + (1 - t_i)\, \tilde x_i,
-            \quad t_i \sim U[0, 1],
+        \begin{aligned}
+        \mathrm{GP}(f) &= \frac1N \sum_{i=1}^N \big( \lVert \nabla_x f(\hat x_i) \rVert_2
+            - 1 \big)^2, \\
+        \hat x_i &= t_i\, x_i + (1 - t_i)\, \tilde x_i, \quad t_i \sim U[0, 1],
+        \end{aligned}
 
     with **one** coefficient :math:`t_i` per sample (shared by all its coordinates) and
     the norm taken over the flattened sample. The optimal 1-Lipschitz critic has gradient
