@@ -465,3 +465,21 @@ def test_critic_widget_dropdown_swaps_the_grid_and_the_slider_picks_a_setting(cr
     assert critic_explorer.values["setting"] == 0.5
     dropdown.value = "sn"
     assert slider.disabled and critic_explorer.values["critic"] == "sn"
+
+
+def test_static_figures_fit_the_book_column_whatever_the_number_of_settings(
+        sinkhorn_explorer, pot_explorer, critic_explorer, aae_batch):
+    # The book's column shows a figure at most STATIC_MAX_WIDTH inches wide with legible
+    # (>= 8 px) tick labels; more settings add rows, not width.
+    aae = AAESigmaExplorer(*aae_batch, penalty=0.7)
+    cases = [(sinkhorn_explorer, [1.0, 0.3, 0.1, 0.03, 0.01]), (pot_explorer, [0.0, 0.5, 1.0, 2.0]),
+             (aae, [0.01, 0.1, 1.0, 3.0]),
+             (critic_explorer, [("clip", 0.5), ("sn", None), ("clip", 0.5)])]
+    for explorer, values in cases:
+        for n in (1, 3, len(values)):
+            fig = explorer.static_figure(values[:n])
+            width, height = fig.get_size_inches()
+            name = type(explorer).__name__
+            assert width <= _base.STATIC_MAX_WIDTH, f"{name}, {n} settings: {width} in wide"
+            assert height <= 12.0, f"{name}, {n} settings: {height} in high"
+            plt.close(fig)

@@ -27,6 +27,9 @@ from matplotlib.figure import Figure
 __all__: list[str] = []
 
 _PNG_DPI = 80  # the live widget's image: small and fast to encode
+STATIC_MAX_WIDTH = 12.0
+"""The widest static figure, in inches. The book's column (about 690 px) shows a figure this
+wide with the theme's 11-pt tick labels at 8 px or more (``site_tests/readers.py``)."""
 
 
 def _ipywidgets() -> Any:
@@ -71,6 +74,38 @@ def _row_of_axes(fig: Figure, ratios: Sequence[float]) -> list[Axes]:
     fig.clear()
     fig._explorer_ratios = tuple(ratios)  # type: ignore[attr-defined]
     return list(fig.subplots(1, len(ratios), gridspec_kw={"width_ratios": list(ratios)}))
+
+
+def _grid_shape(n: int, max_cols: int = 3) -> tuple[int, int]:
+    """``(rows, columns)`` for ``n`` panels: rows of at most ``max_cols``, 4 panels as 2 x 2.
+
+    >>> _grid_shape(5), _grid_shape(4), _grid_shape(2)
+    ((2, 3), (2, 2), (1, 2))
+    """
+    cols = 2 if n == 4 else min(n, max_cols)
+    return math.ceil(n / cols), cols
+
+
+def _grid_size(n: int, panel: tuple[float, float]) -> tuple[float, float]:
+    """The figure size (inches) of ``n`` panels of ``panel`` size laid out by :func:`_grid_shape`,
+    no wider than :data:`STATIC_MAX_WIDTH`.
+
+    >>> _grid_size(5, (4.0, 3.9))
+    (12.0, 7.8)
+    """
+    rows, cols = _grid_shape(n)
+    return min(cols * panel[0], STATIC_MAX_WIDTH), rows * panel[1]
+
+
+def _grid_of_axes(fig: Figure, n: int) -> list[Axes]:
+    """``n`` axes in the rows of :func:`_grid_shape` (unused cells of the last row removed)."""
+    rows, cols = _grid_shape(n)
+    fig.clear()
+    fig._explorer_ratios = None  # type: ignore[attr-defined]
+    axes = list(fig.subplots(rows, cols, squeeze=False).ravel())
+    for ax in axes[n:]:
+        ax.remove()
+    return axes[:n]
 
 
 def _numbers_html(values: dict[str, Any]) -> str:
@@ -143,17 +178,20 @@ class _Explorer:
         self._draw(self.figure, [item])
         return dict(self.values)
 
-    def _static(self, items: list[Any], size: tuple[float, float, float], example: str) -> Figure:
+    def _static_size(self, n_items: int) -> tuple[float, float]:  # pragma: no cover
+        """The static figure's size in inches for ``n_items`` settings (at most
+        :data:`STATIC_MAX_WIDTH` wide)."""
+        raise NotImplementedError
+
+    def _static(self, items: list[Any], example: str) -> Figure:
         """``static_figure``'s second half: a new pyplot figure drawing ``items``.
 
-        ``size`` is ``(width per item, extra width, height)`` in inches. A pyplot figure is
-        shown by a notebook cell ending with ``static_figure(...);``, like every figure of
-        the book.
+        Its size is ``_static_size(len(items))``. A pyplot figure is shown by a notebook cell
+        ending with ``static_figure(...);``, like every figure of the book.
         """
         if not items:
             raise ValueError(f"values is empty; pass at least one setting, e.g. values={example}")
-        per_item, extra, height = size
-        fig = plt.figure(figsize=(per_item * len(items) + extra, height), layout="constrained")
+        fig = plt.figure(figsize=self._static_size(len(items)), layout="constrained")
         self._draw(fig, items)
         return fig
 

@@ -17,7 +17,7 @@ from vegan_lib._checks import (
     check_positive,
     check_range,
 )
-from vegan_lib.explorers._base import _Explorer, _row_of_axes
+from vegan_lib.explorers._base import _Explorer, _grid_of_axes, _grid_size, _row_of_axes
 from vegan_lib.plotting import PALETTE
 from vegan_lib.pot import (
     aae_loss,
@@ -39,12 +39,14 @@ class AAESigmaExplorer(_Explorer):
 
     .. math::
 
-        \mathcal L_{\mathrm{AAE}} = \frac1N \sum_i -\log p(x_i \mid E(x_i))
-        + \lambda_{\mathrm{AAE}} \mathcal D
-        = \frac{1}{2\sigma^2} \underbrace{\Big(\frac1N \sum_i \lVert x_i - \hat x_i\rVert^2
-        + \lambda \mathcal D\Big)}_{D_{\mathrm{POT}}} + \frac d2 \log(2\pi\sigma^2),
-        \qquad \lambda = 2\sigma^2 \lambda_{\mathrm{AAE}}
+        \begin{aligned}
+        \mathcal L_{\mathrm{AAE}} &= \frac1N \sum_i -\log p(x_i \mid E(x_i))
+            + \lambda_{\mathrm{AAE}} \mathcal D \\
+        &= \frac{1}{2\sigma^2} \underbrace{\Big(\frac1N \sum_i \lVert x_i - \hat x_i\rVert^2
+            + \lambda \mathcal D\Big)}_{D_{\mathrm{POT}}} + \frac d2 \log(2\pi\sigma^2)
+        \end{aligned}
 
+    with :math:`\lambda = 2\sigma^2 \lambda_{\mathrm{AAE}}`
     (:func:`~vegan_lib.pot.aae_to_pot_lambda`). Every sample's
     :math:`(\lVert x_i - \hat x_i\rVert^2, -\log p(x_i \mid E(x_i)))` and the batch's
     :math:`(D_{\mathrm{POT}}, \mathcal L_{\mathrm{AAE}})` lie on one line of slope
@@ -183,7 +185,8 @@ class AAESigmaExplorer(_Explorer):
         }
 
     def _draw(self, fig: Figure, sigma2s: list[float]) -> None:
-        *lines, right = _row_of_axes(fig, [1] * len(sigma2s) + [1.25])
+        n = len(sigma2s)
+        *lines, right = (_row_of_axes(fig, [1, 1.25]) if n == 1 else _grid_of_axes(fig, n + 1))
         costs = self.costs.detach().cpu().double().numpy()
         numbers = [self._numbers(s) for s in sigma2s]
         top = max(costs.max(), max(n["pot_loss"] for n in numbers)) * 1.08
@@ -202,7 +205,7 @@ class AAESigmaExplorer(_Explorer):
             ax.set(xlabel=r"squared cost (dots), $D_{\mathrm{POT}}$ (star)",
                    ylabel=r"$-\log p(x \mid z)$ (dots), $\mathcal{L}_{\mathrm{AAE}}$ (star)",
                    title=f"$\\sigma^2$ = {s2:.3g}: AAE = POT / $2\\sigma^2$ + const")
-            ax.legend(fontsize=7, loc="upper left")
+            ax.legend(loc="lower right")
         grid = np.geomspace(*self.sigma2_range, 60)
         lams = 2 * grid * self.lam_aae
         recon = self.reconstruction
@@ -218,7 +221,7 @@ class AAESigmaExplorer(_Explorer):
                   xlabel=r"decoder variance $\sigma^2$", ylabel="term of $D_{\\mathrm{POT}}$",
                   title=f"$\\lambda_{{\\mathrm{{AAE}}}}$ = {self.lam_aae:g} fixed: "
                   + ", ".join(f"$\\lambda$ = {n['lam']:.3g}" for n in numbers))
-        right.legend(fontsize=7, loc="upper left")
+        right.legend(loc="lower right")
 
     def static_figure(self, values: Sequence[float] = (0.01, 0.1, 1.0)) -> Figure:
         r"""A small multiple: the affine identity at each :math:`\sigma^2`, and the two terms.
@@ -238,7 +241,10 @@ class AAESigmaExplorer(_Explorer):
             If ``values`` is empty or holds a non-positive number.
         """
         values = [check_positive(v, "sigma2", "values=(0.01, 0.1, 1.0)") for v in values]
-        return self._static(values, (4.6, 5.5, 4.6), "(0.01, 0.1, 1.0)")
+        return self._static(values, "(0.01, 0.1, 1.0)")
+
+    def _static_size(self, n_items: int) -> tuple[float, float]:
+        return (11.0, 4.6) if n_items == 1 else _grid_size(n_items + 1, (5.5, 4.8))
 
     def _control_widgets(self, widgets: Any) -> dict[str, Any]:
         return self._log_control(widgets, self.sigma2_range, "σ²")

@@ -16,7 +16,13 @@ from torch import nn
 from vegan_lib import _progress
 from vegan_lib._checks import check_int_at_least, check_plane_points, check_positive
 from vegan_lib.duality import certified_w1_lower_bound, fit_critic
-from vegan_lib.explorers._base import _Explorer, _row_of_axes
+from vegan_lib.explorers._base import (
+    STATIC_MAX_WIDTH,
+    _Explorer,
+    _grid_of_axes,
+    _grid_size,
+    _row_of_axes,
+)
 from vegan_lib.nets import Critic
 from vegan_lib.plotting import PALETTE
 from vegan_lib.transport import wasserstein
@@ -289,7 +295,7 @@ class CriticExplorer(_Explorer):
         ax.set(xlabel="$x_1$", ylabel="$x_2$", aspect="equal",
                title=f"{self._label(run)} (red: f high)\nestimate {run.estimate:.3g}, "
                f"bound {run.bound:.3g} ($W_1$ = {self.exact_w1:.3g})")
-        ax.legend(fontsize=7, loc="lower left", markerscale=2)
+        ax.legend(loc="lower left", markerscale=2)
 
     def _curves(self, ax: Axes, run: CriticRun) -> None:
         for i, s in enumerate(self.grid[run.critic]):
@@ -301,7 +307,7 @@ class CriticExplorer(_Explorer):
         ax.axhline(1.0, color="k", ls="--", label="exact $W_1$")
         ax.set(yscale="log", xlabel="critic step", ylabel=r"estimate / $W_1$",
                title=f"training curves, {CRITIC_LABELS[run.critic]}")
-        ax.legend(fontsize=7, loc="lower right")
+        ax.legend(loc="lower right")
 
     def _bars(self, ax: Axes, run: CriticRun) -> None:
         names = ["raw estimate", "certified bound", "exact $W_1$"]
@@ -325,7 +331,7 @@ class CriticExplorer(_Explorer):
         ax.set(xscale="log", yscale="log", ylabel=r"value / $W_1$",
                xlabel=r"clip value $c$ or penalty weight $\lambda_{GP}$",
                title="every setting, after training")
-        ax.legend(fontsize=7, loc="lower right")
+        ax.legend(loc="lower right")
 
     def _draw(self, fig: Figure, runs: list[CriticRun]) -> None:
         if len(runs) == 1:
@@ -334,7 +340,7 @@ class CriticExplorer(_Explorer):
             self._curves(axes[1], runs[0])
             self._bars(axes[2], runs[0])
             return
-        axes = _row_of_axes(fig, [1] * (len(runs) + 1))
+        axes = _grid_of_axes(fig, len(runs) + 1)
         for ax, run in zip(axes, runs, strict=False):
             self._landscape(ax, run)
         self._summary(axes[-1])
@@ -360,7 +366,10 @@ class CriticExplorer(_Explorer):
             If ``values`` is empty, or for an unknown critic or off-grid setting.
         """
         runs = [self.run(name, setting) for name, setting in values]
-        return self._static(runs, (4.6, 5.5, 4.6), '(("gp", 10.0), ("sn", None))')
+        return self._static(runs, '(("gp", 10.0), ("sn", None))')
+
+    def _static_size(self, n_items: int) -> tuple[float, float]:
+        return (STATIC_MAX_WIDTH, 4.4) if n_items == 1 else _grid_size(n_items + 1, (5.5, 4.8))
 
     def _control_widgets(self, widgets: Any) -> dict[str, Any]:
         critic = widgets.Dropdown(

@@ -13,7 +13,7 @@ from matplotlib.figure import Figure
 
 from vegan_lib._checks import check_non_negative, check_plane_points
 from vegan_lib.exact_pot import PenalizedOTResult, pot_relaxation
-from vegan_lib.explorers._base import _Explorer, _row_of_axes
+from vegan_lib.explorers._base import STATIC_MAX_WIDTH, _Explorer, _row_of_axes
 from vegan_lib.plotting import PALETTE, plot_coupling
 from vegan_lib.transport import exact_ot
 
@@ -198,7 +198,7 @@ class POTRelaxationExplorer(_Explorer):
         if positive.size:
             ax.set_xscale("symlog", linthresh=float(positive.min()))
         ax.set(xlabel=r"$\lambda$", ylabel="value", title="the relaxation and its two terms")
-        ax.legend(fontsize=7, loc="lower right")
+        ax.legend(loc="lower right")
 
     def _latent(self, ax: Axes, res: PenalizedOTResult) -> None:
         q = res.aggregated_posterior.detach().cpu().numpy()
@@ -217,7 +217,7 @@ class POTRelaxationExplorer(_Explorer):
             ax.plot(np.arange(len(q)), prior[order], "k_", ms=10, label="prior mass $b_j$")
             ax.set(xlabel="latent atom $j$", ylabel="mass")
         ax.set_title(f"latent space: TV$(Q_Z, P_Z)$ = {float(res.penalty):.3f}")
-        ax.legend(fontsize=7, loc="lower left")
+        ax.legend(loc="lower left")
 
     def _coupling(self, ax: Axes, res: PenalizedOTResult) -> None:
         plot_coupling(
@@ -225,7 +225,7 @@ class POTRelaxationExplorer(_Explorer):
             labels=("data $x_i$", "decoded atoms $G(z_j)$"),
             title=f"$\\lambda$ = {res.lam:.3g}: $D_{{\\mathrm{{POT}}}}$ = {float(res.value):.4f}",
         )
-        ax.legend(fontsize=7, loc="lower left")
+        ax.legend(loc="lower left")
 
     def _draw(self, fig: Figure, marked: list[PenalizedOTResult]) -> None:
         if len(marked) == 1:
@@ -234,12 +234,13 @@ class POTRelaxationExplorer(_Explorer):
             self._coupling(axes[1], marked[0])
             self._latent(axes[2], marked[0])
             return
+        # The curve across the top, then one column per lambda: its plan above its Q_Z.
         fig.clear()
-        grid = fig.add_gridspec(2, len(marked) + 1, width_ratios=[1.4] + [1] * len(marked))
-        self._curve(fig.add_subplot(grid[:, 0]), marked)
-        for k, res in enumerate(marked, start=1):
-            self._coupling(fig.add_subplot(grid[0, k]), res)
-            self._latent(fig.add_subplot(grid[1, k]), res)
+        grid = fig.add_gridspec(3, len(marked), height_ratios=[0.9, 1, 1])
+        self._curve(fig.add_subplot(grid[0, :]), marked)
+        for k, res in enumerate(marked):
+            self._coupling(fig.add_subplot(grid[1, k]), res)
+            self._latent(fig.add_subplot(grid[2, k]), res)
 
     def static_figure(self, values: Sequence[float] | None = None) -> Figure:
         r"""A small multiple: the curve, and the optimal plan and :math:`Q_Z` at each
@@ -262,7 +263,12 @@ class POTRelaxationExplorer(_Explorer):
         """
         if values is None:
             values = (0.0, self.threshold / 2, self.threshold)
-        return self._static([self.result(v) for v in values], (4.6, 6.0, 8.4), "(0.0, 1.0)")
+        return self._static([self.result(v) for v in values], "(0.0, 1.0)")
+
+    def _static_size(self, n_items: int) -> tuple[float, float]:
+        if n_items == 1:
+            return (STATIC_MAX_WIDTH, 4.6)
+        return (min(4.0 * n_items + 1.0, STATIC_MAX_WIDTH), 11.5)
 
     def _control_widgets(self, widgets: Any) -> dict[str, Any]:
         options = [(f"{v:.3g}", float(v)) for v in self.lams]

@@ -16,7 +16,13 @@ from vegan_lib._checks import (
     check_positive,
     check_range,
 )
-from vegan_lib.explorers._base import _Explorer, _row_of_axes
+from vegan_lib.explorers._base import (
+    STATIC_MAX_WIDTH,
+    _Explorer,
+    _grid_of_axes,
+    _grid_size,
+    _row_of_axes,
+)
 from vegan_lib.plotting import PALETTE, plot_coupling
 from vegan_lib.transport import exact_ot, sinkhorn_plan
 
@@ -170,7 +176,7 @@ class SinkhornExplorer(_Explorer):
     def _draw(self, fig: Figure, items: list[tuple[float, torch.Tensor]]) -> None:
         epsilons, plans = [e for e, _ in items], [p for _, p in items]
         k = len(items)
-        axes = _row_of_axes(fig, [1] * (k + 1) + [1.2])
+        axes = _row_of_axes(fig, [1, 1, 1.2]) if k == 1 else _grid_of_axes(fig, k + 2)
         for ax, eps, plan in zip(axes[:k], epsilons, plans, strict=True):
             plot_coupling(
                 self.x, self.y, plan, ax=ax, threshold=1e-3,
@@ -193,13 +199,14 @@ class SinkhornExplorer(_Explorer):
             curve.plot([eps], [self._cost(plan)], "o", ms=9, color=PALETTE[(i + 1) % len(PALETTE)])
         curve.set(xscale="log", xlabel=r"$\varepsilon$", ylabel="transport cost",
                   title=r"cost of $P_\varepsilon$ against $\varepsilon$")
-        curve.legend(loc="upper left", fontsize=8)
+        curve.legend(loc="upper left")
 
     def static_figure(self, values: Sequence[float] = (1.0, 0.1, 0.01)) -> Figure:
         r"""A small multiple: :math:`P_\varepsilon` for several :math:`\varepsilon`.
 
         One panel per :math:`\varepsilon` (plan and cost in the title), the exact plan,
-        and the cost curve with a marker at each :math:`\varepsilon`.
+        and the cost curve with a marker at each :math:`\varepsilon`, in rows of three
+        (at most 12 inches wide, legible at the book's column width).
 
         Parameters
         ----------
@@ -218,8 +225,10 @@ class SinkhornExplorer(_Explorer):
             If ``values`` is empty or holds a non-positive number.
         """
         values = [check_positive(v, "eps", "values=(1.0, 0.1, 0.01)") for v in values]
-        return self._static([(v, self.plan(v)) for v in values], (3.6, 8.0, 4.2),
-                            "(1.0, 0.1, 0.01)")
+        return self._static([(v, self.plan(v)) for v in values], "(1.0, 0.1, 0.01)")
+
+    def _static_size(self, n_items: int) -> tuple[float, float]:
+        return (STATIC_MAX_WIDTH, 4.2) if n_items == 1 else _grid_size(n_items + 2, (4.0, 3.9))
 
     def _control_widgets(self, widgets: Any) -> dict[str, Any]:
         return self._log_control(widgets, self.eps_range, "ε")
