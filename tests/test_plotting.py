@@ -17,6 +17,7 @@ from matplotlib.colors import to_hex  # noqa: E402
 from vegan_lib.plotting import (  # noqa: E402
     PALETTE,
     image_grid,
+    plain_log_axis,
     plot_2d,
     plot_coupling,
     plot_history,
@@ -277,3 +278,47 @@ def test_plot_history_reads_tensors_on_any_grad_state():
     np.testing.assert_allclose(ax.get_lines()[0].get_ydata(), [3.0, 2.0])
     np.testing.assert_allclose(ax.get_lines()[1].get_ydata(), [1.0, 0.5])
     plt.close("all")
+
+
+# --------------------------------------------------------------------------- plain_log_axis
+def _labels(axis) -> tuple[list[str], list[str]]:
+    axis.figure.canvas.draw()
+    major = [t.get_text() for t in axis.get_ticklabels() if t.get_visible()]
+    minor = [t.get_text() for t in axis.get_ticklabels(minor=True) if t.get_text()]
+    return major, minor
+
+
+def test_plain_log_axis_labels_less_than_a_decade_without_minor_labels():
+    fig, ax = plt.subplots()
+    ax.plot([0.12, 0.9], [1.0, 2.0])
+    ax.set_xscale("log")
+    _, minor_before = _labels(ax.xaxis)
+    assert minor_before, "matplotlib labels minor ticks here: the test would be void"
+    plain_log_axis(ax, "x")
+    major, minor = _labels(ax.xaxis)
+    assert minor == []
+    shown = [float(t) for t in major if t]
+    assert {0.2, 0.5} <= set(shown) and all("times" not in t for t in major)
+    plt.close(fig)
+
+
+def test_plain_log_axis_uses_the_given_ticks_on_y():
+    fig, ax = plt.subplots()
+    ax.plot([1, 2], [25, 800])
+    ax.set_yscale("log")
+    plain_log_axis(ax, "y", ticks=[25, 50, 100, 200, 400, 800])
+    major, minor = _labels(ax.yaxis)
+    assert major == ["25", "50", "100", "200", "400", "800"] and minor == []
+    plt.close(fig)
+
+
+def test_plain_log_axis_rejects_bad_input_naming_the_fix():
+    fig, ax = plt.subplots()
+    with pytest.raises(ValueError, match=r"not log-scaled; call ax.set_xscale\('log'\)"):
+        plain_log_axis(ax, "x")
+    ax.set_yscale("log")
+    with pytest.raises(ValueError, match='axis must be "x" or "y"'):
+        plain_log_axis(ax, "z")
+    with pytest.raises(ValueError, match="positive and finite"):
+        plain_log_axis(ax, "y", ticks=[0.0, 1.0])
+    plt.close(fig)

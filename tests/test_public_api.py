@@ -29,7 +29,9 @@ PROMISED = {
         "sinkhorn",
         "sinkhorn_plan",
     ],
-    "plotting": ["set_theme", "plot_coupling", "image_grid", "plot_2d", "plot_history"],
+    "plotting": [
+        "set_theme", "plot_coupling", "image_grid", "plot_2d", "plot_history", "plain_log_axis",
+    ],
     "theory": ["encoder_form", "pushforward", "random_decoder_encoder_form", "fold_generator"],
     "exact_pot": ["pot_relaxation", "pot_wgan_dual_lp", "PenalizedOTResult"],
     "divergences": ["mmd2", "latent_discriminator_loss", "js_lower_bound"],

@@ -15,6 +15,7 @@ import math
 from collections.abc import Mapping, Sequence
 
 import matplotlib.pyplot as plt
+import matplotlib.ticker as mticker
 import numpy as np
 import seaborn as sns
 from matplotlib.axes import Axes
@@ -28,7 +29,15 @@ from vegan_lib._checks import (
     check_positive_int,
 )
 
-__all__ = ["PALETTE", "image_grid", "plot_2d", "plot_coupling", "plot_history", "set_theme"]
+__all__ = [
+    "PALETTE",
+    "image_grid",
+    "plain_log_axis",
+    "plot_2d",
+    "plot_coupling",
+    "plot_history",
+    "set_theme",
+]
 
 PALETTE: list[str] = list(sns.color_palette("colorblind").as_hex())
 """The book's colours in order (seaborn's colour-blind-safe palette, as hex strings)."""
@@ -55,6 +64,63 @@ def set_theme() -> None:
         palette="colorblind",
         rc={"figure.figsize": (5.0, 4.0), "figure.dpi": 100, "savefig.dpi": 150},
     )
+
+
+def plain_log_axis(ax: Axes, axis: str = "x", ticks: Sequence[float] | None = None) -> Axes:
+    r"""Label a log-scaled axis with plain numbers, one label per major tick.
+
+    On a log axis spanning less than about a decade matplotlib labels the minor ticks too,
+    and labels such as :math:`3\times10^1` and :math:`4\times10^1` run into each other.
+    This puts the major ticks at :math:`\{1, 2, 5\} \times 10^k` (or at ``ticks``, e.g.
+    the sample sizes of a sweep), writes them as plain numbers (``0.2``, ``50``) and leaves
+    the minor ticks unlabelled.
+
+    Parameters
+    ----------
+    ax : matplotlib Axes
+    axis : {"x", "y"}
+        Which axis; it must already be log-scaled.
+    ticks : sequence of float, optional
+        Positive tick positions; default :math:`\{1, 2, 5\} \times 10^k`.
+
+    Returns
+    -------
+    matplotlib Axes
+        ``ax``.
+
+    Raises
+    ------
+    ValueError
+        For an ``axis`` other than ``"x"``/``"y"``, an axis that is not log-scaled, or
+        ticks that are not all positive and finite.
+
+    Examples
+    --------
+    >>> fig, ax = plt.subplots()
+    >>> _ = ax.plot([25, 800], [1.0, 0.5]); ax.set_xscale("log")
+    >>> _ = plain_log_axis(ax, "x", ticks=[25, 100, 400])
+    >>> [t.get_text() for t in ax.get_xticklabels()]
+    ['25', '100', '400']
+    >>> plt.close(fig)
+    """
+    if axis not in ("x", "y"):
+        raise ValueError(f'axis must be "x" or "y", got {axis!r}')
+    scale = ax.get_xscale() if axis == "x" else ax.get_yscale()
+    if scale != "log":
+        raise ValueError(
+            f"the {axis} axis is {scale!r}, not log-scaled; call ax.set_{axis}scale('log') first"
+        )
+    target = ax.xaxis if axis == "x" else ax.yaxis
+    if ticks is None:
+        target.set_major_locator(mticker.LogLocator(subs=(1.0, 2.0, 5.0)))
+    else:
+        values = np.asarray(list(ticks), dtype=float)
+        if values.size == 0 or not np.all(np.isfinite(values) & (values > 0)):
+            raise ValueError(f"ticks must be positive and finite on a log axis, got {ticks!r}")
+        target.set_major_locator(mticker.FixedLocator(values))
+    target.set_major_formatter(mticker.FuncFormatter(lambda value, _: f"{value:g}"))
+    target.set_minor_formatter(mticker.NullFormatter())
+    return ax
 
 
 # ----------------------------------------------------------------------------- helpers
