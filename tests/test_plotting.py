@@ -322,3 +322,15 @@ def test_plain_log_axis_rejects_bad_input_naming_the_fix():
     with pytest.raises(ValueError, match="positive and finite"):
         plain_log_axis(ax, "y", ticks=[0.0, 1.0])
     plt.close(fig)
+
+
+def test_plain_log_axis_labels_a_short_view_with_every_multiple():
+    # From 5.5 to 19 only 10 is a 1-2-5 tick: the axis gets 6, 7, 8, 9, 10 as well.
+    fig, ax = plt.subplots()
+    ax.plot([1, 2], [5.5, 19.0])
+    ax.set_yscale("log")
+    ax.set_ylim(5.5, 19.0)
+    plain_log_axis(ax, "y")
+    major, minor = _labels(ax.yaxis)
+    assert {"6", "8", "10"} <= set(major) and minor == []
+    plt.close(fig)

@@ -71,9 +71,10 @@ def plain_log_axis(ax: Axes, axis: str = "x", ticks: Sequence[float] | None = No
 
     On a log axis spanning less than about a decade matplotlib labels the minor ticks too,
     and labels such as :math:`3\times10^1` and :math:`4\times10^1` run into each other.
-    This puts the major ticks at :math:`\{1, 2, 5\} \times 10^k` (or at ``ticks``, e.g.
-    the sample sizes of a sweep), writes them as plain numbers (``0.2``, ``50``) and leaves
-    the minor ticks unlabelled.
+    This puts the major ticks at :math:`\{1, 2, 5\} \times 10^k` (at every
+    :math:`k \times 10^j` on a view too short to hold two of those; or at ``ticks``, e.g. the
+    sample sizes of a sweep), writes them as plain numbers (``0.2``, ``50``) and leaves the
+    minor ticks unlabelled. Call it after drawing, when the view limits are known.
 
     Parameters
     ----------
@@ -112,7 +113,13 @@ def plain_log_axis(ax: Axes, axis: str = "x", ticks: Sequence[float] | None = No
         )
     target = ax.xaxis if axis == "x" else ax.yaxis
     if ticks is None:
-        target.set_major_locator(mticker.LogLocator(subs=(1.0, 2.0, 5.0)))
+        # 1-2-5 ticks; on a view that holds fewer than two of them, every integer multiple
+        lo, hi = sorted(ax.get_xlim() if axis == "x" else ax.get_ylim())
+        decades = np.arange(math.floor(np.log10(lo)), math.ceil(np.log10(hi)) + 1)
+        candidates = np.outer(10.0**decades, [1.0, 2.0, 5.0]).ravel()
+        enough = np.count_nonzero((candidates >= lo) & (candidates <= hi)) >= 2
+        subs = (1.0, 2.0, 5.0) if enough else tuple(float(k) for k in range(1, 10))
+        target.set_major_locator(mticker.LogLocator(subs=subs))
     else:
         values = np.asarray(list(ticks), dtype=float)
         if values.size == 0 or not np.all(np.isfinite(values) & (values > 0)):
