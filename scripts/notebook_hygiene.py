@@ -1,4 +1,4 @@
-"""Keep the book's notebooks tidy: one install cell, nbval tags, no execution timestamps.
+"""Keep the book's notebooks tidy: one install cell, nbval tags, no timestamps or hidden widgets.
 
 Usage (from the repository root)::
 
@@ -24,7 +24,16 @@ nbval markers
 timestamps
     ``metadata.execution`` (the ``iopub.*``/``shell.*`` timestamps nbclient records) and
     ``metadata.ExecuteTime`` are removed from every cell, so re-running an unchanged notebook
-    leaves git clean. ``--strip-timestamps`` applies this fix alone.
+    leaves git clean.
+hidden widgets
+    A cell tagged ``remove-output`` (the book never shows its output: an explorer's live view)
+    loses its stored widget views, and the notebook's widget state (``metadata.widgets``) is
+    dropped once no stored output shows a widget. The static page then carries no widget
+    state (no require.js, no "Loading widget…"); a reader who runs the notebook gets the live
+    view as before.
+
+``--strip-timestamps`` applies the last two fixes alone (what ``make notebooks`` runs after
+executing a notebook).
 
 Needs only the standard library and ``nbformat`` (and PyYAML if present; without it a small
 reader of ``_config.yml`` is used).
@@ -50,6 +59,8 @@ MARKER_TAGS = {
     "NBVAL_RAISES_EXCEPTION": "nbval-raises-exception",
 }
 TIMESTAMP_KEYS = ("execution", "ExecuteTime")
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+HIDDEN_OUTPUT_TAG = "remove-output"  # Jupyter Book's tag: the page omits the cell's outputs
 
 INSTALL_CELL = '''\
 # On Colab or Binder, install the cookbook's library first (skipped where it is installed).
@@ -159,6 +170,31 @@ def strip_timestamps(nb: nbformat.NotebookNode) -> bool:
     return changed
 
 
+def _shows_widget(output: nbformat.NotebookNode) -> bool:
+    return WIDGET_VIEW in output.get("data", {})
+
+
+def strip_hidden_widgets(nb: nbformat.NotebookNode) -> bool:
+    """Drop widget views from ``remove-output`` cells, then widget state no output shows.
+
+    True if the notebook changed.
+    """
+    changed = False
+    for cell in nb.cells:
+        if cell.cell_type != "code" or HIDDEN_OUTPUT_TAG not in cell.metadata.get("tags", []):
+            continue
+        kept = [out for out in cell.outputs if not _shows_widget(out)]
+        if len(kept) != len(cell.outputs):
+            cell.outputs = kept
+            changed = True
+    shown = any(_shows_widget(out) for cell in nb.cells if cell.cell_type == "code"
+                for out in cell.outputs)
+    if "widgets" in nb.metadata and not shown:
+        del nb.metadata["widgets"]
+        changed = True
+    return changed
+
+
 def process(path: Path, *, url: str | None, markers: bool, timestamps: bool,
             write: bool = True) -> list[str]:
     """Apply the chosen fixes to one notebook; the names of the fixes that changed it.
@@ -174,6 +210,8 @@ def process(path: Path, *, url: str | None, markers: bool, timestamps: bool,
         done.append("nbval tags")
     if timestamps and strip_timestamps(nb):
         done.append("timestamps")
+    if timestamps and strip_hidden_widgets(nb):
+        done.append("hidden widgets")
     if done and write:
         nbformat.write(nb, path)
     return done
@@ -184,7 +222,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("notebooks", nargs="*", type=Path,
                         help="notebooks to fix (default: book/*.ipynb)")
     parser.add_argument("--strip-timestamps", action="store_true",
-                        help="only remove execution timestamps (what `make notebooks` runs)")
+                        help="only drop timestamps and hidden widgets (`make notebooks`)")
     parser.add_argument("--config", type=Path, default=CONFIG,
                         help="the _config.yml whose repository.url the install cell uses")
     parser.add_argument("--check", action="store_true",

@@ -89,6 +89,54 @@ def test_strip_timestamps_alone_touches_nothing_else(tmp_path):
     assert nb.cells[2].source.startswith("# NBVAL_CHECK_OUTPUT")
 
 
+def _widget_output(model_id: str) -> nbformat.NotebookNode:
+    view = {"model_id": model_id, "version_major": 2, "version_minor": 0}
+    return nbformat.v4.new_output("execute_result", execution_count=1, data={
+        hygiene.WIDGET_VIEW: view, "text/plain": "VBox(children=(...))"})
+
+
+def _notebook_with_widgets(tmp_path: Path, *, hidden: bool) -> Path:
+    path = _notebook(tmp_path)
+    nb = nbformat.read(path, as_version=4)
+    cell = nbformat.v4.new_code_cell("explorer.widget()")
+    cell.outputs = [_widget_output("abc")]
+    if hidden:
+        cell.metadata["tags"] = ["remove-output"]
+    nb.cells.append(cell)
+    nb.metadata["widgets"] = {"application/vnd.jupyter.widget-state+json": {"state": {}}}
+    nbformat.write(nb, path)
+    return path
+
+
+def test_hidden_widget_views_and_their_state_are_dropped(tmp_path):
+    path = _notebook_with_widgets(tmp_path, hidden=True)
+    assert hygiene.process(path, url=None, markers=False, timestamps=True) == [
+        "timestamps", "hidden widgets"]
+    nb = nbformat.read(path, as_version=4)
+    assert nb.cells[-1].outputs == [] and nb.cells[-1].source == "explorer.widget()"
+    assert "widgets" not in nb.metadata
+    assert nb.cells[2].outputs[0]["text"] == "2\n"  # other outputs are kept
+    assert hygiene.process(path, url=None, markers=False, timestamps=True) == []
+
+
+def test_a_widget_view_the_book_shows_keeps_its_state(tmp_path):
+    # Without remove-output the page shows the view: the state it needs stays.
+    path = _notebook_with_widgets(tmp_path, hidden=False)
+    assert hygiene.process(path, url=None, markers=False, timestamps=True) == ["timestamps"]
+    nb = nbformat.read(path, as_version=4)
+    assert hygiene.WIDGET_VIEW in nb.cells[-1].outputs[0]["data"]
+    assert "widgets" in nb.metadata
+
+
+def test_stale_widget_state_without_any_view_is_dropped(tmp_path):
+    path = _notebook_with_widgets(tmp_path, hidden=False)
+    nb = nbformat.read(path, as_version=4)
+    nb.cells.pop()
+    nbformat.write(nb, path)
+    assert "hidden widgets" in hygiene.process(path, url=None, markers=False, timestamps=True)
+    assert "widgets" not in nbformat.read(path, as_version=4).metadata
+
+
 def test_a_clean_notebook_is_not_rewritten(tmp_path):
     path = _notebook(tmp_path)
     hygiene.main([str(path), "--strip-timestamps"])
@@ -169,3 +217,14 @@ def test_book_notebooks_install_from_the_repository_of_config_yml(notebook):
         f"{notebook.name}: REPO_URL = {url!r}, _config.yml: {hygiene.repository_url()!r}; "
         "run `python scripts/notebook_hygiene.py`"
     )
+
+
+@pytest.mark.parametrize("notebook", sorted((ROOT / "book").glob("*.ipynb")),
+                         ids=lambda p: p.name)
+def test_book_notebooks_need_no_fix(notebook):
+    # The committed notebooks are what the book shows: no timestamps, no nbval comments, no
+    # widget state the page cannot show.
+    needed = hygiene.process(notebook, url=hygiene.repository_url(), markers=True,
+                             timestamps=True, write=False)
+    assert needed == [], (f"{notebook.name} needs {', '.join(needed)}: run "
+                          f"`python scripts/notebook_hygiene.py book/{notebook.name}`")
