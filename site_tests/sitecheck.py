@@ -134,13 +134,29 @@ async () => {
             text: e.textContent.trim().replace(/\s+/g, " ").slice(0, 70)};
   };
   const visible = e => e.getBoundingClientRect().width > 0;  // closed <details>: not shown
+  // The nearest ancestor (inside the article) that scrolls or clips, when its content is wider
+  // than it: the element itself may fit its own box (a table grows with its cells) while a
+  // notebook's output area cuts it or makes the reader scroll.
+  const overflowingBox = e => {
+    for (let a = e.parentElement; a && a !== article; a = a.parentElement) {
+      if (getComputedStyle(a).overflowX !== "visible") {
+        return a.scrollWidth > a.clientWidth + 1 ? a : null;
+      }
+    }
+    return null;
+  };
   const wide = [];
   if (article) {
     for (const e of article.querySelectorAll(
         "table, div.math, mjx-container[display='true'], .pst-scrollable-table-container")) {
       if (!visible(e)) continue;
       const d = describe(e);
-      if (e.scrollWidth > e.clientWidth + 1 || d.overhang > 1) wide.push(d);
+      const box = overflowingBox(e);
+      if (box) {
+        d.scrollWidth = box.scrollWidth;
+        d.clientWidth = box.clientWidth;
+      }
+      if (e.scrollWidth > e.clientWidth + 1 || d.overhang > 1 || box) wide.push(d);
     }
   }
   const codeScroll = article ? Array.from(article.querySelectorAll("pre"))

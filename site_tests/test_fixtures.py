@@ -111,3 +111,14 @@ def test_code_blocks_that_scroll_are_listed_not_failed(visit_fixture):
     report = visit_fixture("scrolling_code", page, FILES)
     assert readers.code_that_scrolls(report), "a long line of code should scroll"
     assert readers.too_wide(report) == []
+
+
+def test_a_table_cut_by_its_output_area_is_too_wide(visit_fixture):
+    # The table fits its own box (a table grows with its cells) and stays inside the column,
+    # but the notebook output area around it is narrower: the reader sees it cut or must
+    # scroll it. Chapter 5's overlap table was such a case (707 px in 688).
+    page = _page('<div class="output text_html" style="overflow-x:auto;width:400px">'
+                 '<table><tr><td style="min-width:500px">eight columns of numbers</td></tr>'
+                 '</table></div>')
+    wide = readers.too_wide(visit_fixture("cut_table", page, FILES))
+    assert any(d.startswith("table") and "in 400 px" in d for d in wide), wide

@@ -221,41 +221,14 @@ def test_api_reference_documents_every_public_name(site_dir):
 # Pages of the book that have the defect today are expected failures, named here with what
 # the check found, so that `make test` stays green until the notebook is fixed (then the
 # test XPASSes: remove the entry).
-_EXPLORER = ("one explorer's ipywidgets view, blank in the static page (its static figure is "
-             "drawn beside it); a live kernel needs it")
-_WIDE_MATH = "{} wider than the text column: the reader must scroll"
-_WIDE_FIGURES = "figures {} wide at 100 dpi: tick labels under 8 px at the column width"
 KNOWN_DEFECTS: dict[str, dict[str, str]] = {
+    # check -> {docname: reason}. Empty since 2026-11-30: display math split over lines, figures at most 12 in wide,
+    # explorer views dropped from the stored notebooks (scripts/notebook_hygiene.py).
     "raw_tex": {},
-    "too_wide": {
-        # Measured by the first run of this check on the book (2026-11-30): display equations
-        # wider than the column (MathJax does not break them); to be split or shortened.
-        "book/01_ot_primal": _WIDE_MATH.format("1 display equation (Gaussian W2)"),
-        "book/02_encoder_reformulation": _WIDE_MATH.format("1 display equation"),
-        "book/03_pot_relaxation": _WIDE_MATH.format("2 display equations (MMD, S*)"),
-        "book/04_aae_equivalence": _WIDE_MATH.format("1 display equation (L_AAE)"),
-        "book/05_vae_blurriness": _WIDE_MATH.format("2 display equations and 1 table"),
-        "book/07_vegan_map": _WIDE_MATH.format("1 display equation and the f table"),
-        "book/api/transport": _WIDE_MATH.format("4 docstring equations"),
-        "book/api/models": _WIDE_MATH.format("11 docstring equations"),
-        "book/api/figures": _WIDE_MATH.format("1 docstring equation"),
-    },
-    "illegible_figures": {
-        "book/01_ot_primal": _WIDE_FIGURES.format("1891 and 1484 px"),
-        "book/03_pot_relaxation": _WIDE_FIGURES.format("1991, 1584, 1583, 1582, 1483 px"),
-        "book/04_aae_equivalence": _WIDE_FIGURES.format("1941 and 1784 px"),
-        "book/05_vae_blurriness": _WIDE_FIGURES.format("1584 and 1484 px"),
-        "book/06_wgan_duality": _WIDE_FIGURES.format("1939, 1550, 1475 px"),
-    },
+    "too_wide": {},
+    "illegible_figures": {},
     "warnings_in_outputs": {},
-    "widget_views": {
-        # The explorers' interactive views (the static figure beside them is what the page
-        # shows); progress bars are no longer stored as widgets (VEGAN_PROGRESS=summary).
-        "book/01_ot_primal": _EXPLORER,
-        "book/03_pot_relaxation": _EXPLORER,
-        "book/04_aae_equivalence": _EXPLORER,
-        "book/06_wgan_duality": _EXPLORER,
-    },
+    "widget_views": {},
 }
 READER_CHECKS = {
     "raw_tex": (readers.raw_tex, "raw TeX outside math (MathJax never saw it)"),
