@@ -222,8 +222,9 @@ def test_api_reference_documents_every_public_name(site_dir):
 # the check found, so that `make test` stays green until the notebook is fixed (then the
 # test XPASSes: remove the entry).
 KNOWN_DEFECTS: dict[str, dict[str, str]] = {
-    # check -> {docname: reason}. Empty since 2026-11-30: display math split over lines, figures at most 12 in wide,
-    # explorer views dropped from the stored notebooks (scripts/notebook_hygiene.py).
+    # check -> {docname: reason}. Empty since 2026-11-30: display math split over lines,
+    # figures at most 12 in wide, explorer views dropped from the stored notebooks
+    # (scripts/notebook_hygiene.py).
     "raw_tex": {},
     "too_wide": {},
     "illegible_figures": {},
