@@ -9,8 +9,10 @@ raw TeX
     outside math elements, code and scripts: MathJax never saw them.
 too wide
     A table, a display equation or a table's scroll wrapper whose content is wider than its
-    box (``scrollWidth > clientWidth``) or that sticks out of the text column. Code blocks
-    may scroll; they are listed, not failed (``code_that_scrolls``).
+    box (``scrollWidth > clientWidth``), that sticks out of the text column, or whose nearest
+    scrolling or clipping ancestor (a notebook's output area) overflows: a table grows with
+    its cells, so it can fit its own box and still be cut. Code blocks may scroll; they are
+    listed, not failed (``code_that_scrolls``).
 illegible figures
     A PNG figure whose smallest text is drawn smaller than :data:`MIN_TEXT_PX` CSS pixels.
     The heuristic: matplotlib writes its dpi into the PNG, and text of ``s`` points is
