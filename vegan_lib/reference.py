@@ -15,8 +15,17 @@ writes one JSON file (:data:`DEFAULT_FILE`) with
   ``fcd``, ``fcd_floor``, ``sharpness``, ``sharpness_floor``, ``recon_error``,
   ``ms_per_step`` and recipe-specific diagnostics), the FCD every tenth of the run
   (``fcd_curve``), and a thinned loss history;
-* ``replay``: the first ``REPLAY_STEPS`` logged steps of each recipe's seed-0 run,
-  computed on the CPU, which a unit test recomputes with today's code.
+* ``replay``: the first ``REPLAY_STEPS`` logged steps of each recipe, seed 0, trained in
+  float64 on the CPU (:func:`replay_history`), which a unit test recomputes with today's
+  code (:func:`replay_mismatches`, relative tolerance :data:`REPLAY_RTOL`), and the first
+  logged step of each stored seed-0 run (float32), which ties the replay to the run.
+
+Why float64: float32 training is not bit-reproducible across CPUs (AVX-512, AVX2 and ARM
+kernels round differently, adversarial terms amplify it within a few steps: 3e-4 after
+three steps of WGAN-GP). In float64, with the weights *initialised* in float64, the same
+five steps agree to about 1e-14 across kernels, while a 1 % change of a recipe's
+:math:`\lambda` or learning rate moves them by 1e-4 or more: a tolerance of 1e-9 tells the
+two apart. ``python -m vegan_lib.reference --replay-only`` rewrites this record alone.
 
 Runs go to worker processes (one per core on a CPU), each run checkpoints itself every
 ``CHECKPOINT_EVERY`` steps and is skipped when its result exists, so an interrupted
@@ -36,7 +45,8 @@ import platform
 import re
 import subprocess
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -61,7 +71,9 @@ __all__ = [
     "load",
     "main",
     "per_seed",
+    "refresh_replay",
     "replay_history",
+    "replay_mismatches",
     "run_reference",
     "samples_file",
     "slug",
@@ -76,6 +88,9 @@ N_EVAL = 1000
 """Samples and test digits per score (the embedded test set has 1,000 digits)."""
 CLASSIFIER_STEPS = 2000
 REPLAY_STEPS = 5
+REPLAY_RTOL = 1e-9
+"""Relative tolerance of the float64 replay: above kernel rounding (about 1e-14 after
+five steps), far below what a 1 % change of a recipe does (1e-4 and more)."""
 CURVE_POINTS = 10
 HISTORY_POINTS = 100
 CHECKPOINT_EVERY = 250
@@ -249,19 +264,127 @@ def _save_grid(images: torch.Tensor, path: Path, nrow: int = 6) -> None:
 
 
 # --------------------------------------------------------------------------- all runs
-def replay_history(name: str, x_train: torch.Tensor, steps: int = REPLAY_STEPS,
-                   seed: int = 0) -> dict[str, list[float]]:
-    """The first ``steps`` logged terms of recipe ``name`` (full settings), on the CPU.
+@contextmanager
+def _default_dtype(dtype: torch.dtype) -> Iterator[None]:
+    previous = torch.get_default_dtype()
+    torch.set_default_dtype(dtype)
+    try:
+        yield
+    finally:
+        torch.set_default_dtype(previous)
 
-    The same calls as :func:`~vegan_lib.recipes.train`: ``torch.manual_seed(seed)``,
-    :func:`~vegan_lib.recipes.build`, then :func:`~vegan_lib.train.fit` with the recipe's
-    settings, stopped after ``steps`` steps.
+
+def replay_history(name: str, x_train: torch.Tensor, steps: int = REPLAY_STEPS,
+                   seed: int = 0, dtype: torch.dtype = torch.float64,
+                   recipe: recipes.Recipe | None = None) -> dict[str, list[float]]:
+    r"""The first ``steps`` logged terms of recipe ``name`` (full settings), on the CPU.
+
+    The same calls as :func:`~vegan_lib.recipes.train`: ``torch.manual_seed(seed)``, build
+    the model, then :func:`~vegan_lib.train.fit` with the recipe's full settings, stopped
+    after ``steps`` steps; but the model is built *and initialised* in ``dtype`` (float64
+    by default, so the record is the same on every CPU to about 1e-14), and the digits are
+    cast to it.
+
+    Parameters
+    ----------
+    name : str
+        A recipe of :data:`~vegan_lib.recipes.RECIPES`.
+    x_train : Tensor, shape (N, 1, 28, 28)
+        The training digits.
+    steps, seed : int
+        How many steps, and the seed of the weights and the batches.
+    dtype : torch.dtype
+        float64 for the replay record; float32 gives the first steps of a real run.
+    recipe : Recipe, optional
+        A variant of the recipe to train instead (e.g. ``dataclasses.replace`` with another
+        :math:`\lambda`): the tests show that the replay tells it apart.
+
+    Returns
+    -------
+    dict of str to list of float
+        Every logged term, one value per step.
     """
+    recipe = recipes.recipe(name) if recipe is None else recipe
     torch.manual_seed(seed)
-    model = recipes.build(name, "cpu")
-    kwargs = {**recipes.settings(name, full=True), "steps": steps}
-    history = fit(model, x_train.cpu(), seed=seed, device="cpu", progress=False, **kwargs)
+    with _default_dtype(dtype):
+        model = recipe.build()
+    kwargs = {**recipe.full.fit_kwargs(), "steps": steps}
+    history = fit(model, x_train.cpu().to(dtype), seed=seed, device="cpu", progress=False,
+                  **kwargs)
     return history.terms
+
+
+def replay_mismatches(stored: dict[str, list[float]], replayed: dict[str, list[float]],
+                      rtol: float = REPLAY_RTOL) -> list[str]:
+    r"""Where ``replayed`` differs from ``stored``: one line per term, empty if it agrees.
+
+    A term agrees where :math:`|r_t - s_t| \le \mathrm{rtol}\,|s_t| + 10^{-12}` at every
+    step; a term missing from either side is a mismatch.
+    """
+    lines = []
+    for term in sorted(set(stored) | set(replayed)):
+        if term not in stored or term not in replayed:
+            lines.append(f"{term}: logged only by the {'replay' if term in replayed else 'record'}")
+            continue
+        s, r = np.asarray(stored[term], float), np.asarray(replayed[term], float)
+        if s.shape != r.shape:
+            lines.append(f"{term}: {r.size} steps replayed, {s.size} stored")
+            continue
+        bad = ~(np.abs(r - s) <= rtol * np.abs(s) + 1e-12)  # NaN counts as a mismatch
+        if bad.any():
+            i = int(np.argmax(bad))
+            lines.append(f"{term}: step {i + 1} gives {r[i]:.15g}, stored {s[i]:.15g} "
+                         f"(relative {abs(r[i] - s[i]) / max(abs(s[i]), 1e-300):.1e} > {rtol:g})")
+    return lines
+
+
+def _replay_record(names: Sequence[str], x_train: torch.Tensor, seed: int,
+                   run_first_step: dict[str, dict[str, float]]) -> dict[str, Any]:
+    terms = {}
+    for name in names:
+        terms[name] = replay_history(name, x_train, REPLAY_STEPS, seed)
+    return {"seed": seed, "steps": REPLAY_STEPS, "device": "cpu", "dtype": "float64",
+            "rtol": REPLAY_RTOL, "terms": terms, "run_first_step": run_first_step,
+            "made": {"git_commit": _git("rev-parse", "HEAD") or "unknown",
+                     "library_modified_since_commit": bool(
+                         _git("status", "--porcelain", "--", "vegan_lib")),
+                     "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+                     "device_name": _device_name(torch.device("cpu")),
+                     "torch": torch.__version__}}
+
+
+def refresh_replay(path: str | os.PathLike | None = None) -> dict[str, Any]:
+    """Rewrite only the ``replay`` record of a stored reference run, with today's code.
+
+    For a reference run made before the float64 replay, or on purpose after a change that
+    cannot alter the runs (the fingerprint of the recipes must still match). The first
+    step of each stored run is kept as it was recorded.
+
+    Raises
+    ------
+    ValueError
+        If the recipes changed since the run (then the runs themselves are stale: rerun
+        ``make reference``), or the file is not a reference run.
+    """
+    path = Path(DEFAULT_FILE if path is None else path)
+    try:  # the whole file is validated below, once the new record is in
+        payload = json.loads(path.read_text())
+        names = list(dict.fromkeys(r["recipe"] for r in payload["runs"]))
+        old = payload["replay"]
+        first = old.get("run_first_step") or {  # an old record: the run's own first steps
+            name: {k: v[0] for k, v in old["terms"][name].items()} for name in names}
+        stored_fingerprint, seed = payload["fingerprint"], payload["seeds"][0]
+    except (OSError, ValueError, KeyError, IndexError, TypeError, AttributeError) as err:
+        raise ValueError(f"cannot read a reference run in {path} ({err!r}): run "
+                         "`make reference`") from None
+    if stored_fingerprint != recipes.fingerprint(names, modes=("full",)):
+        raise ValueError(f"the recipes changed since the run stored in {path}: rerun "
+                         "`make reference`; a new replay of stale runs would hide that")
+    x_train, _ = mnist(split="train", source=payload["provenance"]["data_source"])
+    payload["replay"] = _replay_record(names, x_train, seed, first)
+    check_reference_payload(payload, str(path))
+    path.write_text(json.dumps(payload, indent=1, ensure_ascii=False) + "\n")
+    return payload
 
 
 def run_reference(
@@ -330,11 +453,8 @@ def run_reference(
                              desc="reference runs", disable=not progress))
     runs.sort(key=lambda r: (names.index(r["recipe"]), r["seed"]))
 
-    replay = {}
-    for name in names:
-        first = next(r for r in runs if r["recipe"] == name and r["seed"] == seeds[0])
-        replay[name] = (first["first_steps"] if device.type == "cpu"
-                        else replay_history(name, x_train, REPLAY_STEPS, seeds[0]))
+    first_step = {r["recipe"]: {k: v[0] for k, v in r["first_steps"].items()}
+                  for r in runs if r["seed"] == seeds[0]}
     payload = {
         "schema": SCHEMA,
         "provenance": {**_provenance(device, source, sizes, jobs, commit, dirty),
@@ -348,7 +468,7 @@ def run_reference(
         "floors": floors,
         "seeds": list(seeds),
         "runs": [{k: v for k, v in r.items() if k != "first_steps"} for r in runs],
-        "replay": {"seed": seeds[0], "steps": REPLAY_STEPS, "device": "cpu", "terms": replay},
+        "replay": _replay_record(names, x_train.cpu(), seeds[0], first_step),
     }
     check_reference_payload(payload, str(out))
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -430,7 +550,13 @@ def main(argv: Sequence[str] | None = None) -> None:
                         help="override the recipes' steps (a trial of the machinery only)")
     parser.add_argument("--workdir", default=".cache/reference",
                         help="per-run results and checkpoints, for resuming")
+    parser.add_argument("--replay-only", action="store_true",
+                        help="rewrite only the float64 replay record of --out (same recipes)")
     args = parser.parse_args(argv)
+    if args.replay_only:
+        refresh_replay(args.out)
+        print(f"rewrote the replay record of {args.out}")
+        return
     payload = run_reference(args.recipes, args.seeds, args.data, args.device, args.jobs,
                             args.out, args.workdir, steps=args.steps)
     table = summary(payload, ["w2", "fcd", "sharpness", "recon_error"])

@@ -26,7 +26,8 @@ def check_reference_payload(payload: Any, path: str) -> dict:
 
     Schema 1: the top-level keys, the provenance, one record per recipe and seed with the
     metrics every chapter reads (finite numbers; ``recon_error`` may be ``null`` for a
-    model without an encoder) and the replayed first steps of every recipe.
+    model without an encoder), the float64 replay of every recipe's first steps and the
+    first logged step of its stored seed-0 run.
 
     Examples
     --------
@@ -64,7 +65,16 @@ def check_reference_payload(payload: Any, path: str) -> dict:
     expected = {(name, seed) for name in names for seed in payload["seeds"]}
     if pairs != expected:
         raise _bad(path, f"runs missing for {sorted(expected - pairs)}")
-    terms = payload["replay"].get("terms", {}) if isinstance(payload["replay"], dict) else {}
+    replay = payload["replay"] if isinstance(payload["replay"], dict) else {}
+    terms = replay.get("terms", {})
     if set(terms) != set(names):
         raise _bad(path, f"replayed first steps for {sorted(terms)}, runs of {sorted(set(names))}")
+    if replay.get("dtype") != "float64":
+        raise _bad(path, f"its replay was recorded in {replay.get('dtype', 'float32')}, which "
+                         "other CPUs do not reproduce; `python -m vegan_lib.reference "
+                         "--replay-only` rewrites it in float64")
+    first = replay.get("run_first_step", {})
+    if set(first) != set(names):
+        raise _bad(path, f"the runs' own first steps for {sorted(first)}, runs of "
+                         f"{sorted(set(names))}")
     return payload
