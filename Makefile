@@ -2,6 +2,8 @@
 # Both create the virtual environment on first use (target `install`).
 
 PYTHON     ?= python3
+# Recipes run in bash: the kernel-warning filter below uses process substitution.
+SHELL      := /bin/bash
 VENV       ?= .venv
 # Override to pick another build, e.g.
 #   make book TORCH_SPEC="torch==2.13.0 --index-url https://download.pytorch.org/whl/cpu"
@@ -18,6 +20,15 @@ OMP_NUM_THREADS ?= 1
 export OMP_NUM_THREADS
 
 NOTEBOOKS := $(sort $(wildcard book/*.ipynb))
+# `make notebooks NB=book/05_vae_blurriness.ipynb` re-executes a chosen few.
+NB        ?= $(NOTEBOOKS)
+# Processes at a time for the tests and for `make notebooks`: one per core.
+JOBS      ?= $(shell nproc 2>/dev/null || echo 2)
+# A kernel that Jupyter Book starts itself (only for a notebook stored without outputs) logs
+# "Kernel is running over TCP without encryption"; myst-nb offers no setting for its kernel
+# manager, so the line is dropped from the build log. `make notebooks` starts its kernels with
+# CurveZMQ keys instead (scripts/execute_notebooks.py), and nbval's kernels log to pytest.
+NO_TCP_WARNING := 2> >(grep -v --line-buffered 'Kernel is running over TCP without encryption' >&2)
 # `make test` builds its own copy of the book here (from the stored outputs), so that the
 # HTML of `make book` in _build/html is left alone; `make site` reads this copy by default.
 CHECK_DIR   := _build/check
@@ -31,12 +42,14 @@ PROGRESS    := VEGAN_PROGRESS=summary
 .PHONY: help install book test lint unit nbval build-check site notebooks reference clean
 
 help:
-	@echo "make book       build the executed HTML book (creates $(VENV) on first use)"
+	@echo "make book       build the HTML book from the notebooks' stored outputs (creates $(VENV)"
+	@echo "                on first use; executes only a notebook stored without outputs)"
 	@echo "make test       ruff + unit tests + notebooks under nbval + book build with warnings as errors"
 	@echo "                + every page of the built book checked in headless Chromium (make site)"
 	@echo "make site       check the test build ($(SITE_DIR)) in headless Chromium; screenshots in"
 	@echo "                _build/screenshots (make site SITE_DIR=_build/html checks make book's HTML)"
-	@echo "make notebooks  re-execute every notebook in place (stored outputs are what readers see)"
+	@echo "make notebooks  re-execute every notebook in place, $(JOBS) at a time (stored outputs are"
+	@echo "                what readers see); NB=book/05_vae_blurriness.ipynb picks a few"
 	@echo "make reference  train every reference recipe at full settings, 3 seeds -> book/results/"
 	@echo "                (about 90 min on 2 CPU cores; resumes after an interruption)"
 	@echo "make clean      remove build outputs (keeps $(VENV))"
@@ -56,7 +69,9 @@ $(STAMP): pyproject.toml
 	@touch $@
 
 book: install
-	$(PROGRESS) $(BIN)/jupyter-book build .
+	@echo "==> building the book from the notebooks' stored outputs (a notebook stored without"
+	@echo "    outputs is executed); \`make notebooks\` re-executes them all"
+	$(PROGRESS) $(BIN)/jupyter-book build . $(NO_TCP_WARNING)
 	@echo ""
 	@echo "The book is at file://$(abspath _build/html/index.html)"
 
@@ -65,11 +80,15 @@ test: lint unit nbval build-check site
 lint: install
 	$(BIN)/ruff check .
 
+# Tests spread over $(JOBS) processes (pytest-xdist), one thread each.
 unit: install
-	$(BIN)/python -m pytest tests --doctest-modules vegan_lib
+	$(BIN)/python -m pytest -n $(JOBS) tests --doctest-modules vegan_lib
 
+# One notebook per worker, its cells in order (--dist loadfile): the longest notebook sets the
+# wall time.
 nbval: install
-	$(PROGRESS) $(BIN)/python -m pytest --nbval-lax --nbval-current-env -p no:python book/
+	$(PROGRESS) $(BIN)/python -m pytest -n $(JOBS) --dist loadfile --nbval-lax \
+	    --nbval-current-env -p no:python book/
 
 # Build from the stored notebook outputs (no re-execution), warnings as errors, into
 # $(CHECK_DIR) (the HTML lands in $(SITE_DIR)). --all reads every page again, so a warning of an
@@ -86,18 +105,17 @@ build-check: install
 # book`) in headless Chromium: pages load, figures show, math is typeset, links resolve, no
 # JavaScript errors, and what a reader sees (no raw TeX, nothing wider than the column, legible
 # figures, no warnings or widget views in outputs). The checks first fail on fixture pages.
+# One browser: Chromium keeps several processes of its own busy, and two browsers on two cores
+# took 90 s where one takes 57 s (2026-12-07, 2-core machine).
 # Needs a Chromium (Debian/Ubuntu: apt-get install chromium); skips with a message without one.
 site: install
 	VEGAN_SITE_DIR=$(abspath $(SITE_DIR)) $(BIN)/python -m pytest site_tests
 
-# Re-execute in place, then drop the per-cell execution timestamps, so that running an
-# unchanged notebook again leaves git clean.
+# Re-execute in place, $(JOBS) kernels at a time (one thread each), longest first; then drop
+# the per-cell execution timestamps and hidden widget views, so that running an unchanged
+# notebook again leaves git clean. A notebook that fails is left as it was.
 notebooks: install
-	@for nb in $(NOTEBOOKS); do \
-		echo "executing $$nb"; \
-		$(PROGRESS) $(BIN)/jupyter execute --inplace --timeout=600 "$$nb" || exit 1; \
-		$(BIN)/python scripts/notebook_hygiene.py --strip-timestamps "$$nb" || exit 1; \
-	done
+	$(PROGRESS) $(BIN)/python scripts/execute_notebooks.py --jobs $(JOBS) $(NB)
 
 # The converged runs the chapters cite: every recipe at full settings, three seeds, with
 # provenance, in book/results/. Resumable: per-run results and checkpoints in .cache/reference.

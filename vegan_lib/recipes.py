@@ -21,7 +21,7 @@ Examples
 >>> sorted(RECIPES)[:3]
 ['2-D VAE (σ² = 0.1)', '2-D VAE (σ² = 1)', '2-D WAE-MMD']
 >>> settings("WAE-MMD")["steps"], settings("WAE-MMD", full=True)["steps"]
-(600, 2500)
+(300, 2500)
 >>> RECIPES["WAE-GAN"].lam_pot
 20.0
 """
@@ -83,7 +83,7 @@ class TrainingSettings:
 
 # The WAE paper's Adam (beta_1 = 0.5, adversary lr 5e-4); quick mode doubles the learning
 # rate and uses small batches to get further in a few hundred steps.
-_MNIST_QUICK = TrainingSettings(steps=600, batch_size=32, lr=2e-3, adversary_lr=5e-4)
+_MNIST_QUICK = TrainingSettings(steps=300, batch_size=32, lr=2e-3, adversary_lr=5e-4)
 _MNIST_FULL = TrainingSettings(steps=2500, batch_size=100, lr=1e-3, adversary_lr=5e-4)
 _TOY_QUICK = TrainingSettings(steps=1000, batch_size=100, lr=1e-3, adversary_lr=5e-4)
 _TOY_FULL = TrainingSettings(steps=10_000, batch_size=100, lr=1e-3, adversary_lr=5e-4)

@@ -67,6 +67,7 @@ from vegan_lib.vae import VAEModel, bayes_decoder, gaussian_kl, posterior_weight
 __all__ = [
     "DEFAULT_FILE",
     "REFERENCE_RECIPES",
+    "REPLAY_RTOL",
     "SEEDS",
     "load",
     "main",
@@ -89,8 +90,8 @@ N_EVAL = 1000
 CLASSIFIER_STEPS = 2000
 REPLAY_STEPS = 5
 REPLAY_RTOL = 1e-9
-"""Relative tolerance of the float64 replay: above kernel rounding (about 1e-14 after
-five steps), far below what a 1 % change of a recipe does (1e-4 and more)."""
+"""The relative tolerance of the float64 replay, far above kernel rounding (about 1e-14 after
+five steps) and far below what a 1 % change of a recipe does (1e-4 and more)."""
 CURVE_POINTS = 10
 HISTORY_POINTS = 100
 CHECKPOINT_EVERY = 250
