@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 import platform
 import statistics
@@ -14,12 +15,48 @@ import torch
 from vegan_lib.device import get_device
 
 
+def cpu_model() -> str:
+    """The CPU's model name (``/proc/cpuinfo`` on Linux), else what ``platform`` knows."""
+    try:
+        for line in open("/proc/cpuinfo", encoding="utf-8"):
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def matmul_gflops(n: int = 1024, repeats: int = 20) -> float:
+    """GFLOP/s of an ``n`` x ``n`` float32 matrix product on one torch thread (best of 3).
+
+    One line that places a machine: the same kind of machine varies by up to 4x, so times
+    measured on two machines are compared only through this rate.
+    """
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        a, b = torch.randn(n, n), torch.randn(n, n)
+        a @ b
+        best = math.inf
+        for _ in range(3):
+            start = time.perf_counter()
+            for _ in range(repeats):
+                a @ b
+            best = min(best, time.perf_counter() - start)
+    finally:
+        torch.set_num_threads(threads)
+    return 2 * n**3 * repeats / best / 1e9
+
+
 def machine_lines() -> list[str]:
-    """What a reader needs to compare figures: CPUs, torch, threads, device, OMP_NUM_THREADS."""
+    """What a reader needs to compare figures: CPU, cores, its one-thread matrix-product rate,
+    torch, threads, device, OMP_NUM_THREADS."""
     usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None
     return [
         f"- machine: {platform.machine()}, {platform.system()} {platform.release()}, "
         f"Python {platform.python_version()}",
+        f"- CPU: {cpu_model()}; 1024² float32 matrix product on one thread: "
+        f"{matmul_gflops():.0f} GFLOP/s",
         f"- CPU count: {os.cpu_count()} (usable by this process: {usable})",
         f"- torch {torch.__version__}, torch threads: {torch.get_num_threads()}",
         f"- device: {get_device()}",
