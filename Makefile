@@ -2,8 +2,6 @@
 # Both create the virtual environment on first use (target `install`).
 
 PYTHON     ?= python3
-# Recipes run in bash: the kernel-warning filter below uses process substitution.
-SHELL      := /bin/bash
 VENV       ?= .venv
 # Override to pick another build, e.g.
 #   make book TORCH_SPEC="torch==2.13.0 --index-url https://download.pytorch.org/whl/cpu"
@@ -24,11 +22,7 @@ NOTEBOOKS := $(sort $(wildcard book/*.ipynb))
 NB        ?= $(NOTEBOOKS)
 # Processes at a time for the tests and for `make notebooks`: one per core.
 JOBS      ?= $(shell nproc 2>/dev/null || echo 2)
-# A kernel that Jupyter Book starts itself (only for a notebook stored without outputs) logs
-# "Kernel is running over TCP without encryption"; myst-nb offers no setting for its kernel
-# manager, so the line is dropped from the build log. `make notebooks` starts its kernels with
-# CurveZMQ keys instead (scripts/execute_notebooks.py), and nbval's kernels log to pytest.
-NO_TCP_WARNING := 2> >(grep -v --line-buffered 'Kernel is running over TCP without encryption' >&2)
+
 # `make test` builds its own copy of the book here (from the stored outputs), so that the
 # HTML of `make book` in _build/html is left alone; `make site` reads this copy by default.
 CHECK_DIR   := _build/check
@@ -50,7 +44,8 @@ help:
 	@echo "                _build/screenshots (make site SITE_DIR=_build/html checks make book's HTML)"
 	@echo "make notebooks  re-execute every notebook in place, $(JOBS) at a time (stored outputs are"
 	@echo "                what readers see); NB=book/05_vae_blurriness.ipynb picks a few"
-	@echo "make reference  train every reference recipe at full settings, 3 seeds -> book/results/"
+	@echo "make reference  train every reference recipe at full settings, 3 seeds -> vegan_lib/results/"
+	@echo "                (package data: an installed vegan_lib reads it too)"
 	@echo "                (about 90 min on 2 CPU cores; resumes after an interruption)"
 	@echo "make clean      remove build outputs (keeps $(VENV))"
 
@@ -69,9 +64,10 @@ $(STAMP): pyproject.toml
 	@touch $@
 
 book: install
-	@echo "==> building the book from the notebooks' stored outputs (a notebook stored without"
-	@echo "    outputs is executed); \`make notebooks\` re-executes them all"
-	$(PROGRESS) $(BIN)/jupyter-book build . $(NO_TCP_WARNING)
+	@echo "==> a notebook stored without outputs is executed first (\`make notebooks\` re-executes all)"
+	$(PROGRESS) $(BIN)/python scripts/execute_notebooks.py --only-without-outputs
+	@echo "==> building the book from the notebooks' stored outputs"
+	$(PROGRESS) $(BIN)/jupyter-book build .
 	@echo ""
 	@echo "The book is at file://$(abspath _build/html/index.html)"
 
@@ -84,11 +80,21 @@ lint: install
 unit: install
 	$(BIN)/python -m pytest -n $(JOBS) tests --doctest-modules vegan_lib
 
-# One notebook per worker, its cells in order (--dist loadfile): the longest notebook sets the
-# wall time.
+# The notebooks run as a reader runs them on Colab: copied alone into $(NB_RUN_DIR), with
+# vegan_lib installed from its wheel into $(NB_RUN_DIR)/site and no checkout in reach, so a file
+# the package forgets to ship (the reference run of chapters 5 and 8) fails here. One notebook
+# per worker, its cells in order (--dist loadfile). build/ is setuptools' scratch folder: emptied
+# first, so that no stale module lands in the wheel.
+NB_RUN_DIR := $(abspath _build/nbval)
 nbval: install
-	$(PROGRESS) $(BIN)/python -m pytest -n $(JOBS) --dist loadfile --nbval-lax \
-	    --nbval-current-env -p no:python book/
+	rm -rf $(NB_RUN_DIR) build && mkdir -p $(NB_RUN_DIR)/wheel
+	$(BIN)/python -m pip wheel --quiet --no-deps --no-build-isolation -w $(NB_RUN_DIR)/wheel .
+	$(BIN)/python -m pip install --quiet --no-deps --target $(NB_RUN_DIR)/site \
+	    $(NB_RUN_DIR)/wheel/vegan_lib-*.whl
+	cp $(NOTEBOOKS) $(NB_RUN_DIR)/
+	cd $(NB_RUN_DIR) && PYTHONPATH=$(NB_RUN_DIR)/site $(PROGRESS) $(abspath $(BIN))/python \
+	    -m pytest -n $(JOBS) --dist loadfile --nbval-lax --nbval-current-env -p no:python \
+	    -p no:cacheprovider $(notdir $(NOTEBOOKS))
 
 # Build from the stored notebook outputs (no re-execution), warnings as errors, into
 # $(CHECK_DIR) (the HTML lands in $(SITE_DIR)). --all reads every page again, so a warning of an
@@ -118,7 +124,7 @@ notebooks: install
 	$(PROGRESS) $(BIN)/python scripts/execute_notebooks.py --jobs $(JOBS) $(NB)
 
 # The converged runs the chapters cite: every recipe at full settings, three seeds, with
-# provenance, in book/results/. Resumable: per-run results and checkpoints in .cache/reference.
+# provenance, in vegan_lib/results/. Resumable: per-run results and checkpoints in .cache/reference.
 reference: install
 	$(BIN)/python -m vegan_lib.reference
 

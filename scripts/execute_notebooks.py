@@ -5,6 +5,7 @@ Usage (from the repository root, in the project's environment)::
     python scripts/execute_notebooks.py                          # every book/*.ipynb, in place
     python scripts/execute_notebooks.py book/05_vae_blurriness.ipynb book/08_scoreboard.ipynb
     python scripts/execute_notebooks.py --jobs 1 --output-dir /tmp/run   # copies, one at a time
+    python scripts/execute_notebooks.py --only-without-outputs           # what `make book` runs
 
 Each notebook runs in its own kernel with ``book/`` as working directory, ``--jobs`` kernels at
 a time (default: one per core), longest first, each kernel with one BLAS/OpenMP thread
@@ -13,6 +14,11 @@ notebook that runs through is written back (or to ``--output-dir``), then passed
 ``notebook_hygiene.py --strip-timestamps`` (no timestamps, no hidden widget views), so that
 re-running an unchanged notebook leaves git clean. A notebook that fails is not written; the
 command ends with status 1 and names it.
+
+``--only-without-outputs`` executes only the notebooks stored without any output (a new chapter,
+or one whose outputs were cleared) and says which; ``make book`` runs it before building from
+the stored outputs. (Jupyter Book's own ``execute_notebooks: auto`` would execute every notebook
+with one code cell that prints nothing.)
 
 Kernels are started with CurveZMQ keys (jupyter_client's ``transport_encryption="auto"``, which
 the ipykernel kernelspec declares it supports): the messages between this process and the
@@ -93,6 +99,14 @@ def execute(path: Path, output: Path | None, timeout: int = 600) -> tuple[float,
     return seconds, error
 
 
+def has_outputs(path: Path) -> bool:
+    """Whether any code cell of notebook ``path`` has a stored output."""
+    import nbformat
+
+    notebook = nbformat.read(path, as_version=4)
+    return any(cell.get("outputs") for cell in notebook.cells if cell.cell_type == "code")
+
+
 def _typical(path: Path) -> float:
     return TYPICAL_SECONDS.get(path.name[:2], 1e9)
 
@@ -128,12 +142,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--output-dir", type=Path, default=None,
                         help="write the executed copies there instead of in place")
     parser.add_argument("--timeout", type=int, default=600, help="seconds allowed per cell")
+    parser.add_argument("--only-without-outputs", action="store_true",
+                        help="execute only the notebooks stored without any output")
     args = parser.parse_args(argv)
     notebooks = [p.resolve() for p in args.notebooks] or sorted(BOOK.glob("*.ipynb"))
     missing = [str(p) for p in notebooks if not p.is_file() or p.suffix != ".ipynb"]
     if missing:
         print(f"not a notebook: {', '.join(missing)}", file=sys.stderr)
         return 2
+    if args.only_without_outputs:
+        notebooks = [p for p in notebooks if not has_outputs(p)]
+        if not notebooks:
+            print("every notebook has stored outputs: none executed", flush=True)
+            return 0
     if args.output_dir is not None:
         args.output_dir.mkdir(parents=True, exist_ok=True)
     print(f"executing {len(notebooks)} notebook(s), {args.jobs} kernel(s) at a time, "

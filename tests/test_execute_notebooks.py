@@ -44,3 +44,24 @@ def test_a_path_that_is_not_a_notebook_is_refused(tmp_path):
     out = subprocess.run([sys.executable, str(SCRIPT), str(tmp_path / "missing.ipynb")],
                          capture_output=True, text=True, timeout=60)
     assert out.returncode == 2 and "not a notebook" in out.stderr
+
+
+def test_only_notebooks_stored_without_any_output_are_executed(tmp_path):
+    # What `make book` runs: a notebook with one silent cell and one stored output is left
+    # alone (Jupyter Book's "auto" mode would execute it), one with no output at all is run.
+    stored, fresh = tmp_path / "stored.ipynb", tmp_path / "fresh.ipynb"
+    _notebook(stored, "x = 1")
+    nb = nbformat.read(stored, as_version=4)
+    nb.cells.append(nbformat.v4.new_code_cell("print(x)", outputs=[
+        nbformat.v4.new_output("stream", name="stdout", text="1\n")]))
+    nbformat.write(nb, stored)
+    _notebook(fresh, "print('ran')")
+    before = stored.read_bytes()
+    out = subprocess.run([sys.executable, str(SCRIPT), "--only-without-outputs", str(stored),
+                          str(fresh)], capture_output=True, text=True, timeout=240)
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert stored.read_bytes() == before
+    assert nbformat.read(fresh, as_version=4).cells[0].outputs[0]["text"] == "ran\n"
+    again = subprocess.run([sys.executable, str(SCRIPT), "--only-without-outputs", str(stored)],
+                           capture_output=True, text=True, timeout=60)
+    assert again.returncode == 0 and "none executed" in again.stdout

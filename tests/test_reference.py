@@ -1,4 +1,4 @@
-"""The stored reference run (book/results/reference.json) and the code that makes it.
+"""The stored reference run (vegan_lib/results/reference.json) and the code that makes it.
 
 The stored file is checked against today's code: its schema, the fingerprint of the
 recipes it ran, and the first steps of every recipe replayed in float64 on the CPU, which
@@ -41,7 +41,7 @@ def test_the_stored_run_was_made_with_todays_recipes(stored):
     expected = recipes.fingerprint(reference.REFERENCE_RECIPES, modes=("full",))
     assert stored["fingerprint"] == expected, (
         "recipes.py changed since the reference run: rerun `make reference` and commit "
-        "book/results/")
+        "vegan_lib/results/")
     for run in stored["runs"]:
         assert run["steps"] == recipes.settings(run["recipe"], full=True)["steps"]
 

@@ -95,8 +95,10 @@ five steps) and far below what a 1 % change of a recipe does (1e-4 and more)."""
 CURVE_POINTS = 10
 HISTORY_POINTS = 100
 CHECKPOINT_EVERY = 250
-DEFAULT_FILE = Path(__file__).resolve().parents[1] / "book" / "results" / "reference.json"
-"""Where ``make reference`` writes and :func:`load` reads, in a checkout of the repository."""
+DEFAULT_FILE = Path(__file__).resolve().parent / "results" / "reference.json"
+"""Where ``make reference`` writes and :func:`load` reads: package data (``vegan_lib/results/``,
+with the sample grids in ``samples/``), so a checkout and an installed package (pip, Colab,
+Binder) read the same file."""
 SCHEMA = 1
 
 
@@ -499,7 +501,8 @@ def load(path: str | os.PathLike | None = None) -> dict[str, Any]:
     if not path.is_file():
         raise FileNotFoundError(
             f"no reference run at {path}: run `make reference` (python -m "
-            "vegan_lib.reference) in a checkout of the repository, or pass its path")
+            "vegan_lib.reference) in a checkout of the repository, or pass its path; an "
+            "installed vegan_lib carries it as package data")
     try:
         payload = json.loads(path.read_text())
     except json.JSONDecodeError as err:
