@@ -65,6 +65,7 @@ PROMISED = {
         "w2_to_data",
         "model_w2_to_data",
         "data_floor",
+        "data_floors",
         "frechet_distance",
         "frechet_classifier_distance",
     ],

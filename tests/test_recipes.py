@@ -127,6 +127,49 @@ def test_train_is_reproducible_and_returns_an_evaluated_model(monkeypatch):
     assert h1.step[-1] == 5
 
 
+def test_train_takes_steps_a_recipe_variant_and_a_dtype():
+    x = torch.randn(200, 2)
+    _, h = recipes.train("toy WAE-MMD (weak)", x, seed=1, progress=False, steps=3)
+    assert h.step == [1, 2, 3]
+    # The same first steps through fit itself: seed, build, fit with the recipe's settings.
+    torch.manual_seed(1)
+    model = RECIPES["toy WAE-MMD (weak)"].build()
+    by_hand = recipes.fit(model, x, seed=1, progress=False,
+                          **{**recipes.settings("toy WAE-MMD (weak)"), "steps": 3})
+    assert by_hand["loss"] == h["loss"]
+    heavier = dataclasses.replace(RECIPES["toy WAE-MMD (weak)"],
+                                  options={**RECIPES["toy WAE-MMD (weak)"].options, "lam": 20.0})
+    model, h2 = recipes.train(heavier, x, seed=1, progress=False, steps=3)
+    assert model.lam == 20.0 and h2["loss"][1:] != h["loss"][1:]
+    model, h64 = recipes.train("toy WAE-MMD (weak)", x, seed=1, progress=False, steps=3,
+                               dtype=torch.float64)
+    assert next(model.parameters()).dtype == torch.float64
+    assert torch.get_default_dtype() == torch.float32, "the default dtype is restored"
+    assert h64["loss"][0] == pytest.approx(h["loss"][0], rel=1e-2)
+
+
+def test_build_with_a_seed_is_manual_seed_then_build():
+    torch.manual_seed(3)
+    by_hand = recipes.build("VAE")
+    seeded = recipes.build("VAE", seed=3)
+    for a, b in zip(by_hand.parameters(), seeded.parameters(), strict=True):
+        assert torch.equal(a, b)
+    with pytest.raises(ValueError, match="seed"):
+        recipes.build("VAE", seed=-1)
+
+
+@pytest.mark.parametrize("option", ["lr", "batch_size", "desc"])
+def test_train_refuses_options_that_change_the_recipe(option):
+    with pytest.raises(ValueError, match=f"{option}.*dataclasses.replace"):
+        recipes.train("toy WAE-MMD (weak)", torch.randn(20, 2), progress=False,
+                      **{option: 1})
+
+
+def test_train_refuses_a_bad_number_of_steps():
+    with pytest.raises(ValueError, match="steps"):
+        recipes.train("toy WAE-MMD (weak)", torch.randn(20, 2), progress=False, steps=0)
+
+
 class _Oracle(nn.Module):
     """A 'model' whose samples are given images and whose reconstructions are exact."""
 

@@ -248,14 +248,14 @@ def test_a_short_trial_run_writes_a_valid_file_and_resumes(tmp_path, monkeypatch
     assert not list(work.glob("*-seed*.pt")), "checkpoints of finished runs are removed"
 
     # A second call finds every run done and trains nothing (but the float64 replay).
-    replay_fit = reference.fit
+    replay_fit = recipes.fit
 
     def no_training(model, *args, **kwargs):
         if next(model.parameters()).dtype != torch.float64:
             raise AssertionError("a finished run was trained again")
         return replay_fit(model, *args, **kwargs)
 
-    monkeypatch.setattr(reference, "fit", no_training)
+    monkeypatch.setattr(recipes, "fit", no_training)
     again = reference.run_reference(["WAE-MMD"], seeds=(0, 1), steps=4, jobs=1, out=out,
                                     workdir=work, progress=False, device="cpu")
     assert again["runs"] == payload["runs"]

@@ -50,6 +50,7 @@ from vegan_lib.fdivergences import (
 )
 from vegan_lib.metrics import (
     data_floor,
+    data_floors,
     frechet_classifier_distance,
     frechet_distance,
     model_w2_to_data,
@@ -117,6 +118,7 @@ __all__ = [
     "classifier_accuracy",
     "cost_matrix",
     "data_floor",
+    "data_floors",
     "digits",
     "empirical_lipschitz",
     "encoder_form",

@@ -30,14 +30,15 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import torch
 from torch import nn
 
-from vegan_lib._checks import check_choice, check_device, check_positive_int
+from vegan_lib._checks import check_choice, check_device, check_positive_int, check_seed
 from vegan_lib.device import seed_everything
 from vegan_lib.fdivergences import FGANModel
 from vegan_lib.metrics import frechet_classifier_distance, sharpness_ratio, w2_to_data
@@ -217,17 +218,48 @@ def recipe(name: str) -> Recipe:
     return RECIPES[check_choice(name, "name", tuple(RECIPES))]
 
 
-def build(name: str, device: str | torch.device | None = None) -> nn.Module:
-    """A fresh model of recipe ``name`` (initial weights from torch's global generator).
+@contextmanager
+def _default_dtype(dtype: torch.dtype | None) -> Iterator[None]:
+    previous = torch.get_default_dtype()
+    if dtype is not None:
+        torch.set_default_dtype(dtype)
+    try:
+        yield
+    finally:
+        torch.set_default_dtype(previous)
+
+
+def _as_recipe(name: str | Recipe) -> Recipe:
+    return name if isinstance(name, Recipe) else recipe(name)
+
+
+def build(
+    name: str | Recipe,
+    device: str | torch.device | None = None,
+    seed: int | None = None,
+    dtype: torch.dtype | None = None,
+) -> nn.Module:
+    """A fresh model of recipe ``name`` (a name of :data:`RECIPES`, or a :class:`Recipe`).
+
+    Its initial weights follow ``torch.manual_seed(seed)`` when ``seed`` is given (as in
+    :func:`train`), else torch's global generator as it stands. ``dtype`` (e.g.
+    ``torch.float64``) builds *and initialises* the model in that precision, so that its
+    initial weights do not depend on float32 rounding (the replay of
+    :mod:`~vegan_lib.reference`); the default is torch's default dtype.
 
     Examples
     --------
-    >>> _ = torch.manual_seed(0)
-    >>> build("WAE-GAN").divergence, build("WAE-GAN").lam
+    >>> build("WAE-GAN", seed=0).divergence, build("WAE-GAN").lam
     ('gan', 20.0)
+    >>> next(build("VAE", seed=0, dtype=torch.float64).parameters()).dtype
+    torch.float64
     """
     device = check_device(device)
-    model = recipe(name).build()
+    r = _as_recipe(name)
+    if seed is not None:
+        torch.manual_seed(check_seed(seed))
+    with _default_dtype(dtype):
+        model = r.build()
     return model if device is None else model.to(device)
 
 
@@ -237,28 +269,49 @@ def settings(name: str, full: bool = False) -> dict[str, Any]:
 
 
 def train(
-    name: str,
+    name: str | Recipe,
     data: torch.Tensor,
     seed: int = 0,
     full: bool = False,
     device: str | torch.device | None = None,
     progress: bool = True,
+    steps: int | None = None,
+    dtype: torch.dtype | None = None,
     **fit_options: Any,
 ) -> tuple[nn.Module, History]:
     """Build and train recipe ``name``: the initial weights and the batches follow ``seed``.
 
-    ``fit_options`` go to :func:`~vegan_lib.train.fit` beside the recipe's settings (e.g.
-    ``callback``, ``checkpoint``, ``checkpoint_every``, ``resume``, ``log_every``).
+    The one way the book trains a recipe: the chapters, the reference run and its replay
+    all call it. ``name`` is a name of :data:`RECIPES` or a :class:`Recipe` (a variant made
+    with ``dataclasses.replace``). ``steps`` overrides the number of steps of the recipe's
+    settings (quick, or ``full``); ``dtype`` is passed to :func:`build` (the batches are cast
+    to it). ``fit_options`` go to :func:`~vegan_lib.train.fit` beside the recipe's settings
+    (e.g. ``callback``, ``checkpoint``, ``checkpoint_every``, ``resume``, ``log_every``).
 
     Returns
     -------
     (nn.Module, History)
         The trained model, in evaluation mode, and its training history.
+
+    Raises
+    ------
+    ValueError
+        If ``fit_options`` repeats a training setting of the recipe (``lr``, ``batch_size``,
+        ...): a different setting is a different recipe; make one with
+        ``dataclasses.replace``.
     """
-    torch.manual_seed(seed)
-    model = build(name, device)
+    r = _as_recipe(name)
+    kwargs = r.settings(full).fit_kwargs()
+    clash = sorted(set(fit_options) & {*kwargs, "seed", "device", "progress", "desc"})
+    if clash:
+        raise ValueError(
+            f"fit_options repeat {', '.join(clash)}, which recipe {r.name!r} sets: train a "
+            "variant instead, e.g. dataclasses.replace(recipes.recipe(name), full=...)")
+    if steps is not None:
+        kwargs["steps"] = check_positive_int(steps, "steps", "steps=100")
+    model = build(r, device, seed=seed, dtype=dtype)
     history = fit(model, data, seed=seed, device=device, progress=progress,
-                  desc=f"{name}, seed {seed}", **settings(name, full), **fit_options)
+                  desc=f"{r.name}, seed {seed}", **kwargs, **fit_options)
     return model.eval(), history
 
 

@@ -45,8 +45,7 @@ import platform
 import re
 import subprocess
 import time
-from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -55,13 +54,11 @@ import torch
 from tqdm.auto import tqdm
 
 from vegan_lib import recipes
-from vegan_lib._checks import check_reference_payload
 from vegan_lib.classifier import classifier_accuracy, train_digit_classifier
 from vegan_lib.data import mnist
 from vegan_lib.device import get_device
 from vegan_lib.divergences import mmd2
-from vegan_lib.metrics import data_floor, frechet_classifier_distance, sharpness_ratio
-from vegan_lib.train import fit
+from vegan_lib.metrics import data_floors, frechet_classifier_distance, sharpness_ratio
 from vegan_lib.vae import VAEModel, bayes_decoder, gaussian_kl, posterior_weights
 
 __all__ = [
@@ -218,14 +215,10 @@ def _run_one(job: dict[str, Any]) -> dict[str, Any]:
         curve_file.write_text(json.dumps(curve))
 
     ckpt = part.with_suffix(".pt")
-    torch.manual_seed(seed)  # as recipes.train, with the number of steps of the job
-    model = recipes.build(name, device)
-    history = fit(model, x_train, seed=seed, device=device, progress=job["progress"],
-                  desc=f"{name}, seed {seed}", **{**recipes.settings(name, full=True),
-                                                  "steps": steps},
-                  callback=fcd_now, checkpoint=ckpt, checkpoint_every=CHECKPOINT_EVERY,
-                  resume=True)
-    model.eval()
+    model, history = recipes.train(name, x_train, seed=seed, full=True, device=device,
+                                   progress=job["progress"], steps=steps, callback=fcd_now,
+                                   checkpoint=ckpt, checkpoint_every=CHECKPOINT_EVERY,
+                                   resume=True)
     merged = dict(zip(curve["step"], curve["fcd"], strict=True))  # a step evaluated twice
     curve = {"step": sorted(merged), "fcd": [merged[k] for k in sorted(merged)]}  # (a crash)
     with torch.no_grad():
@@ -267,26 +260,14 @@ def _save_grid(images: torch.Tensor, path: Path, nrow: int = 6) -> None:
 
 
 # --------------------------------------------------------------------------- all runs
-@contextmanager
-def _default_dtype(dtype: torch.dtype) -> Iterator[None]:
-    previous = torch.get_default_dtype()
-    torch.set_default_dtype(dtype)
-    try:
-        yield
-    finally:
-        torch.set_default_dtype(previous)
-
-
 def replay_history(name: str, x_train: torch.Tensor, steps: int = REPLAY_STEPS,
                    seed: int = 0, dtype: torch.dtype = torch.float64,
                    recipe: recipes.Recipe | None = None) -> dict[str, list[float]]:
     r"""The first ``steps`` logged terms of recipe ``name`` (full settings), on the CPU.
 
-    The same calls as :func:`~vegan_lib.recipes.train`: ``torch.manual_seed(seed)``, build
-    the model, then :func:`~vegan_lib.train.fit` with the recipe's full settings, stopped
-    after ``steps`` steps; but the model is built *and initialised* in ``dtype`` (float64
-    by default, so the record is the same on every CPU to about 1e-14), and the digits are
-    cast to it.
+    :func:`~vegan_lib.recipes.train` with the recipe's full settings, stopped after
+    ``steps`` steps, with the model built *and initialised* in ``dtype`` (float64 by
+    default, so the record is the same on every CPU to about 1e-14).
 
     Parameters
     ----------
@@ -307,13 +288,9 @@ def replay_history(name: str, x_train: torch.Tensor, steps: int = REPLAY_STEPS,
     dict of str to list of float
         Every logged term, one value per step.
     """
-    recipe = recipes.recipe(name) if recipe is None else recipe
-    torch.manual_seed(seed)
-    with _default_dtype(dtype):
-        model = recipe.build()
-    kwargs = {**recipe.full.fit_kwargs(), "steps": steps}
-    history = fit(model, x_train.cpu().to(dtype), seed=seed, device="cpu", progress=False,
-                  **kwargs)
+    _, history = recipes.train(name if recipe is None else recipe, x_train.cpu(), seed=seed,
+                               full=True, device="cpu", progress=False, steps=steps,
+                               dtype=dtype)
     return history.terms
 
 
@@ -385,7 +362,7 @@ def refresh_replay(path: str | os.PathLike | None = None) -> dict[str, Any]:
                          "`make reference`; a new replay of stale runs would hide that")
     x_train, _ = mnist(split="train", source=payload["provenance"]["data_source"])
     payload["replay"] = _replay_record(names, x_train, seed, first)
-    check_reference_payload(payload, str(path))
+    _check_payload(payload, str(path))
     path.write_text(json.dumps(payload, indent=1, ensure_ascii=False) + "\n")
     return payload
 
@@ -430,11 +407,7 @@ def run_reference(
                                             progress=progress)
         torch.save(classifier, classifier_file)
     accuracy = classifier_accuracy(classifier, x_test, y_test).item()
-    with torch.no_grad():
-        real = x_train[-n:]
-        floors = {"w2": data_floor(x_train, x_test, n=n).item(),
-                  "fcd": frechet_classifier_distance(real, x_test, classifier, n=n).item(),
-                  "sharpness": sharpness_ratio(real, x_test).item()}
+    floors = data_floors(x_train, x_test, classifier, n=n)
 
     if jobs is None:
         jobs = 1 if device.type != "cpu" else max(1, min(os.cpu_count() or 1, 8))
@@ -473,7 +446,7 @@ def run_reference(
         "runs": [{k: v for k, v in r.items() if k != "first_steps"} for r in runs],
         "replay": _replay_record(names, x_train.cpu(), seeds[0], first_step),
     }
-    check_reference_payload(payload, str(out))
+    _check_payload(payload, str(out))
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(payload, indent=1, ensure_ascii=False) + "\n")
     return payload
@@ -486,6 +459,82 @@ def _cost(name: str) -> float:
 
 
 # --------------------------------------------------------------------------- reading
+# The schema of the file, beside the code that writes and reads it.
+_REQUIRED_METRICS = ("w2", "w2_floor", "fcd", "fcd_floor", "sharpness", "recon_error",
+                    "ms_per_step")
+_TOP = ("schema", "provenance", "fingerprint", "floors", "seeds", "runs", "replay")
+_PROVENANCE = ("git_commit", "date", "device_name", "torch", "pot", "data_source",
+               "data_sizes", "wall_time_s")
+
+
+def _bad(path: str, why: str) -> ValueError:
+    return ValueError(f"{path} is not a reference run of vegan_lib ({why}); run "
+                      "`make reference` again to rewrite it")
+
+
+def _number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _check_payload(payload: Any, path: str) -> dict:
+    """Raise ``ValueError`` unless ``payload`` has the fields a reference run stores.
+
+    Schema 1: the top-level keys, the provenance, one record per recipe and seed with the
+    metrics every chapter reads (finite numbers; ``recon_error`` may be ``null`` for a
+    model without an encoder), the float64 replay of every recipe's first steps and the
+    first logged step of its stored seed-0 run.
+
+    Examples
+    --------
+    >>> try:
+    ...     _check_payload({"schema": 2}, "ref.json")
+    ... except ValueError as err:
+    ...     print(str(err)[:60])
+    ref.json is not a reference run of vegan_lib (schema 2, expe
+    """
+    if not isinstance(payload, dict):
+        raise _bad(path, f"it holds a {type(payload).__name__}, not an object")
+    if payload.get("schema") != 1:
+        raise _bad(path, f"schema {payload.get('schema')!r}, expected 1")
+    missing = [k for k in _TOP if k not in payload]
+    if missing:
+        raise _bad(path, f"no {', '.join(missing)}")
+    missing = [k for k in _PROVENANCE if k not in payload["provenance"]]
+    if missing:
+        raise _bad(path, f"its provenance lacks {', '.join(missing)}")
+    runs = payload["runs"]
+    if not isinstance(runs, list) or not runs:
+        raise _bad(path, "no runs")
+    names = []
+    for run in runs:
+        if not {"recipe", "seed", "steps", "metrics"} <= set(run):
+            raise _bad(path, f"a run without recipe, seed, steps or metrics: {sorted(run)}")
+        for key in _REQUIRED_METRICS:
+            value = run["metrics"].get(key, "missing")
+            ok = value is None if key == "recon_error" and value is None else (
+                _number(value) and math.isfinite(value))
+            if not ok:
+                raise _bad(path, f"{run['recipe']}, seed {run['seed']}: metric {key} = {value!r}")
+        names.append(run["recipe"])
+    pairs = {(r["recipe"], r["seed"]) for r in runs}
+    expected = {(name, seed) for name in names for seed in payload["seeds"]}
+    if pairs != expected:
+        raise _bad(path, f"runs missing for {sorted(expected - pairs)}")
+    replay = payload["replay"] if isinstance(payload["replay"], dict) else {}
+    terms = replay.get("terms", {})
+    if set(terms) != set(names):
+        raise _bad(path, f"replayed first steps for {sorted(terms)}, runs of {sorted(set(names))}")
+    if replay.get("dtype") != "float64":
+        raise _bad(path, f"its replay was recorded in {replay.get('dtype', 'float32')}, which "
+                         "other CPUs do not reproduce; `python -m vegan_lib.reference "
+                         "--replay-only` rewrites it in float64")
+    first = replay.get("run_first_step", {})
+    if set(first) != set(names):
+        raise _bad(path, f"the runs' own first steps for {sorted(first)}, runs of "
+                         f"{sorted(set(names))}")
+    return payload
+
+
 def load(path: str | os.PathLike | None = None) -> dict[str, Any]:
     """The stored reference run (:data:`DEFAULT_FILE` by default), validated.
 
@@ -507,7 +556,7 @@ def load(path: str | os.PathLike | None = None) -> dict[str, Any]:
         payload = json.loads(path.read_text())
     except json.JSONDecodeError as err:
         raise ValueError(f"{path} is not JSON ({err}); run `make reference` again") from None
-    return check_reference_payload(payload, str(path))
+    return _check_payload(payload, str(path))
 
 
 def per_seed(reference: dict[str, Any], metric: str,

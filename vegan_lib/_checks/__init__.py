@@ -52,7 +52,6 @@ from vegan_lib._checks.models import (  # noqa: F401
     check_state_dict_fits,
     check_widths,
 )
-from vegan_lib._checks.results import check_reference_payload  # noqa: F401
 from vegan_lib._checks.tensors import (  # noqa: F401
     _history_value,
     as_numpy,
