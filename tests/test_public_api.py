@@ -131,15 +131,27 @@ def _library_sources():
     return sorted(PACKAGE.rglob("*.py"))
 
 
-def test_validation_lives_in_checks_only():
+def test_shared_validators_live_in_checks_and_one_modules_checks_in_that_module():
+    # A public check_* is a shared validator and lives in vegan_lib/_checks; a check that
+    # serves one module lives in that module, private (def _check...).
     offenders = [
         f"{p.relative_to(ROOT)}:{i}"
         for p in _library_sources()
         if p.parent.name != "_checks"
         for i, line in enumerate(p.read_text().splitlines(), 1)
-        if re.match(r"\s*def _?check", line)
+        if re.match(r"\s*def check", line)
     ]
-    assert not offenders, f"validators outside vegan_lib/_checks: {offenders}"
+    assert not offenders, f"public validators outside vegan_lib/_checks: {offenders}"
+
+
+def test_every_shared_validator_is_used():
+    sources = {p: p.read_text() for p in _library_sources()}
+    defined = {m for p, text in sources.items() if p.parent.name == "_checks"
+               for m in re.findall(r"^def (check_\w+)", text, flags=re.M)}
+    unused = sorted(name for name in defined  # called somewhere, not only defined
+                    if not any(re.search(rf"\b{name}\(", text.replace(f"def {name}(", ""))
+                               for text in sources.values()))
+    assert not unused, f"validators that nothing calls: {unused}"
 
 
 def test_train_holds_the_only_training_loop():
