@@ -34,7 +34,8 @@ PROMISED = {
     ],
     "theory": ["encoder_form", "pushforward", "random_decoder_encoder_form", "fold_generator"],
     "exact_pot": ["pot_relaxation", "pot_wgan_dual_lp", "PenalizedOTResult"],
-    "divergences": ["mmd2", "latent_discriminator_loss", "js_lower_bound"],
+    "divergences": ["mmd2", "mmd2_estimate", "imq_constant", "latent_discriminator_loss",
+                    "js_lower_bound"],
     "pot": [
         "squared_cost",
         "euclidean_cost",

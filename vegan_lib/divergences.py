@@ -48,13 +48,28 @@ __all__ = [
     "KERNELS",
     "imq_kernel",
     "rbf_kernel",
+    "imq_constant",
     "mmd2",
+    "mmd2_estimate",
     "latent_discriminator_loss",
     "adversarial_penalty",
     "js_lower_bound",
 ]
 
 _C_EXAMPLE = "C = 2 d, the WAE paper's choice for the prior N(0, I_d)"
+
+
+def imq_constant(d: int) -> float:
+    r"""The WAE paper's IMQ constant for the prior :math:`\mathcal N(0, I_d)`: :math:`C = 2d`.
+
+    :math:`2d = \mathbb E \lVert Z - Z' \rVert^2` for two independent prior draws, the scale
+    of the squared distances the kernel sees. :func:`mmd2`'s default and every POT model's
+    MMD penalty use it.
+
+    >>> imq_constant(8)
+    16.0
+    """
+    return 2.0 * d
 
 
 def _constant(C: float, dtype: torch.dtype, scales: tuple[float, ...] | None = None) -> float:
@@ -241,14 +256,14 @@ def mmd2(
         raise ValueError(f"unknown kernel {kernel!r}; choose one of {sorted(_PROFILES)}")
     check_cloud_pair(x, y, min_points=2)
     scales = None if scales is None else check_scales(scales)
-    C = 2.0 * x.shape[1] if C is None else _constant(C, x.dtype, scales)
-    estimate = _mmd2_estimate(x, y, kernel, C, scales)
+    C = imq_constant(x.shape[1]) if C is None else _constant(C, x.dtype, scales)
+    estimate = mmd2_estimate(x, y, kernel, C, scales)
     check_no_overflow(estimate, "the MMD estimate", {"x": x, "y": y},
                       "the squared distances between points overflow")
     return estimate
 
 
-def _mmd2_estimate(
+def mmd2_estimate(
     x: torch.Tensor, y: torch.Tensor, kernel: str, C: float, scales: tuple[float, ...] | None
 ) -> torch.Tensor:
     r""":func:`mmd2` without its checks, for a training loop: NaN codes give a NaN estimate.

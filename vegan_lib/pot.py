@@ -51,12 +51,13 @@ from vegan_lib._checks import (
 )
 from vegan_lib.divergences import (
     KERNELS,
-    _mmd2_estimate,
     adversarial_penalty,
+    imq_constant,
     latent_discriminator_loss,
+    mmd2_estimate,
 )
 from vegan_lib.nets import ConvDecoder, ConvEncoder, LatentDiscriminator, MLPDecoder, MLPEncoder
-from vegan_lib.transport import _solve_emd
+from vegan_lib.transport import solve_emd
 
 __all__ = [
     "squared_cost", "euclidean_cost", "COSTS", "gaussian_nll", "GaussianNLLCost",
@@ -551,7 +552,8 @@ class POTModel(GaussianPriorMixin, nn.Module):
             z_p = self.sample_prior(z_q.shape[0])
             # Unchecked (no host sync): NaN codes give a NaN penalty, and fit's guard
             # then names the step, as for every other model.
-            return _mmd2_estimate(z_q, z_p, self.mmd_kernel, 2.0 * self.z_dim, self.mmd_scales)
+            return mmd2_estimate(z_q, z_p, self.mmd_kernel, imq_constant(self.z_dim),
+                                 self.mmd_scales)
         if self.divergence == "wcg":
             return self._latent_transport(z_q, self.sample_prior(z_q.shape[0]))
         return adversarial_penalty(self.discriminator(z_q))
@@ -568,7 +570,7 @@ class POTModel(GaussianPriorMixin, nn.Module):
         C64 = C.detach().to("cpu", torch.float64).numpy()
         a, b = ot.unif(n), ot.unif(m)
         if self.wcg_reg is None:
-            plan = _solve_emd(a, b, C64, max(100_000, 10 * n * m))[0]
+            plan = solve_emd(a, b, C64, max(100_000, 10 * n * m))[0]
         else:
             plan = ot.sinkhorn(a, b, C64, self.wcg_reg, method="sinkhorn_log", numItermax=10_000)
         return (torch.as_tensor(plan, dtype=C.dtype, device=C.device) * C).sum()

@@ -63,6 +63,7 @@ __all__ = [
     "gaussian_w2",
     "sinkhorn",
     "sinkhorn_plan",
+    "solve_emd",
     "uniform_weights",
     "wasserstein",
     "wasserstein_1d",
@@ -195,10 +196,15 @@ def cost_matrix(x: Any, y: Any, p: float = 2) -> torch.Tensor:
     return _cost(x, y, p)
 
 
-def _solve_emd(
+def solve_emd(
     a: np.ndarray, b: np.ndarray, C: np.ndarray, num_iter_max: int
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
-    """Network simplex in float64; return (plan, f, g, <plan, C>) or raise if not optimal."""
+    r"""POT's network simplex on float64 arrays: (plan, f, g, :math:`\langle P, C\rangle`).
+
+    Unchecked building block for a cost matrix made elsewhere (the :math:`W_{c_G}` penalty
+    of :class:`~vegan_lib.pot.POTModel`); :func:`exact_ot` is the checked entry point. Raises
+    ``RuntimeError`` where POT only warns: the solver stopped before the optimum.
+    """
     with warnings.catch_warnings():
         # POT also warns about a failure; we raise a RuntimeError instead.
         warnings.simplefilter("ignore", UserWarning)
@@ -226,7 +232,7 @@ def _exact_plan(
     C64 = C.detach().to("cpu", torch.float64).numpy()
     a64 = a.detach().to("cpu", torch.float64).numpy()
     b64 = b.detach().to("cpu", torch.float64).numpy()
-    plan, f, g, cost = _solve_emd(a64 / a64.sum(), b64 / b64.sum(), C64, num_iter_max)
+    plan, f, g, cost = solve_emd(a64 / a64.sum(), b64 / b64.sum(), C64, num_iter_max)
     return C64, plan, f, g, cost
 
 

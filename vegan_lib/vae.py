@@ -32,6 +32,7 @@ from vegan_lib._checks import (
     check_module,
     check_output_shape,
     check_per_sample,
+    check_positive,
     check_positive_int,
     check_query_codes,
     check_sigma2,
@@ -208,14 +209,16 @@ class VAEModel(_LatentVariableModel):
     """
 
     def __init__(
-        self, encoder: nn.Module, decoder: nn.Module, z_dim: int, sigma2: float = 1.0
+        self, encoder: nn.Module, decoder: nn.Module, z_dim: int, sigma2: float = 1.0,
+        beta: float = 1.0,
     ) -> None:
         super().__init__(encoder, decoder, z_dim, sigma2)
+        self.beta = check_positive(beta, "beta", "beta=1.0 (the VAE), beta=4.0 (a beta-VAE)")
 
     @classmethod
     def for_toy(
         cls, x_dim: int = 2, z_dim: int = 2, sigma2: float = 1.0,
-        hidden: Sequence[int] = (128, 128),
+        hidden: Sequence[int] = (128, 128), beta: float = 1.0,
     ) -> VAEModel:
         r"""VAE with MLP networks for flat toy data.
 
@@ -226,11 +229,11 @@ class VAEModel(_LatentVariableModel):
         """
         return cls(
             GaussianMLPEncoder(x_dim, z_dim, hidden), MLPDecoder(z_dim, x_dim, hidden), z_dim,
-            sigma2=sigma2,
+            sigma2=sigma2, beta=beta,
         )
 
     @classmethod
-    def for_mnist(cls, z_dim: int = 8, sigma2: float = 1.0) -> VAEModel:
+    def for_mnist(cls, z_dim: int = 8, sigma2: float = 1.0, beta: float = 1.0) -> VAEModel:
         r"""VAE with the convolutional backbones of :meth:`~vegan_lib.pot.POTModel.for_mnist`.
 
         Examples
@@ -238,7 +241,8 @@ class VAEModel(_LatentVariableModel):
         >>> tuple(VAEModel.for_mnist(z_dim=4).sample(2).shape)
         (2, 1, 28, 28)
         """
-        return cls(GaussianConvEncoder(z_dim), ConvDecoder(z_dim), z_dim, sigma2=sigma2)
+        return cls(GaussianConvEncoder(z_dim), ConvDecoder(z_dim), z_dim, sigma2=sigma2,
+                   beta=beta)
 
     def encode(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         r"""Posterior parameters ``(mean, logvar)``, each of shape (N, z_dim)."""
@@ -266,11 +270,18 @@ class VAEModel(_LatentVariableModel):
         return self.decode(mean)
 
     def losses(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
-        r"""Negative ELBO on a batch: ``"loss"``, ``"nll"`` and ``"kl"`` (:func:`vae_loss`)."""
+        r"""Negative ELBO on a batch: ``"loss"``, ``"nll"`` and ``"kl"`` (:func:`vae_loss`).
+
+        With ``beta`` :math:`\ne 1` (a :math:`\beta`-VAE) the loss is
+        :math:`\mathrm{NLL} + \beta\,\mathrm{KL}`; ``"nll"`` and ``"kl"`` are unchanged.
+        """
         mean, logvar = self.encode(x)
         x_hat = self.decode(self.reparameterize(mean, logvar))
         check_output_shape(x_hat, x, "decoder")
-        return vae_loss(x, x_hat, mean, logvar, self.sigma2)
+        terms = vae_loss(x, x_hat, mean, logvar, self.sigma2)
+        if self.beta != 1.0:
+            terms["loss"] = terms["nll"] + self.beta * terms["kl"]
+        return terms
 
     def adversary_parameters(self) -> list[nn.Parameter]:
         """A VAE has no adversary: an empty list."""
