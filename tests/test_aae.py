@@ -18,15 +18,13 @@ import numpy as np
 import pytest
 import torch
 
+from vegan_lib.costs import GaussianNLLCost, gaussian_nll, gaussian_nll_cost
 from vegan_lib.data import mnist
 from vegan_lib.nets import ConvDecoder, ConvEncoder, LatentDiscriminator
 from vegan_lib.pot import (
-    GaussianNLLCost,
     POTModel,
     aae_loss,
     aae_to_pot_lambda,
-    gaussian_nll,
-    gaussian_nll_cost,
     pot_to_aae_lambda,
     pot_twin,
 )

@@ -11,18 +11,9 @@ import torch
 from scipy.spatial.distance import cdist
 from torch import nn
 
+from vegan_lib.costs import COSTS, euclidean_cost, gaussian_nll, gaussian_nll_cost, squared_cost
 from vegan_lib.nets import LatentDiscriminator, MLPDecoder, MLPEncoder
-from vegan_lib.pot import (
-    COSTS,
-    DIVERGENCES,
-    WAE_COST_SCALE,
-    POTModel,
-    euclidean_cost,
-    gaussian_nll,
-    gaussian_nll_cost,
-    pot_loss,
-    squared_cost,
-)
+from vegan_lib.pot import DIVERGENCES, WAE_COST_SCALE, POTModel, pot_loss
 from vegan_lib.train import fit
 from vegan_lib.wgan import gradient_penalty
 

@@ -36,11 +36,9 @@ PROMISED = {
     "exact_pot": ["pot_relaxation", "pot_wgan_dual_lp", "PenalizedOTResult"],
     "divergences": ["mmd2", "mmd2_estimate", "imq_constant", "latent_discriminator_loss",
                     "js_lower_bound"],
+    "costs": ["squared_cost", "euclidean_cost", "COSTS", "gaussian_nll", "gaussian_nll_cost",
+              "GaussianNLLCost"],
     "pot": [
-        "squared_cost",
-        "euclidean_cost",
-        "gaussian_nll",
-        "gaussian_nll_cost",
         "pot_loss",
         "aae_to_pot_lambda",
         "pot_to_aae_lambda",

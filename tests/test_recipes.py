@@ -10,9 +10,10 @@ import torch
 from torch import nn
 
 from vegan_lib import recipes
+from vegan_lib.costs import squared_cost
 from vegan_lib.divergences import mmd2
 from vegan_lib.nets import DigitClassifier
-from vegan_lib.pot import POTModel, pot_twin, squared_cost
+from vegan_lib.pot import POTModel, pot_twin
 from vegan_lib.recipes import RECIPES, SCOREBOARD, TrainingSettings
 
 BATCH_SHAPE = {"mnist": (6, 1, 28, 28), "toy": (6, 2), "flat digits": (6, 784)}

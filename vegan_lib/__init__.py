@@ -28,6 +28,7 @@ The names the chapters use are re-exported here, so ``from vegan_lib import POTM
 import vegan_lib._pot_backends  # noqa: F401
 from vegan_lib import recipes
 from vegan_lib.classifier import classifier_accuracy, train_digit_classifier
+from vegan_lib.costs import euclidean_cost, gaussian_nll, gaussian_nll_cost, squared_cost
 from vegan_lib.data import digits, mnist, toy_2d
 from vegan_lib.device import get_device, seed_everything
 from vegan_lib.divergences import js_lower_bound, latent_discriminator_loss, mmd2
@@ -63,12 +64,8 @@ from vegan_lib.pot import (
     WAE_COST_SCALE,
     POTModel,
     aae_to_pot_lambda,
-    euclidean_cost,
-    gaussian_nll,
-    gaussian_nll_cost,
     pot_to_aae_lambda,
     pot_twin,
-    squared_cost,
 )
 from vegan_lib.recipes import RECIPES
 from vegan_lib.theory import encoder_form, fold_generator, pushforward, random_decoder_encoder_form

@@ -45,7 +45,7 @@ from vegan_lib._checks import (
 __all__ = [
     "MLP", "MLPEncoder", "MLPDecoder", "ConvEncoder", "ConvDecoder", "LatentDiscriminator",
     "GaussianMLPEncoder", "GaussianConvEncoder", "NoisyMLPEncoder", "NoisyConvEncoder",
-    "AVBDiscriminator", "Critic", "ConvCritic", "DigitClassifier",
+    "AVBDiscriminator", "Critic", "ConvCritic", "DigitClassifier", "GaussianPriorMixin",
 ]
 
 
@@ -601,3 +601,30 @@ class DigitClassifier(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Logits of shape (N, 10) for images of shape (N, 1, 28, 28)."""
         return self.head(self.features(x))
+
+
+# ----------------------------------------------------------------------------- the prior
+class GaussianPriorMixin:
+    """Device, dtype and sampling of the prior :math:`N(0, I_{d_z})`, for modules with z_dim."""
+
+    z_dim: int
+
+    def _reference(self) -> torch.Tensor:
+        for p in self.parameters():
+            return p
+        raise RuntimeError("the model has no parameters; give it an encoder and a decoder")
+
+    @property
+    def device(self) -> torch.device:
+        """Device of the model's parameters (where prior samples are drawn)."""
+        return self._reference().device
+
+    @property
+    def dtype(self) -> torch.dtype:
+        """Floating dtype of the model's parameters."""
+        return self._reference().dtype
+
+    def sample_prior(self, n: int) -> torch.Tensor:
+        r"""Draw ``n`` codes (n, z_dim) from :math:`N(0, I_{d_z})` with torch's global generator."""
+        n = check_positive_int(n, "n", "n=64")
+        return torch.randn(n, self.z_dim, device=self.device, dtype=self.dtype)

@@ -5,10 +5,10 @@ r"""Penalized optimal transport (chapters 3 and 4): costs, the POT loss and :cla
     D_{\mathrm{POT}} = \mathbb{E}_{P_X}\, c\big(X, G(E(X))\big)
         + \lambda\, \mathcal{D}(Q_Z, P_Z), \qquad P_Z = N(0, I_{d_z}),
 
-with a per-sample cost :math:`c` (:data:`COSTS`, or any callable such as
-:func:`gaussian_nll_cost`), a deterministic encoder :math:`E`, a decoder :math:`G` and a
-latent divergence :math:`\mathcal{D}` (MMD or adversarial, :mod:`vegan_lib.divergences`)
-between the codes' law :math:`Q_Z` and the prior.
+with a per-sample cost :math:`c` (:data:`~vegan_lib.costs.COSTS`, or any callable such as
+:func:`~vegan_lib.costs.gaussian_nll_cost`), a deterministic encoder :math:`E`, a decoder
+:math:`G` and a latent divergence :math:`\mathcal{D}` (MMD or adversarial,
+:mod:`vegan_lib.divergences`) between the codes' law :math:`Q_Z` and the prior.
 
 **The AAE is POT** (chapter 4). An adversarial auto-encoder with Gaussian decoder
 :math:`N(G(z), \sigma^2 I)` is ``POTModel(..., cost=gaussian_nll_cost(sigma2),
@@ -25,7 +25,6 @@ Models follow the protocol of :func:`vegan_lib.train.fit` (``losses``,
 from __future__ import annotations
 
 import copy
-import math
 from collections.abc import Callable, Iterable, Sequence
 
 import torch
@@ -44,11 +43,11 @@ from vegan_lib._checks import (
     check_per_sample,
     check_positive,
     check_positive_int,
-    check_same_shape,
     check_scalar,
     check_scales,
     check_sigma2,
 )
+from vegan_lib.costs import COSTS, GaussianNLLCost, gaussian_nll_cost
 from vegan_lib.divergences import (
     KERNELS,
     adversarial_penalty,
@@ -56,13 +55,19 @@ from vegan_lib.divergences import (
     latent_discriminator_loss,
     mmd2_estimate,
 )
-from vegan_lib.nets import ConvDecoder, ConvEncoder, LatentDiscriminator, MLPDecoder, MLPEncoder
+from vegan_lib.nets import (
+    ConvDecoder,
+    ConvEncoder,
+    GaussianPriorMixin,
+    LatentDiscriminator,
+    MLPDecoder,
+    MLPEncoder,
+)
 from vegan_lib.transport import solve_emd
 
 __all__ = [
-    "squared_cost", "euclidean_cost", "COSTS", "gaussian_nll", "GaussianNLLCost",
-    "gaussian_nll_cost", "pot_loss", "aae_loss", "aae_to_pot_lambda", "pot_to_aae_lambda",
-    "WAE_COST_SCALE", "DIVERGENCES", "GaussianPriorMixin", "POTModel", "pot_twin",
+    "pot_loss", "aae_loss", "aae_to_pot_lambda", "pot_to_aae_lambda", "WAE_COST_SCALE",
+    "DIVERGENCES", "POTModel", "pot_twin",
 ]
 
 WAE_COST_SCALE = 0.05
@@ -70,7 +75,7 @@ r"""The factor by which the WAE authors' code multiplies the squared cost.
 
 Their :math:`\lambda_{\mathrm{MMD}} = 10` and :math:`\lambda_{\mathrm{GAN}} = 1` weigh the
 penalty against :math:`0.05\,\lVert x - y\rVert^2`; on this module's unscaled
-:func:`squared_cost` the same objective (up to the factor 0.05) has
+:func:`~vegan_lib.costs.squared_cost` the same objective (up to the factor 0.05) has
 :math:`\lambda = 10 / 0.05 = 200` and :math:`1 / 0.05 = 20`.
 """
 
@@ -79,113 +84,6 @@ DIVERGENCES = ("mmd", "gan", "wcg")
 :math:`W_{c_G}(Q_Z, P_Z)` through the decoder (chapter 6)."""
 
 _LAM_EXAMPLE = "lam=200 (the WAE paper's 10 on its cost scaled by WAE_COST_SCALE)"
-
-
-# =========================================================================== costs
-def squared_cost(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-    r"""Per-sample squared Euclidean cost :math:`\lVert x - y \rVert_2^2`, summed over pixels.
-
-    Summed, not averaged: the scale against which :math:`\lambda` is chosen (see
-    :data:`WAE_COST_SCALE`). ``x`` and ``y`` are batches (N, ...) of one shape (a 1-D
-    tensor is N one-dimensional samples); returns shape (N,).
-
-    Examples
-    --------
-    >>> x = torch.tensor([[0.0, 0.0], [1.0, 1.0]]); y = torch.tensor([[3.0, 4.0], [1.0, 1.0]])
-    >>> squared_cost(x, y)
-    tensor([25.,  0.])
-    """
-    check_same_shape(x, y)
-    return (x - y).pow(2).reshape(x.shape[0], -1).sum(1)
-
-
-def euclidean_cost(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-    r"""Per-sample Euclidean distance :math:`\lVert x - y \rVert_2` of the flattened samples.
-
-    The gradient at :math:`x = y` is 0 (a subgradient), never NaN. Shapes as
-    :func:`squared_cost`.
-
-    Examples
-    --------
-    >>> euclidean_cost(torch.tensor([[0.0, 0.0]]), torch.tensor([[3.0, 4.0]]))
-    tensor([5.])
-    """
-    check_same_shape(x, y)
-    # vector_norm's backward masks the zero-norm case, so the gradient at x == y is 0.
-    return torch.linalg.vector_norm((x - y).reshape(x.shape[0], -1), dim=1)
-
-
-COSTS: dict[str, Callable[[torch.Tensor, torch.Tensor], torch.Tensor]] = {
-    "squared": squared_cost,
-    "euclidean": euclidean_cost,
-}
-"""Reconstruction costs by name, as accepted by :class:`POTModel`'s ``cost`` argument."""
-
-
-def gaussian_nll(x: torch.Tensor, mean: torch.Tensor, sigma2: float) -> torch.Tensor:
-    r"""Per-sample negative log-likelihood of a Gaussian decoder :math:`N(G(z), \sigma^2 I)`.
-
-    .. math::
-
-        -\log p(x \mid z) = \frac{\lVert x - G(z) \rVert_2^2}{2 \sigma^2}
-            + \frac{d}{2} \log(2 \pi \sigma^2),
-
-    :math:`d` the number of coordinates of one sample: ``squared_cost(x, mean) /
-    (2 * sigma2)`` plus the constant. ``x`` and ``mean`` are batches (N, ...) of one shape,
-    ``sigma2 > 0``; returns shape (N,) on ``x``'s device and dtype.
-
-    Examples
-    --------
-    For :math:`\sigma^2 = 1/(2\pi)` the constant vanishes:
-
-    >>> x = torch.tensor([[1.0, 0.0], [0.0, 0.0]]); mean = torch.zeros(2, 2)
-    >>> gaussian_nll(x, mean, sigma2=1 / (2 * math.pi))
-    tensor([3.1416, 0.0000])
-    """
-    sigma2 = check_sigma2(sigma2)
-    cost = squared_cost(x, mean)
-    d = math.prod(x.shape[1:])  # coordinates per sample; 1 for a 1-D batch
-    return cost / (2.0 * sigma2) + 0.5 * d * math.log(2.0 * math.pi * sigma2)
-
-
-class GaussianNLLCost:
-    r"""The per-sample cost :math:`c(x, y) = -\log N(x; y, \sigma^2 I)` (:func:`gaussian_nll`).
-
-    Build it with :func:`gaussian_nll_cost`; ``sigma2`` is read-only (make a new cost to
-    change it).
-    """
-
-    __slots__ = ("_sigma2",)
-
-    def __init__(self, sigma2: float) -> None:
-        self._sigma2 = check_sigma2(sigma2)
-
-    @property
-    def sigma2(self) -> float:
-        r"""The decoder variance :math:`\sigma^2`."""
-        return self._sigma2
-
-    def __call__(self, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-        return gaussian_nll(x, y, self._sigma2)
-
-    def __repr__(self) -> str:
-        return f"gaussian_nll_cost(sigma2={self._sigma2!r})"
-
-
-def gaussian_nll_cost(sigma2: float) -> GaussianNLLCost:
-    r"""The AAE's reconstruction cost :math:`c(x, y) = -\log N(x; y, \sigma^2 I)`, per sample.
-
-    Raises ``ValueError`` unless ``sigma2`` is a positive finite number.
-
-    Examples
-    --------
-    >>> cost = gaussian_nll_cost(1 / (2 * math.pi))
-    >>> cost(torch.tensor([[1.0, 0.0]]), torch.zeros(1, 2))
-    tensor([3.1416])
-    >>> gaussian_nll_cost(0.5)
-    gaussian_nll_cost(sigma2=0.5)
-    """
-    return GaussianNLLCost(sigma2)
 
 
 # =========================================================================== losses
@@ -267,33 +165,6 @@ def pot_to_aae_lambda(sigma2: float, lam: float) -> float:
     return check_non_negative(lam, "lam", _LAM_EXAMPLE) / (2.0 * check_sigma2(sigma2))
 
 
-# =========================================================================== the prior
-class GaussianPriorMixin:
-    """Device, dtype and sampling of the prior :math:`N(0, I_{d_z})`, for modules with z_dim."""
-
-    z_dim: int
-
-    def _reference(self) -> torch.Tensor:
-        for p in self.parameters():
-            return p
-        raise RuntimeError("the model has no parameters; give it an encoder and a decoder")
-
-    @property
-    def device(self) -> torch.device:
-        """Device of the model's parameters (where prior samples are drawn)."""
-        return self._reference().device
-
-    @property
-    def dtype(self) -> torch.dtype:
-        """Floating dtype of the model's parameters."""
-        return self._reference().dtype
-
-    def sample_prior(self, n: int) -> torch.Tensor:
-        r"""Draw ``n`` codes (n, z_dim) from :math:`N(0, I_{d_z})` with torch's global generator."""
-        n = check_positive_int(n, "n", "n=64")
-        return torch.randn(n, self.z_dim, device=self.device, dtype=self.dtype)
-
-
 # =========================================================================== the model
 class POTModel(GaussianPriorMixin, nn.Module):
     r"""Penalized optimal transport (Wasserstein auto-encoder) with a deterministic encoder.
@@ -331,8 +202,8 @@ class POTModel(GaussianPriorMixin, nn.Module):
     lam : float
         :math:`\lambda \ge 0`, the divergence's weight in this model's own objective.
     cost : {"squared", "euclidean"} or callable
-        A name in :data:`COSTS`, or a per-sample cost ``c(x, x_hat) -> (N,)`` such as
-        :func:`gaussian_nll_cost`.
+        A name in :data:`~vegan_lib.costs.COSTS`, or a per-sample cost
+        ``c(x, x_hat) -> (N,)`` such as :func:`~vegan_lib.costs.gaussian_nll_cost`.
     divergence : {"mmd", "gan", "wcg"}
     discriminator : nn.Module, optional
         Codes (N, z_dim) to logits (N,); required for, and only for, ``divergence="gan"``.

@@ -37,16 +37,17 @@ from vegan_lib._checks import (
     check_query_codes,
     check_sigma2,
 )
+from vegan_lib.costs import gaussian_nll
 from vegan_lib.nets import (
     AVBDiscriminator,
     ConvDecoder,
     GaussianConvEncoder,
     GaussianMLPEncoder,
+    GaussianPriorMixin,
     MLPDecoder,
     NoisyConvEncoder,
     NoisyMLPEncoder,
 )
-from vegan_lib.pot import GaussianPriorMixin, gaussian_nll
 
 __all__ = [
     "gaussian_kl",
@@ -91,7 +92,7 @@ def vae_loss(
     :math:`-\mathrm{ELBO}(x) = \mathbb{E}_{q(z \mid x)}[-\log p(x \mid z)] +
     \mathrm{KL}(q(z \mid x) \,\|\, p(z))`, the expectation estimated by the decoding
     ``x_mean`` (N, ...) of one reparameterised code per data point
-    (:func:`~vegan_lib.pot.gaussian_nll`,
+    (:func:`~vegan_lib.costs.gaussian_nll`,
     :func:`gaussian_kl` of the encoder's ``mean``, ``logvar`` (N, z_dim)). Returns
     ``"loss"``, ``"nll"`` and ``"kl"``, batch means.
 

@@ -21,8 +21,7 @@ from vegan_lib._checks import (
     check_positive_int,
     check_same_shape,
 )
-from vegan_lib.nets import ConvCritic, ConvDecoder, Critic, MLPDecoder
-from vegan_lib.pot import GaussianPriorMixin
+from vegan_lib.nets import ConvCritic, ConvDecoder, Critic, GaussianPriorMixin, MLPDecoder
 
 __all__ = [
     "wgan_critic_loss",

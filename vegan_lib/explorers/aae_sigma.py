@@ -17,15 +17,10 @@ from vegan_lib._checks import (
     check_positive,
     check_range,
 )
+from vegan_lib.costs import gaussian_nll, squared_cost
 from vegan_lib.explorers._base import _Explorer, _grid_of_axes, _grid_size, _row_of_axes
 from vegan_lib.plotting import PALETTE
-from vegan_lib.pot import (
-    aae_loss,
-    aae_to_pot_lambda,
-    gaussian_nll,
-    pot_loss,
-    squared_cost,
-)
+from vegan_lib.pot import aae_loss, aae_to_pot_lambda, pot_loss
 
 __all__ = ["AAESigmaExplorer"]
 
