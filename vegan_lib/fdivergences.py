@@ -53,9 +53,8 @@ from vegan_lib._checks import (
     check_sampler,
     check_seed,
 )
-from vegan_lib.nets import ConvCritic, ConvDecoder
+from vegan_lib.nets import ConvCritic, ConvDecoder, GeneratorCriticModel
 from vegan_lib.train import History, fit
-from vegan_lib.wgan import WGANModel
 
 __all__ = [
     "FDivergence",
@@ -531,7 +530,7 @@ def gan_generator_loss(logits_fake: torch.Tensor, kind: str = "non-saturating") 
     return F.softplus(-logits_fake).mean()
 
 
-class FGANModel(WGANModel):
+class FGANModel(GeneratorCriticModel):
     r"""An f-GAN: a generator trained against a critic that maximises the variational bound.
 
     .. math::
@@ -548,8 +547,9 @@ class FGANModel(WGANModel):
     The generator minimises ``"minimax"``, :math:`-\mathbb{E}\, f^*(g_f(v))` (the bound's
     own term), or ``"non-saturating"``, :math:`-\mathbb{E}\, g_f(v)` (Nowozin et al.'s
     alternative; for the GAN, :math:`-\mathbb{E}\log D`, :func:`gan_generator_loss`). It
-    reuses :class:`~vegan_lib.wgan.WGANModel`'s networks, sampling and ``fit`` protocol
-    (critic = adversary), without a Lipschitz constraint.
+    shares :class:`~vegan_lib.nets.GeneratorCriticModel` (networks, sampling, ``fit``'s
+    protocol with the critic as adversary) with :class:`~vegan_lib.wgan.WGANModel`, and
+    has no Lipschitz constraint.
 
     Parameters
     ----------
@@ -572,7 +572,7 @@ class FGANModel(WGANModel):
 
     def __init__(self, generator: nn.Module, critic: nn.Module, z_dim: int,
                  divergence: str = "gan", generator_loss: str = "non-saturating") -> None:
-        super().__init__(generator, critic, z_dim, lipschitz="none")
+        super().__init__(generator, critic, z_dim)
         self.divergence = _divergence(divergence).name
         self.generator_loss = check_choice(generator_loss, "generator_loss", GENERATOR_LOSSES)
 

@@ -38,6 +38,7 @@ from vegan_lib._checks import (
     check_net_images,
     check_net_input,
     check_net_noise,
+    check_output_shape,
     check_positive_int,
     check_widths,
 )
@@ -46,6 +47,7 @@ __all__ = [
     "MLP", "MLPEncoder", "MLPDecoder", "ConvEncoder", "ConvDecoder", "LatentDiscriminator",
     "GaussianMLPEncoder", "GaussianConvEncoder", "NoisyMLPEncoder", "NoisyConvEncoder",
     "AVBDiscriminator", "Critic", "ConvCritic", "DigitClassifier", "GaussianPriorMixin",
+    "GeneratorCriticModel",
 ]
 
 
@@ -628,3 +630,55 @@ class GaussianPriorMixin:
         r"""Draw ``n`` codes (n, z_dim) from :math:`N(0, I_{d_z})` with torch's global generator."""
         n = check_positive_int(n, "n", "n=64")
         return torch.randn(n, self.z_dim, device=self.device, dtype=self.dtype)
+
+
+class GeneratorCriticModel(GaussianPriorMixin, nn.Module):
+    r"""A generator :math:`G` of prior codes trained against a critic: the dual models' base.
+
+    Holds what the WGAN (:class:`~vegan_lib.wgan.WGANModel`) and the f-GAN
+    (:class:`~vegan_lib.fdivergences.FGANModel`) share: the networks, prior samples on the
+    generator's device and dtype, :meth:`sample`, and the parameter split of
+    :func:`~vegan_lib.train.fit`'s protocol (the generator is the main network, the critic
+    the adversary). Each subclass adds its objective (``losses``, ``adversary_loss``).
+
+    Parameters
+    ----------
+    generator : nn.Module
+        Maps codes (N, z_dim) to samples of the data's shape.
+    critic : nn.Module
+        Maps samples (N, ...) to scores (N,).
+    z_dim : int
+        Dimension of the prior's codes.
+    """
+
+    def __init__(self, generator: nn.Module, critic: nn.Module, z_dim: int) -> None:
+        super().__init__()
+        z_dim = check_positive_int(z_dim, "z_dim", "z_dim=8")
+        if not isinstance(generator, nn.Module) or not isinstance(critic, nn.Module):
+            raise ValueError("generator and critic must be nn.Modules")
+        self.generator = generator
+        self.critic = critic
+        self.z_dim = z_dim
+
+    def _reference(self) -> torch.Tensor:
+        # prior samples feed the generator, so they follow its device and dtype
+        return next(iter(self.generator.parameters()))
+
+    @torch.no_grad()
+    def sample(self, n: int) -> torch.Tensor:
+        r"""Generate :math:`n` samples :math:`G(Z)`, :math:`Z \sim P_Z` (no gradient)."""
+        return self.generator(self.sample_prior(n))
+
+    def _fake_like(self, x: torch.Tensor) -> torch.Tensor:
+        fake = self.generator(self.sample_prior(x.shape[0]))
+        check_output_shape(fake, x, "generator")
+        return fake
+
+    def main_parameters(self) -> list[nn.Parameter]:
+        """The generator's parameters."""
+        return list(self.generator.parameters())
+
+    def adversary_parameters(self) -> list[nn.Parameter]:
+        """The critic's parameters."""
+        return list(self.critic.parameters())
+

@@ -16,12 +16,10 @@ from torch import nn
 
 from vegan_lib._checks import (
     check_logits_or_scores,
-    check_output_shape,
     check_positive,
-    check_positive_int,
     check_same_shape,
 )
-from vegan_lib.nets import ConvCritic, ConvDecoder, Critic, GaussianPriorMixin, MLPDecoder
+from vegan_lib.nets import ConvCritic, ConvDecoder, Critic, GeneratorCriticModel, MLPDecoder
 
 __all__ = [
     "wgan_critic_loss",
@@ -240,7 +238,7 @@ def clip_weights_(module: torch.nn.Module, c: float) -> torch.nn.Module:
     return module
 
 
-class WGANModel(GaussianPriorMixin, nn.Module):
+class WGANModel(GeneratorCriticModel):
     r"""Wasserstein GAN: a generator trained against a (near) 1-Lipschitz critic.
 
     .. math::
@@ -304,15 +302,12 @@ class WGANModel(GaussianPriorMixin, nn.Module):
         gp_weight: float = 10.0,
         clip: float = 0.01,
     ) -> None:
-        super().__init__()
-        z_dim = check_positive_int(z_dim, "z_dim", "z_dim=8")
         if lipschitz not in LIPSCHITZ_CONSTRAINTS:
             raise ValueError(
                 f"unknown lipschitz constraint {lipschitz!r}; choose one of "
                 f"{list(LIPSCHITZ_CONSTRAINTS)}"
             )
-        if not isinstance(generator, nn.Module) or not isinstance(critic, nn.Module):
-            raise ValueError("generator and critic must be nn.Modules")
+        super().__init__(generator, critic, z_dim)
         self.gp_weight = check_positive(gp_weight, "gp_weight", "gp_weight=10.0")
         self.clip = check_positive(clip, "clip", "clip=0.01")
         if lipschitz == "sn" and not any(
@@ -322,9 +317,6 @@ class WGANModel(GaussianPriorMixin, nn.Module):
                 "lipschitz='sn' needs a spectrally normalised critic; build it with "
                 "Critic(x_dim, spectral_norm=True) or use WGANModel.for_toy(lipschitz='sn')"
             )
-        self.generator = generator
-        self.critic = critic
-        self.z_dim = z_dim
         self.lipschitz = lipschitz
         if lipschitz == "clip":
             clip_weights_(self.critic, self.clip)
@@ -409,20 +401,6 @@ class WGANModel(GaussianPriorMixin, nn.Module):
     def extra_repr(self) -> str:
         return f"z_dim={self.z_dim}, lipschitz={self.lipschitz!r}"
 
-    def _reference(self) -> torch.Tensor:
-        # prior samples feed the generator, so they follow its device and dtype
-        return next(iter(self.generator.parameters()))
-
-    @torch.no_grad()
-    def sample(self, n: int) -> torch.Tensor:
-        r"""Generate :math:`n` samples :math:`G(Z)`, :math:`Z \sim P_Z` (no gradient)."""
-        return self.generator(self.sample_prior(n))
-
-    def _fake_like(self, x: torch.Tensor) -> torch.Tensor:
-        fake = self.generator(self.sample_prior(x.shape[0]))
-        check_output_shape(fake, x, "generator")
-        return fake
-
     def losses(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
         r"""The generator's loss on a batch, :math:`-\frac1N \sum_i f(G(z_i))`.
 
@@ -436,14 +414,6 @@ class WGANModel(GaussianPriorMixin, nn.Module):
             ``{"loss": ...}`` (:func:`wgan_generator_loss`).
         """
         return {"loss": wgan_generator_loss(self.critic(self._fake_like(x)))}
-
-    def main_parameters(self) -> list[nn.Parameter]:
-        """The generator's parameters."""
-        return list(self.generator.parameters())
-
-    def adversary_parameters(self) -> list[nn.Parameter]:
-        """The critic's parameters."""
-        return list(self.critic.parameters())
 
     def adversary_loss(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
         r"""The critic's loss on a batch (generated samples detached from :math:`G`).
