@@ -21,6 +21,7 @@ from vegan_lib.plotting import (  # noqa: E402
     plot_2d,
     plot_coupling,
     plot_history,
+    save_image_grid,
     set_theme,
 )
 
@@ -334,3 +335,13 @@ def test_plain_log_axis_labels_a_short_view_with_every_multiple():
     major, minor = _labels(ax.yaxis)
     assert {"6", "8", "10"} <= set(major) and minor == []
     plt.close(fig)
+
+
+def test_save_image_grid_writes_the_tiling_of_image_grid(tmp_path):
+    images = torch.zeros(7, 1, 4, 5)
+    images[3, 0, 1, 2] = 1.0  # one ink pixel in the 4th image: row 0, column 3
+    path = save_image_grid(images, tmp_path / "grids" / "g.png", nrow=6, pad=2)
+    picture = plt.imread(path)[..., 0]  # gray_r: ink 1 -> black 0, blank 0 -> white 1
+    assert picture.shape == (2 * (4 + 2) + 2, 6 * (5 + 2) + 2)
+    assert picture[2 + 1, 2 + 3 * 7 + 2] == 0.0 and picture[2 + 1, 2 + 3 * 7 + 1] == 1.0
+    assert picture[0, 0] == 0.0  # the frame is black

@@ -12,12 +12,15 @@ arrays: they are detached and copied to the CPU before drawing.
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 
 import matplotlib.pyplot as plt
 import matplotlib.ticker as mticker
 import numpy as np
 import seaborn as sns
+import torch
 from matplotlib.axes import Axes
 from matplotlib.collections import LineCollection
 
@@ -32,6 +35,7 @@ from vegan_lib._checks import (
 __all__ = [
     "PALETTE",
     "image_grid",
+    "save_image_grid",
     "plain_log_axis",
     "plot_2d",
     "plot_coupling",
@@ -319,6 +323,21 @@ def _tile(images: np.ndarray, nrow: int, pad: int, pad_value: float) -> np.ndarr
         left = pad + (k % nrow) * (width + pad)
         canvas[top : top + height, left : left + width] = image
     return canvas
+
+
+def save_image_grid(images: torch.Tensor, path: str | os.PathLike, nrow: int = 6,
+                    pad: int = 2) -> Path:
+    """Write grey-level images (N, 1, H, W) in [0, 1] as one PNG grid, ink black on white.
+
+    The tiling of :func:`image_grid` (``nrow`` per row, ``pad`` pixels of black frame), saved
+    with ``plt.imsave`` at one pixel per image pixel; the reference run's sample grids.
+    Returns the path; its folder is created if needed.
+    """
+    tiles = images.detach().clamp(0, 1).cpu().numpy().reshape(-1, *images.shape[-2:])
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    plt.imsave(path, _tile(tiles, nrow, pad, 1.0), cmap="gray_r", vmin=0, vmax=1)
+    return path
 
 
 def image_grid(

@@ -59,6 +59,7 @@ from vegan_lib.data import mnist
 from vegan_lib.device import get_device
 from vegan_lib.divergences import mmd2
 from vegan_lib.metrics import data_floors, frechet_classifier_distance, sharpness_ratio
+from vegan_lib.plotting import save_image_grid
 from vegan_lib.vae import VAEModel, bayes_decoder, gaussian_kl, posterior_weights
 
 __all__ = [
@@ -238,25 +239,11 @@ def _run_one(job: dict[str, Any]) -> dict[str, Any]:
         "first_steps": {k: v[:REPLAY_STEPS] for k, v in history.terms.items()},
     }
     if job["grid"]:
-        _save_grid(samples[:36], Path(job["grid"]))
+        save_image_grid(samples[:36], job["grid"])
     part.write_text(json.dumps(record))
     ckpt.unlink(missing_ok=True)
     curve_file.unlink(missing_ok=True)
     return record
-
-
-def _save_grid(images: torch.Tensor, path: Path, nrow: int = 6) -> None:
-    import matplotlib.pyplot as plt
-
-    tiles = images.clamp(0, 1).cpu().numpy()[:, 0]
-    k, h, w = tiles.shape
-    rows = (k + nrow - 1) // nrow
-    canvas = np.ones((rows * (h + 2), nrow * (w + 2)))
-    for i, tile in enumerate(tiles):
-        r, c = divmod(i, nrow)
-        canvas[r * (h + 2) + 1:r * (h + 2) + 1 + h, c * (w + 2) + 1:c * (w + 2) + 1 + w] = tile
-    path.parent.mkdir(parents=True, exist_ok=True)
-    plt.imsave(path, canvas, cmap="gray_r", vmin=0, vmax=1)
 
 
 # --------------------------------------------------------------------------- all runs
