@@ -80,16 +80,31 @@ def euclidean_distances(u, v):
     return np.sqrt(((u[:, None, :] - v[None, :, :]) ** 2).sum(-1))
 
 
+def kantorovich_constraints(n: int, m: int) -> np.ndarray:
+    """The (n + m, n m) equality constraints of the Kantorovich LP: row sums, then column sums
+    of a plan flattened row by row."""
+    rows = np.kron(np.eye(n), np.ones((1, m)))
+    cols = np.kron(np.ones((1, n)), np.eye(m))
+    return np.vstack([rows, cols])
+
+
+def kantorovich_lp(a: np.ndarray, b: np.ndarray, C: np.ndarray,
+                   tol: float | None = None) -> tuple[float, np.ndarray]:
+    """Independent oracle: min <pi, C> over pi >= 0 with marginals a and b, solved by HiGHS.
+
+    Returns the optimal cost and plan (n, m); ``tol`` tightens HiGHS's feasibility
+    tolerances (for checks at 1e-9 and below).
+    """
+    n, m = C.shape
+    options = {} if tol is None else {"primal_feasibility_tolerance": tol,
+                                      "dual_feasibility_tolerance": tol}
+    res = linprog(C.ravel(), A_eq=kantorovich_constraints(n, m), b_eq=np.concatenate([a, b]),
+                  bounds=(0, None), method="highs", options=options)
+    assert res.status == 0, res.message
+    return float(res.fun), res.x.reshape(n, m)
+
+
 def w1_linprog(x, y, a, b):
     """Independent oracle: the Kantorovich LP for c = ||x - y|| solved by HiGHS."""
     x, y, a, b = (t.numpy() for t in (x, y, a, b))
-    n, m = len(x), len(y)
-    C = euclidean_distances(x, y)
-    A_eq = np.zeros((n + m, n * m))
-    for i in range(n):
-        A_eq[i, i * m : (i + 1) * m] = 1
-    for j in range(m):
-        A_eq[n + j, j::m] = 1
-    res = linprog(C.ravel(), A_eq=A_eq, b_eq=np.concatenate([a, b]), bounds=(0, None))
-    assert res.status == 0
-    return res.fun
+    return kantorovich_lp(a, b, euclidean_distances(x, y))[0]

@@ -17,6 +17,7 @@ import pytest  # noqa: E402
 import torch  # noqa: E402
 from matplotlib.collections import LineCollection  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
+from oracles import kantorovich_constraints  # noqa: E402
 from scipy.optimize import linprog  # noqa: E402
 
 from vegan_lib.explorers import (  # noqa: E402
@@ -184,9 +185,8 @@ def _relaxation_by_linprog(x, z, lam):
     C = ot.dist(x.numpy(), _fold(z).numpy(), metric="sqeuclidean")
     n, m = C.shape
     a, b = np.full(n, 1 / n), np.full(m, 1 / m)
-    rows = np.kron(np.eye(n), np.ones((1, m)))
-    cols = np.kron(np.ones((1, n)), np.eye(m))
-    A_eq = np.block([[rows, np.zeros((n, 2 * m))], [cols, -np.eye(m), np.eye(m)]])
+    K = kantorovich_constraints(n, m)  # row sums, then column sums, of the plan
+    A_eq = np.block([[K[:n], np.zeros((n, 2 * m))], [K[n:], -np.eye(m), np.eye(m)]])
     objective = np.concatenate([C.ravel(), np.full(2 * m, lam / 2)])
     res = linprog(objective, A_eq=A_eq, b_eq=np.concatenate([a, b]), bounds=(0, None),
                   method="highs")

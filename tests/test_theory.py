@@ -13,8 +13,7 @@ import math
 import numpy as np
 import pytest
 import torch
-from oracles import decoded, loop_cost, random_problem
-from scipy.optimize import linprog
+from oracles import decoded, kantorovich_lp, loop_cost, random_problem
 
 from vegan_lib.theory import (
     EncoderFormResult,
@@ -29,23 +28,6 @@ F64 = torch.float64
 
 
 # ----------------------------------------------------------------------------- oracles
-
-
-def _linprog_plan(a: np.ndarray, b: np.ndarray, C: np.ndarray) -> tuple[float, np.ndarray]:
-    """Kantorovich LP solved by HiGHS: pi_ij >= 0 with row sums a and column sums b."""
-    n, m = C.shape
-    rows = np.kron(np.eye(n), np.ones((1, m)))
-    cols = np.kron(np.ones((1, n)), np.eye(m))
-    res = linprog(
-        C.ravel(),
-        A_eq=np.vstack([rows, cols]),
-        b_eq=np.concatenate([a, b]),
-        bounds=(0, None),
-        method="highs",
-        options={"primal_feasibility_tolerance": 1e-10, "dual_feasibility_tolerance": 1e-10},
-    )
-    assert res.status == 0, res.message
-    return float(res.fun), res.x.reshape(n, m)
 
 
 def _merge_by_dict(y: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -70,7 +52,7 @@ def test_encoder_form_equals_wasserstein_on_pushforward_and_linprog(p: int) -> N
         non_injective += len(support) < len(z)
 
         value = encoder_form(x, z, G, a, b, p=p).cost.item()
-        lp, _ = _linprog_plan(a, weights, loop_cost(x.numpy(), support, p))
+        lp, _ = kantorovich_lp(a, weights, loop_cost(x.numpy(), support, p), tol=1e-10)
         pg_support, pg_weights = pushforward(z, G, b)
         w = wasserstein(x, pg_support, p=p, a=a, b=pg_weights).item() ** p
 
@@ -118,7 +100,7 @@ def test_merging_the_encoder_plan_along_G_gives_an_optimal_data_model_coupling()
         assert np.abs(merged.sum(axis=1) - a).max() < 1e-12
         assert np.abs(merged.sum(axis=0) - weights).max() < 1e-12
         C = loop_cost(x.numpy(), support, 2)
-        lp, _ = _linprog_plan(a, weights, C)
+        lp, _ = kantorovich_lp(a, weights, C, tol=1e-10)
         assert abs(float((merged * C).sum()) - lp) < 1e-9, (seed, (merged * C).sum(), lp)
 
 
@@ -127,7 +109,7 @@ def test_gluing_an_optimal_coupling_along_G_gives_an_encoder_with_prior_aggregat
     for seed in range(30):
         x, z, G, a, b, _ = random_problem(seed)
         support, weights, label = _merge_by_dict(decoded(z, G), b)
-        lp, gamma = _linprog_plan(a, weights, loop_cost(x.numpy(), support, 2))
+        lp, gamma = kantorovich_lp(a, weights, loop_cost(x.numpy(), support, 2), tol=1e-10)
         glued = gamma[:, label] * (b / weights[label])[None, :]  # pi_ij
         encoder = glued / a[:, None]
         assert np.abs(encoder.sum(axis=1) - 1).max() < 1e-8
@@ -203,7 +185,7 @@ def test_random_decoder_value_is_deterministic_linprog_value_plus_d_gamma_square
     for seed in range(20):
         x, z, G, a, b, _ = random_problem(seed)
         support, weights, _ = _merge_by_dict(decoded(z, G), b)
-        lp, _ = _linprog_plan(a, weights, loop_cost(x.numpy(), support, 2))
+        lp, _ = kantorovich_lp(a, weights, loop_cost(x.numpy(), support, 2), tol=1e-10)
         gamma = 0.1 + 0.1 * (seed % 5)
         value = random_decoder_encoder_form(x, z, G, gamma, a, b).item()
         expected = lp + x.shape[1] * gamma**2
