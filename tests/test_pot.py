@@ -544,3 +544,20 @@ def test_arguments_on_two_devices_get_a_device_error(call):
     cpu, other = torch.zeros(3, 2), torch.zeros(3, 2, device="meta")
     with pytest.raises(ValueError, match=r"(on|lives on) (cpu|meta) but .* on (meta|cpu)"):
         call(cpu, other)
+
+
+def test_a_models_loss_checks_its_weight_once_at_construction_not_per_batch(monkeypatch):
+    import vegan_lib.pot as pot_module
+
+    model = POTModel.for_toy(hidden=(8,), lam=3.0)
+    calls = []
+    monkeypatch.setattr(pot_module, "check_non_negative",
+                        lambda *a, **k: calls.append(a) or a[0])
+    x = torch.randn(16, 2)
+    for _ in range(3):
+        terms = model.losses(x)
+    assert calls == []
+    assert terms["loss"].item() == pytest.approx(
+        (terms["reconstruction"] + 3.0 * terms["penalty"]).item(), rel=1e-6)
+    pot_loss(torch.ones(2), torch.tensor(0.5), lam=1.0)  # the public function still checks
+    assert len(calls) == 1

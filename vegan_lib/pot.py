@@ -106,7 +106,12 @@ def pot_loss(
     check_per_sample(reconstruction, "reconstruction",
                      "use squared_cost(x, x_hat) rather than its mean")
     check_scalar(penalty, "penalty")
-    lam = check_non_negative(lam, "lam", _LAM_EXAMPLE)
+    return _pot_terms(reconstruction, penalty, check_non_negative(lam, "lam", _LAM_EXAMPLE))
+
+
+def _pot_terms(reconstruction: torch.Tensor, penalty: torch.Tensor,
+               lam: float) -> dict[str, torch.Tensor]:
+    # pot_loss without its checks: POTModel validated lam once, at construction
     rec = reconstruction.mean()
     return {"loss": rec + lam * penalty, "reconstruction": rec, "penalty": penalty}
 
@@ -465,7 +470,7 @@ class POTModel(GaussianPriorMixin, nn.Module):
                 f"the cost returned shape {shape} for a batch of {x.shape[0]}; a cost returns "
                 "one value per sample, shape (N,)"
             )
-        return pot_loss(reconstruction, self.latent_penalty(z_q), self.lam)
+        return _pot_terms(reconstruction, self.latent_penalty(z_q), self.lam)
 
     # ------------------------------------------------------------------ fit protocol
     def main_parameters(self) -> list[nn.Parameter]:
