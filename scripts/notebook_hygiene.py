@@ -10,7 +10,8 @@ Usage (from the repository root)::
 The fixes, each leaving a notebook it does not need to change byte for byte as it was:
 
 install cell
-    The first code cell becomes :data:`INSTALL_CELL`, which installs ``vegan_lib`` from the
+    The first code cell becomes :data:`INSTALL_CELL`, tagged ``hide-input`` (the book folds
+    its code away), which installs ``vegan_lib`` from the
     repository named once, in the constant ``REPO_URL``; its value is ``repository.url`` of
     ``_config.yml`` (the one place the repository is set). If pip fails, the cell prints what
     to do instead of raising. A first code cell that is not an install cell (it does not
@@ -97,6 +98,10 @@ def repository_url(config: Path = CONFIG) -> str:
     return str(yaml.safe_load(text)["repository"]["url"]).rstrip("/")
 
 
+INSTALL_TAG = "hide-input"
+"""The install cell's tag: readers see a folded "Show code" line, not the pip plumbing."""
+
+
 def install_cell_source(url: str) -> str:
     """The first code cell of every notebook, for the repository ``url``."""
     return INSTALL_CELL.format(url=url)
@@ -115,18 +120,28 @@ def _is_install_cell(source: str) -> bool:
     return "pip" in source and "vegan" in source
 
 
+def _hide_input(cell: nbformat.NotebookNode) -> bool:
+    tags = cell.metadata.setdefault("tags", [])
+    if INSTALL_TAG in tags:
+        return False
+    tags.append(INSTALL_TAG)
+    return True
+
+
 def fix_install_cell(nb: nbformat.NotebookNode, url: str) -> bool:
-    """Make the first code cell the install cell; True if the notebook changed."""
+    """Make the first code cell the install cell, its code folded away in the book
+    (tag ``hide-input``); True if the notebook changed."""
     wanted = install_cell_source(url)
     first = next((i for i, c in enumerate(nb.cells) if c.cell_type == "code"), None)
     if first is not None and _is_install_cell(nb.cells[first].source):
         cell = nb.cells[first]
+        hidden = _hide_input(cell)
         if cell.source == wanted:
-            return False
+            return hidden
         cell.source = wanted
         cell.outputs = []  # what the old code printed says nothing about the new one
         return True
-    cell = nbformat.v4.new_code_cell(wanted)
+    cell = nbformat.v4.new_code_cell(wanted, metadata={"tags": [INSTALL_TAG]})
     cell.pop("id", None)
     if nb.nbformat == 4 and nb.nbformat_minor >= 5:
         existing = {c.get("id") for c in nb.cells}

@@ -228,3 +228,10 @@ def test_book_notebooks_need_no_fix(notebook):
                              timestamps=True, write=False)
     assert needed == [], (f"{notebook.name} needs {', '.join(needed)}: run "
                           f"`python scripts/notebook_hygiene.py book/{notebook.name}`")
+
+
+@pytest.mark.parametrize("notebook", sorted((ROOT / "book").glob("*.ipynb")),
+                         ids=lambda p: p.name)
+def test_the_install_cell_is_folded_away_in_the_book(notebook):
+    first = next(c for c in nbformat.read(notebook, as_version=4).cells if c.cell_type == "code")
+    assert "hide-input" in first.metadata.get("tags", [])
