@@ -6,12 +6,9 @@ import numpy as np
 import torch
 from scipy.optimize import linprog
 
+from vegan_lib.theory import random_encoder_problem
+
 F64 = torch.float64
-
-
-def simplex_weights(rng: np.random.Generator, n: int) -> np.ndarray:
-    w = rng.uniform(0.1, 1.0, size=n)
-    return w / w.sum()
 
 
 def loop_cost(x: np.ndarray, y: np.ndarray, p: float) -> np.ndarray:
@@ -25,37 +22,11 @@ def loop_cost(x: np.ndarray, y: np.ndarray, p: float) -> np.ndarray:
 def random_problem(
     seed: int,
 ) -> tuple[torch.Tensor, torch.Tensor, object, np.ndarray, np.ndarray, str]:
-    """A random discrete problem; three of its four generators are non-injective."""
-    rng = np.random.default_rng(seed)
-    n, m = int(rng.integers(3, 9)), int(rng.integers(3, 9))
-    a, b = simplex_weights(rng, n), simplex_weights(rng, m)
-    kind = ("round", "lookup", "fold", "linear")[seed % 4]
-    if kind == "round":  # codes in [-1.4, 1.4]^2 rounded to the 9 integer points
-        z = torch.from_numpy(rng.uniform(-1.4, 1.4, size=(m, 2)))
-        G = torch.round
-    elif kind == "lookup":  # code j -> table[j], the table repeating rows
-        z = torch.arange(m, dtype=F64)[:, None]
-        base = torch.from_numpy(rng.normal(size=(max(1, m // 2), 2)))
-        table = base[torch.from_numpy(rng.integers(0, len(base), size=m))]
-
-        def G(codes: torch.Tensor) -> torch.Tensor:
-            return table[codes[:, 0].long()]
-
-    elif kind == "fold":  # (z1, z2) and (-z1, z2) decode to the same point
-        half = rng.normal(size=((m + 1) // 2, 2))
-        z = torch.from_numpy(np.concatenate([half, half * [-1.0, 1.0]])[:m])
-
-        def G(codes: torch.Tensor) -> torch.Tensor:
-            return torch.stack([codes[:, 0].abs(), codes[:, 1]], dim=1)
-
-    else:  # an injective linear map from R^3 to R^2 (d_z != d_x)
-        z = torch.from_numpy(rng.normal(size=(m, 3)))
-        G = torch.nn.Linear(3, 2).double()
-        with torch.no_grad():
-            G.weight.copy_(torch.from_numpy(rng.normal(size=(2, 3))))
-            G.bias.copy_(torch.from_numpy(rng.normal(size=2)))
-    x = torch.from_numpy(rng.normal(size=(n, 2)))
-    return x, z, G, a, b, kind
+    """The library's random discrete problem (``random_encoder_problem``), weights as NumPy
+    arrays for the LP oracles; its generator cycles through round, lookup, fold and linear
+    (``seed % 4``), three of them non-injective."""
+    x, z, G, a, b, kind = random_encoder_problem(seed)
+    return x, z, G, a.numpy(), b.numpy(), kind
 
 
 def decoded(z: torch.Tensor, G) -> np.ndarray:

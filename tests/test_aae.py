@@ -46,7 +46,7 @@ def _small_aae(sigma2, lam_aae, seed=0):
         ConvEncoder(4, channels=(4, 8)),
         ConvDecoder(4, channels=(8, 4)),
         4,
-        lam=lam_aae,
+        lam_aae=lam_aae,
         cost=gaussian_nll_cost(sigma2),
         divergence="gan",
         discriminator=LatentDiscriminator(4, hidden=(16,)),
@@ -197,7 +197,7 @@ def test_aae_with_the_wcg_penalty_has_the_twin_gradient_over_two_sigma2(digits64
     sigma2, lam_aae = 0.3, 2.0
     torch.manual_seed(3)
     aae = POTModel(ConvEncoder(4, channels=(4, 8)), ConvDecoder(4, channels=(8, 4)), 4,
-                   lam=lam_aae, cost=gaussian_nll_cost(sigma2), divergence="wcg",
+                   lam_aae=lam_aae, cost=gaussian_nll_cost(sigma2), divergence="wcg",
                    wcg_reg=wcg_reg).double()
     twin = pot_twin(aae)
     assert (twin.lam, twin.divergence, twin.cost) == (lam_aae, "wcg", "squared")
@@ -299,10 +299,25 @@ def test_aae_is_a_pot_gan_model_with_the_gaussian_nll_cost_and_lam_aae():
     model = POTModel.aae_for_toy(sigma2=0.25, lam_aae=6.0, hidden=(4,))
     assert type(model) is POTModel
     assert isinstance(model.cost, GaussianNLLCost) and model.cost.sigma2 == 0.25
-    assert (model.divergence, model.lam) == ("gan", 6.0)
-    assert aae_to_pot_lambda(model.cost.sigma2, model.lam) == pytest.approx(3.0)
-    assert pot_twin(model).lam == pytest.approx(3.0)
-    assert "cost=gaussian_nll_cost(sigma2=0.25)" in repr(model) and "lam=6.0" in repr(model)
+    assert (model.divergence, model.lam_aae) == ("gan", 6.0)
+    assert model.lam == aae_to_pot_lambda(model.cost.sigma2, model.lam_aae) == 3.0
+    assert pot_twin(model).lam == 3.0
+    assert "cost=gaussian_nll_cost(sigma2=0.25)" in repr(model)
+    assert "lam=3.0, lam_aae=6.0" in repr(model)
+
+
+def test_the_aae_lam_is_in_pot_units_and_setting_it_rescales_lam_aae():
+    model = POTModel.aae_for_toy(sigma2=0.5, lam_aae=2.0, hidden=(4,))
+    model.lam = 3.0                                   # POT units: lam_aae = 3 / (2 * 0.5)
+    assert model.lam_aae == 3.0 and model.lam == 3.0
+    pot = POTModel.for_toy(hidden=(4,), lam=7.0)
+    assert (pot.lam, pot.lam_aae) == (7.0, None)
+    with pytest.raises(ValueError, match="lam_aae is the weight of an AAE"):
+        POTModel.for_toy(hidden=(4,), lam_aae=1.0)
+    with pytest.raises(ValueError, match="either lam .* or lam_aae"):
+        POTModel.for_toy(hidden=(4,), lam=1.0, lam_aae=1.0, cost=gaussian_nll_cost(0.5))
+    with pytest.raises(ValueError, match="lam"):
+        model.lam = -1.0
 
 
 def test_aae_losses_report_reconstruction_penalty_and_loss_as_finite_scalars():
@@ -381,7 +396,7 @@ def test_pot_twin_follows_the_current_lam_and_cost_of_the_aae():
 
 def test_an_aae_with_the_mmd_divergence_has_an_mmd_twin_and_obeys_the_identity():
     torch.manual_seed(0)
-    aae = POTModel.for_toy(x_dim=3, z_dim=2, divergence="mmd", lam=4.0, hidden=(8,),
+    aae = POTModel.for_toy(x_dim=3, z_dim=2, divergence="mmd", lam_aae=4.0, hidden=(8,),
                            cost=gaussian_nll_cost(0.2)).double()
     twin = pot_twin(aae)
     assert (twin.divergence, twin.lam) == ("mmd", pytest.approx(1.6))

@@ -17,6 +17,7 @@ from vegan_lib.fdivergences import (
     f_divergence,
     fit_variational_bound,
     gan_generator_loss,
+    js_between_unit_gaussians,
     kl_between_gaussians,
     optimal_critic,
     variational_bound,
@@ -113,6 +114,61 @@ def test_kl_between_gaussians_matches_monte_carlo():
     assert got == pytest.approx(mc.mean(), abs=4 * mc.std() / math.sqrt(len(x)))
 
 
+
+def _js_integrand_by_logs(x: np.ndarray, mu_p: float, mu_q: float) -> np.ndarray:
+    """p log(2p / (p + q)) / 2 + q log(2q / (p + q)) / 2 from log-densities (no underflow)."""
+    lp = -0.5 * (x - mu_p) ** 2 - 0.5 * math.log(2 * math.pi)
+    lq = -0.5 * (x - mu_q) ** 2 - 0.5 * math.log(2 * math.pi)
+    lm = np.logaddexp(lp, lq) - math.log(2)
+    return 0.5 * (np.exp(lp) * (lp - lm) + np.exp(lq) * (lq - lm))
+
+
+@pytest.mark.parametrize("mu_p, mu_q", [(0.0, 0.5), (0.0, 1.0), (-1.0, 1.0), (3.0, -0.5),
+                                        (0.0, 6.0), (10.0, 10.3)])
+def test_js_between_unit_gaussians_matches_a_trapezoid_integral(mu_p, mu_q):
+    lo, hi = min(mu_p, mu_q) - 15, max(mu_p, mu_q) + 15
+    x = np.linspace(lo, hi, 400_001)
+    want = np.trapezoid(_js_integrand_by_logs(x, mu_p, mu_q), x)
+    assert js_between_unit_gaussians(mu_p, mu_q) == pytest.approx(want, rel=1e-9, abs=1e-14)
+
+
+def test_js_between_unit_gaussians_matches_monte_carlo():
+    # JS = E_P[log(2p / (p + q))] / 2 + E_Q[log(2q / (p + q))] / 2, 200,000 draws of each
+    rng = np.random.default_rng(0)
+    mu_q, n = 1.5, 200_000
+    xp, xq = rng.normal(0.0, 1.0, n), rng.normal(mu_q, 1.0, n)
+
+    def log_ratio(x, mu_self, mu_other):  # log(2 p_self / (p_self + p_other))
+        return math.log(2) - np.logaddexp(0.0, -0.5 * (x - mu_other) ** 2
+                                          + 0.5 * (x - mu_self) ** 2)
+
+    terms = 0.5 * (log_ratio(xp, 0.0, mu_q) + log_ratio(xq, mu_q, 0.0))
+    se = terms.std() / math.sqrt(n)
+    assert js_between_unit_gaussians(0.0, mu_q) == pytest.approx(terms.mean(), abs=4 * se)
+
+
+def test_js_between_unit_gaussians_limits_symmetry_and_shift():
+    js = js_between_unit_gaussians
+    assert js(0.0, 0.0) == 0.0 and js(-2.5, -2.5) == 0.0
+    # small shifts: JS ~ delta^2 / 8 (a quarter of the Fisher information, 1, times delta^2 / 2)
+    assert js(0.0, 0.01) == pytest.approx(0.01**2 / 8, rel=1e-4)
+    # symmetric, and a function of mu_q - mu_p only
+    assert js(0.3, 1.7) == pytest.approx(js(1.7, 0.3), rel=1e-12)
+    assert js(0.3, 1.7) == pytest.approx(js(100.3, 101.7), rel=1e-12)
+    # increasing in the distance, towards log 2, which it reaches far apart
+    values = [js(0.0, d) for d in (0.5, 1.0, 2.0, 4.0, 8.0, 12.0)]
+    assert all(np.diff(values) > 0) and values[-1] < math.log(2)
+    assert values[-1] == pytest.approx(math.log(2), abs=1e-6)
+    assert js(0.0, 39.0) == pytest.approx(math.log(2), abs=1e-15)
+    assert js(-1.0, 60.0) == math.log(2) and js(-1e308, 1e308) == math.log(2)
+    # the "js" entry of F_DIVERGENCES on a fine grid of cells
+    edges = np.linspace(-14.0, 15.0, 20_001)
+    cells = np.diff(stats.norm(0, 1).cdf(edges)), np.diff(stats.norm(1, 1).cdf(edges))
+    binned = f_divergence(*(c / c.sum() for c in cells), "js").item()
+    assert js(0.0, 1.0) == pytest.approx(binned, rel=1e-4)
+    # the same numbers for NumPy and torch scalars
+    assert js(np.float32(1.0), torch.tensor(0.0)) == js(1.0, 0.0)
+
 def test_trained_critic_approaches_js_between_two_gaussians():
     # JS between N(0, 1) and N(2, 1) by quadrature: the oracle
     p, q = stats.norm(0, 1).pdf, stats.norm(2, 1).pdf
@@ -161,6 +217,10 @@ def test_fgan_model_for_mnist_bound_and_losses():
         (lambda: variational_bound(torch.zeros(3, 1), torch.zeros(3), "js"), "squeeze"),
         (lambda: optimal_critic([0.0, 1.0], "kl"), "positive finite"),
         (lambda: kl_between_gaussians([0.0], [[0.0]], [0.0], [[1.0]]), "positive definite"),
+        (lambda: js_between_unit_gaussians(float("nan"), 0.0), "mu_p must be a finite number"),
+        (lambda: js_between_unit_gaussians(0.0, float("inf")), "mu_q must be a finite.*e.g."),
+        (lambda: js_between_unit_gaussians(0.0, [1.0, 2.0]), "mu_q must be one real number"),
+        (lambda: js_between_unit_gaussians("0", 1.0), "mu_p must be one real number"),
         (lambda: gan_generator_loss(torch.zeros(3), "wasserstein"), "kind must be one of"),
         (lambda: fit_variational_bound(3, lambda n, g: torch.zeros(n, 1),
                                        LatentDiscriminator(1), "js"), "sample_p must be"),

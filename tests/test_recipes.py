@@ -210,3 +210,77 @@ def test_a_model_without_an_encoder_has_no_reconstruction_error():
     row, _ = recipes.score(SamplerOnly(), torch.rand(20, 1, 28, 28), DigitClassifier().eval(),
                            n=20)
     assert math.isnan(row["recon_error"])
+
+
+# --------------------------------------------------------------------------- the protocol
+@pytest.mark.parametrize("name", sorted(RECIPES))
+def test_every_recipe_reads_its_facts_from_the_model_it_builds(name):
+    torch.manual_seed(0)
+    model = recipes.build(name)
+    facts = RECIPES[name].facts
+    assert facts == model.facts
+    assert facts.has_encoder == hasattr(model, "encode")
+    assert facts.has_adversary == bool(model.adversary_parameters())
+    assert (facts.formulation == "primal") == facts.has_encoder
+    if facts.lam_pot is not None:
+        assert facts.lam_pot == model.lam
+
+
+def test_asking_a_recipe_for_its_facts_leaves_the_random_state_alone():
+    r = dataclasses.replace(RECIPES["WAE-GAN"], name="a fresh copy")  # facts not cached yet
+    torch.manual_seed(5)
+    before = torch.rand(3)
+    torch.manual_seed(5)
+    assert r.facts.adversary == "latent discriminator"
+    assert torch.equal(torch.rand(3), before)
+
+
+def test_recipe_options_are_checked_against_the_builder_when_the_recipe_is_made():
+    vae = RECIPES["VAE"]
+    with pytest.raises(ValueError, match=r"lam.*VAEModel.for_mnist"):
+        dataclasses.replace(vae, options={**vae.options, "lam": 3.0})
+    wae = RECIPES["WAE-MMD"]  # for_mnist passes **kwargs on to POTModel: checked there too
+    with pytest.raises(ValueError, match=r"mmd_scale.*POTModel"):
+        dataclasses.replace(wae, options={**wae.options, "mmd_scale": (1.0,)})
+    with pytest.raises(ValueError, match="family must be one of"):
+        dataclasses.replace(vae, family="vea")
+    with pytest.raises(ValueError, match="data must be one of"):
+        dataclasses.replace(RECIPES["GAN"], data="toy")
+
+
+def test_the_aae_states_lambda_in_pot_units_and_keeps_lambda_aae():
+    aae = recipes.build("AAE", seed=0)
+    assert aae.lam_aae == 1.0 and aae.lam == RECIPES["AAE"].lam_pot == 2.0
+    assert recipes.build("WAE-GAN", seed=0).lam_aae is None
+
+
+def test_diagnostics_are_the_familys_own_and_follow_the_seed():
+    torch.manual_seed(0)
+    x_train, x_test = torch.rand(40, 1, 28, 28), torch.rand(30, 1, 28, 28)
+    vae, wae, wgan = (recipes.build(n, seed=0) for n in ("VAE", "WAE-MMD", "WGAN-GP"))
+    d_vae = recipes.diagnostics(vae, x_test, x_train, n=20)
+    assert set(d_vae) == {"sharpness_recon", "kl", "posterior_std", "shared_codes",
+                          "sharpness_bayes"}
+    d_wae = recipes.diagnostics(wae, x_test, x_train, n=20)
+    assert set(d_wae) == {"sharpness_recon", "mmd_codes"}
+    assert recipes.diagnostics(wae, x_test, x_train, n=20, seed=1)["mmd_codes"] != d_wae[
+        "mmd_codes"]
+    assert recipes.diagnostics(wae, x_test, x_train, n=20) == d_wae
+    assert recipes.diagnostics(wgan, x_test, x_train, n=20) == {}
+    # POT's measure is MMD^2 (IMQ, the WAE authors' seven scales) against seeded prior draws
+    codes = wae.encode(x_test[:20]).detach()
+    prior = torch.randn(codes.shape, generator=torch.Generator().manual_seed(7))
+    assert d_wae["mmd_codes"] == pytest.approx(
+        mmd2(codes, prior, scales=recipes.MMD_SCALES).item(), rel=1e-6)
+
+
+def test_the_one_family_registry_is_the_only_place_that_names_families():
+    import pathlib
+    import re
+
+    root = pathlib.Path(__file__).resolve().parents[1]  # the checkout
+    hits = [f"{p.relative_to(root)}:{i}" for folder in ("vegan_lib", "book")
+            for p in sorted((root / folder).rglob("*")) if p.suffix in (".py", ".ipynb")
+            for i, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1)
+            if re.search(r"family\s*==", line)]
+    assert hits == [], hits

@@ -228,7 +228,7 @@ def test_a_short_trial_run_writes_a_valid_file_and_resumes(tmp_path, monkeypatch
     monkeypatch.setattr(reference, "N_EVAL", 100)
     out, work = tmp_path / "results" / "ref.json", tmp_path / "work"
     torch.manual_seed(0)
-    payload = reference.run_reference(["WAE-MMD"], seeds=(0, 1), steps=4, jobs=1, out=out,
+    payload = reference.run_reference(["WAE-MMD"], seeds=(0, 1), steps=4, out=out,
                                       workdir=work, progress=False, device="cpu")
     assert reference.load(out)["provenance"]["steps_override"] == 4
     first = next(r for r in payload["runs"] if r["seed"] == 0)
@@ -256,7 +256,7 @@ def test_a_short_trial_run_writes_a_valid_file_and_resumes(tmp_path, monkeypatch
         return replay_fit(model, *args, **kwargs)
 
     monkeypatch.setattr(recipes, "fit", no_training)
-    again = reference.run_reference(["WAE-MMD"], seeds=(0, 1), steps=4, jobs=1, out=out,
+    again = reference.run_reference(["WAE-MMD"], seeds=(0, 1), steps=4, out=out,
                                     workdir=work, progress=False, device="cpu")
     assert again["runs"] == payload["runs"]
 
@@ -264,3 +264,50 @@ def test_a_short_trial_run_writes_a_valid_file_and_resumes(tmp_path, monkeypatch
 def test_slug_names_files_without_spaces_or_greek():
     assert reference.slug("VAE (σ² = 0.3)") == "vae-sigma2-0.3"
     assert reference.slug("WAE-MMD (weak)") == "wae-mmd-weak"
+
+
+# --------------------------------------------------------------------------- the split
+def test_the_library_part_neither_shells_out_nor_parses_arguments():
+    import ast
+    import inspect
+
+    tree = ast.parse(inspect.getsource(reference))
+    imported = {alias.name.split(".")[0] for node in ast.walk(tree)
+                if isinstance(node, (ast.Import, ast.ImportFrom))
+                for alias in (node.names if isinstance(node, ast.Import) else
+                              [ast.alias(node.module or "")])}
+    assert not imported & {"subprocess", "argparse", "multiprocessing"}, imported
+    assert "/proc/cpuinfo" not in inspect.getsource(reference)
+
+
+def test_the_command_line_records_what_the_library_cannot_know(tmp_path):
+    from vegan_lib.reference import __main__ as cli
+
+    known = cli.provenance(torch.device("cpu"), jobs=2, threads=1)
+    assert known["processes"] == 2 and known["threads_per_process"] == 1
+    assert set(known) >= {"git_commit", "library_modified_since_commit"}
+    out = subprocess.run([sys.executable, "-m", "vegan_lib.reference", "--help"],
+                         capture_output=True, text=True, check=True).stdout
+    assert "--replay-only" in out and "--jobs" in out
+
+
+def test_a_run_records_the_provenance_its_caller_passes(tmp_path, monkeypatch):
+    monkeypatch.setattr(reference, "CLASSIFIER_STEPS", 5)
+    monkeypatch.setattr(reference, "N_EVAL", 50)
+    out = tmp_path / "ref.json"
+    calls = []
+
+    def counting_map(function, jobs):
+        calls.append(len(jobs))
+        return map(function, jobs)
+
+    payload = reference.run_reference(["WGAN-GP"], seeds=(0,), steps=2, out=out,
+                                      workdir=tmp_path / "work", progress=False, device="cpu",
+                                      provenance={"git_commit": "abc123", "processes": 3},
+                                      map_runs=counting_map)
+    assert calls == [1]
+    assert payload["provenance"]["git_commit"] == "abc123"
+    assert payload["provenance"]["processes"] == 3
+    assert payload["replay"]["made"]["git_commit"] == "abc123"
+    assert payload["runs"][0]["metrics"]["recon_error"] is None  # no encoder: no diagnostics
+    assert "sharpness_recon" not in payload["runs"][0]["metrics"]

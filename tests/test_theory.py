@@ -3,7 +3,8 @@
 Oracles: scipy's linprog on the Kantorovich LP between the data and the push-forward
 measure P_G (whose atoms are merged here with a dictionary, independently of
 :func:`pushforward`), cost matrices from plain loops, the gluing construction of the
-proof done by hand, and Monte-Carlo sampling of the random decoder.
+proof done by hand, and Monte-Carlo sampling of the random decoder; the random problems
+against the documented order of their draws, redone here with NumPy.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from vegan_lib.theory import (
     fold_generator,
     pushforward,
     random_decoder_encoder_form,
+    random_encoder_problem,
 )
 from vegan_lib.transport import exact_ot, wasserstein
 
@@ -355,6 +357,89 @@ def test_fold_generator_needs_the_encoder_form_to_split_mass_between_mirror_code
 def test_fold_generator_rejects_codes_that_are_not_points_of_the_plane(z, match: str) -> None:
     with pytest.raises(ValueError, match=match):
         fold_generator(z)
+
+
+# ----------------------------------------------------------------------------- random problems
+KINDS = ("round", "lookup", "fold", "linear")
+
+
+def _draws_by_hand(seed: int, kind: str) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray,
+                                                  np.ndarray]:
+    """x, z, G(z), a, b of the documented draw order, computed with NumPy alone."""
+    rng = np.random.default_rng(seed)
+    n, m = rng.integers(3, 9, size=2)
+    a, b = rng.dirichlet(np.ones(n)), rng.dirichlet(np.ones(m))
+    if kind == "round":
+        z = rng.uniform(-1.4, 1.4, size=(m, 2))
+        y = np.round(z)
+    elif kind == "lookup":
+        rows = rng.normal(size=(max(1, m // 2), 2))
+        y = rows[rng.integers(0, len(rows), size=m)]
+        z = np.arange(m, dtype=float)[:, None]
+    elif kind == "fold":
+        half = rng.normal(size=((m + 1) // 2, 2))
+        z = np.concatenate([half, half * [-1.0, 1.0]])[:m]
+        y = np.stack([1.2 * np.abs(z[:, 0]) - 1.0, z[:, 1] + 0.3 * z[:, 0] ** 2], axis=1)
+    else:
+        A, c = rng.normal(size=(3, 2)), rng.normal(size=2)
+        z = rng.normal(size=(m, 3))
+        y = z @ A + c
+    return rng.normal(size=(n, 2)), z, y, a, b
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_random_encoder_problem_follows_its_documented_draws(kind: str) -> None:
+    for seed in range(12):
+        x, z, G, a, b, got_kind = random_encoder_problem(seed, kind)
+        x_, z_, y_, a_, b_ = _draws_by_hand(seed, kind)
+        assert got_kind == kind
+        for t in (x, z, a, b):
+            assert t.dtype == F64 and t.device.type == "cpu"
+        assert np.array_equal(x.numpy(), x_) and np.array_equal(z.numpy(), z_)
+        assert np.array_equal(a.numpy(), a_) and np.array_equal(b.numpy(), b_)
+        assert np.allclose(decoded(z, G), y_, rtol=0, atol=1e-12), (seed, kind)
+        # the same seed gives the same instance again
+        again = random_encoder_problem(seed, kind)
+        assert torch.equal(again[0], x) and torch.equal(again[2](again[1]), G(z))
+
+
+def test_random_encoder_problem_cycles_the_kinds_and_draws_valid_problems() -> None:
+    n_below_m_images = {k: 0 for k in KINDS}
+    for seed in range(80):
+        x, z, G, a, b, kind = random_encoder_problem(seed)
+        assert kind == KINDS[seed % 4]
+        n, m = len(x), len(z)
+        assert 3 <= n <= 8 and 3 <= m <= 8 and x.shape == (n, 2)
+        assert z.shape[1] == {"lookup": 1, "linear": 3}.get(kind, 2)
+        for w, k in ((a, n), (b, m)):
+            assert w.shape == (k,) and (w > 0).all() and abs(w.sum().item() - 1) < 1e-12
+        images = {tuple(row) for row in decoded(z, G).tolist()}
+        n_below_m_images[kind] += len(images) < m
+        if kind == "round":
+            assert images <= {(float(i), float(j)) for i in (-1, 0, 1) for j in (-1, 0, 1)}
+    # lookup and fold always merge codes, linear never does, round does most of the time
+    assert n_below_m_images["lookup"] == n_below_m_images["fold"] == 20
+    assert n_below_m_images["linear"] == 0
+    assert n_below_m_images["round"] >= 10, n_below_m_images
+
+
+def test_random_encoder_problem_generators_follow_the_codes_dtype() -> None:
+    for kind in KINDS:
+        _, z, G, _, _, _ = random_encoder_problem(1, kind)
+        y32 = G(z.float())
+        assert y32.shape == (len(z), 2)
+        if kind != "lookup":  # the table's rows are data, kept in float64
+            assert y32.dtype == torch.float32, kind
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [({"seed": -1}, r"seed must be in \[0, 2\*\*32\)"), ({"seed": 1.5}, "seed must be an integer"),
+     ({"seed": True}, "seed must be an integer"), ({"seed": 0, "kind": "spiral"}, "kind must be")],
+)
+def test_random_encoder_problem_rejects_bad_seed_and_kind(kwargs: dict, match: str) -> None:
+    with pytest.raises(ValueError, match=match):
+        random_encoder_problem(**kwargs)
 
 
 # --------------------------------------------------------------------------- bad input (issue 16)

@@ -38,12 +38,28 @@ def test_every_map_entry_is_a_recipe_that_builds():
     for entry in VEGAN_MAP:
         assert entry.distance in ("f-divergence", "OT")
         assert entry.formulation in ("primal", "dual")
-        assert entry.latent in ("f-divergence", "MMD", "none")
+        assert entry.latent in ("f-divergence", "MMD", "OT", "none")
         torch.manual_seed(0)
         model = recipes.build(entry.recipe)
         assert tuple(model.sample(2).shape) == (2, 1, 28, 28)
         has_encoder = hasattr(model, "encoder")
         assert has_encoder == (entry.formulation == "primal"), entry.recipe
+
+
+def test_the_map_is_generated_from_the_recipes_and_their_models_facts():
+    names = [e.recipe for e in VEGAN_MAP]
+    assert names == ["VAE", "AVB", "AAE", "WAE-MMD", "WAE-GAN", "GAN", "WGAN-GP"]
+    for entry in VEGAN_MAP:
+        r = recipes.RECIPES[entry.recipe]
+        torch.manual_seed(0)
+        facts = recipes.build(entry.recipe).facts
+        assert (entry.distance, entry.formulation, entry.latent) == (
+            facts.distance, facts.formulation, facts.latent_distance)
+        assert (entry.chapter, entry.what) == (r.chapter, r.summary)
+    # the kinds the map places: primal f-divergence (VAE, AVB), primal OT (the POT models),
+    # dual f-divergence (GAN), dual OT (WGAN)
+    cells = {(e.formulation, e.distance) for e in VEGAN_MAP}
+    assert cells == {(f, d) for f in ("primal", "dual") for d in ("f-divergence", "OT")}
 
 
 def test_ppca_log_likelihood_matches_scipy():

@@ -9,7 +9,10 @@ One module per chapter idea, in the order the book needs them:
 - :mod:`vegan_lib.exact_pot` — penalised OT solved exactly as linear programmes (3, 6)
 - :mod:`vegan_lib.divergences` — latent divergences :math:`D(Q_Z, P_Z)`: MMD, adversarial
 - :mod:`vegan_lib.nets` — encoders, decoders, discriminators, critics (building blocks)
-- :mod:`vegan_lib.pot` — costs, the POT objective, ``POTModel`` (WAE-MMD, WAE-GAN, the AAE)
+- :mod:`vegan_lib.costs` — per-sample costs :math:`c(x, y)` and the Gaussian NLL
+- :mod:`vegan_lib.protocol` — ``ModelFacts`` (what each model class states about itself), the
+  Gaussian prior and the generator–critic base
+- :mod:`vegan_lib.pot` — the POT objective, ``POTModel`` (WAE-MMD, WAE-GAN, the AAE)
 - :mod:`vegan_lib.vae` — the VAE and AVB, the Bayes decoder, the KL split (chapter 5)
 - :mod:`vegan_lib.wgan` — critic losses, Lipschitz constraints, ``WGANModel`` (chapter 6)
 - :mod:`vegan_lib.duality` — Kantorovich potentials, Lipschitz constants, certified bounds
@@ -17,7 +20,8 @@ One module per chapter idea, in the order the book needs them:
 - :mod:`vegan_lib.vegan_map` — the VEGAN map, probabilistic PCA and its VAE, W₂ potentials (7)
 - :mod:`vegan_lib.train` — ``fit``: the one training loop
 - :mod:`vegan_lib.classifier`, :mod:`vegan_lib.metrics` — the scoreboard's measures (5–7)
-- :mod:`vegan_lib.recipes` — every named recipe of the book, defined once
+- :mod:`vegan_lib.recipes` — every named recipe of the book, defined once, trained, measured
+- :mod:`vegan_lib.reference` — the reference run (``python -m vegan_lib.reference``)
 - :mod:`vegan_lib.plotting`, :mod:`vegan_lib.explorers` — figures and interactive explorers
   (imported on demand: they need matplotlib and ipywidgets)
 
@@ -45,6 +49,7 @@ from vegan_lib.fdivergences import (
     f_divergence,
     fit_variational_bound,
     gan_generator_loss,
+    js_between_unit_gaussians,
     kl_between_gaussians,
     optimal_critic,
     variational_bound,
@@ -68,7 +73,13 @@ from vegan_lib.pot import (
     pot_twin,
 )
 from vegan_lib.recipes import RECIPES
-from vegan_lib.theory import encoder_form, fold_generator, pushforward, random_decoder_encoder_form
+from vegan_lib.theory import (
+    encoder_form,
+    fold_generator,
+    pushforward,
+    random_decoder_encoder_form,
+    random_encoder_problem,
+)
 from vegan_lib.train import History, fit, load_checkpoint
 from vegan_lib.transport import (
     cost_matrix,
@@ -135,6 +146,7 @@ __all__ = [
     "gaussian_nll_cost",
     "gaussian_w2",
     "get_device",
+    "js_between_unit_gaussians",
     "js_lower_bound",
     "kantorovich_potentials",
     "kl_between_gaussians",
@@ -155,6 +167,7 @@ __all__ = [
     "ppca_posterior",
     "pushforward",
     "random_decoder_encoder_form",
+    "random_encoder_problem",
     "recipes",
     "seed_everything",
     "sharpness",

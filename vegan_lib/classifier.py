@@ -16,6 +16,7 @@ images; the network stays on its own device.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import torch
 import torch.nn.functional as F
@@ -25,7 +26,6 @@ from vegan_lib._checks import (
     check_classifier,
     check_device,
     check_digit_images,
-    check_digit_labels,
     check_int_at_least,
     check_positive,
     check_positive_int,
@@ -36,6 +36,30 @@ from vegan_lib.nets import DigitClassifier
 from vegan_lib.train import fit
 
 __all__ = ["train_digit_classifier", "classifier_accuracy", "classifier_features"]
+
+
+def _check_digit_labels(labels: Any, n: int, name: str = "y", n_classes: int = 10) -> torch.Tensor:
+    """Integer class labels of shape (n,) in {0, ..., n_classes - 1}, returned as int64."""
+    if not isinstance(labels, torch.Tensor):
+        raise ValueError(
+            f"{name} must be a torch.Tensor of integer labels, got {type(labels).__name__}; "
+            f"convert it with torch.as_tensor({name})"
+        )
+    if labels.dtype.is_floating_point or labels.dtype.is_complex or labels.dtype == torch.bool:
+        raise ValueError(
+            f"{name} must hold integer class labels 0-{n_classes - 1}, got dtype "
+            f"{labels.dtype}; convert it with {name}.long()"
+        )
+    if labels.ndim != 1 or labels.shape[0] != n:
+        raise ValueError(
+            f"{name} must have shape ({n},), one label per image, got {tuple(labels.shape)}"
+        )
+    if bool(((labels < 0) | (labels >= n_classes)).any()):
+        raise ValueError(
+            f"{name} must hold class labels in {{0, ..., {n_classes - 1}}}, got values from "
+            f"{int(labels.min())} to {int(labels.max())}"
+        )
+    return labels.long()
 
 
 def _random_shifts(
@@ -152,7 +176,7 @@ def train_digit_classifier(
     ((5, 64), False)
     """
     images = check_digit_images(x, "x")
-    labels = check_digit_labels(y, images.shape[0], n_classes=DigitClassifier.n_classes)
+    labels = _check_digit_labels(y, images.shape[0], n_classes=DigitClassifier.n_classes)
     steps = check_positive_int(steps, "steps", "steps=2000")
     batch_size = check_positive_int(batch_size, "batch_size", "batch_size=64")
     lr = check_positive(lr, "lr", "lr=1e-3")
@@ -241,7 +265,7 @@ def classifier_accuracy(
     """
     classifier = check_classifier(classifier)
     images = check_digit_images(x, "x")
-    labels = check_digit_labels(y, images.shape[0], n_classes=DigitClassifier.n_classes)
+    labels = _check_digit_labels(y, images.shape[0], n_classes=DigitClassifier.n_classes)
     logits = _apply_in_chunks(classifier, classifier, images)
     if logits.ndim != 2 or logits.shape[0] != images.shape[0]:
         raise ValueError(

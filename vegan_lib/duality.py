@@ -37,7 +37,6 @@ from torch import nn
 
 from vegan_lib._checks import (
     as_tensor,
-    check_critic_and_constraint,
     check_finite,
     check_points,
     check_positive,
@@ -463,6 +462,27 @@ def _critic_batches(
             yield x_paired, y_paired, x_paired, y_paired
 
 
+def _check_critic_and_constraint(critic: Any, lipschitz: Any) -> None:
+    """A critic to train (an ``nn.Module`` with parameters, spectrally normalised for
+    ``lipschitz="sn"``) and its Lipschitz constraint, one of ``LIPSCHITZ_CONSTRAINTS``."""
+    if not isinstance(lipschitz, str) or lipschitz not in LIPSCHITZ_CONSTRAINTS:
+        raise ValueError(
+            f"unknown lipschitz constraint {lipschitz!r}; choose one of "
+            f"{list(LIPSCHITZ_CONSTRAINTS)}"
+        )
+    if not isinstance(critic, nn.Module):
+        raise ValueError(f"critic must be an nn.Module, got {type(critic).__name__}")
+    if next(iter(critic.parameters()), None) is None:
+        raise ValueError("the critic has no parameters to train; pass e.g. nets.Critic(2)")
+    if lipschitz == "sn" and not any(
+        torch.nn.utils.parametrize.is_parametrized(m) for m in critic.modules()
+    ):
+        raise ValueError(
+            "lipschitz='sn' needs a spectrally normalised critic; build it with "
+            "Critic(x_dim, spectral_norm=True)"
+        )
+
+
 def fit_critic(
     critic: nn.Module,
     x: torch.Tensor,
@@ -559,7 +579,7 @@ def fit_critic(
     >>> round(h.last("estimate"), 4)
     3.0
     """
-    check_critic_and_constraint(critic, lipschitz, LIPSCHITZ_CONSTRAINTS)
+    _check_critic_and_constraint(critic, lipschitz)
     gp_weight = check_positive(gp_weight, "gp_weight", "gp_weight=10.0")
     clip = check_positive(clip, "clip", "clip=0.01")
     log_every = check_positive_int(log_every, "log_every", "log_every=10")

@@ -24,6 +24,8 @@ Tensors in, tensors out: results are 0-dim tensors on the input's device and dty
 
 from __future__ import annotations
 
+from typing import Any
+
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -31,9 +33,8 @@ from torch import nn
 from vegan_lib._checks import (
     check_classifier,
     check_digit_images,
-    check_features,
-    check_flat_image_pair,
-    check_grey_images,
+    check_finite_images,
+    check_float_tensor,
     check_int_at_least,
     check_positive_int,
     float64_on,
@@ -55,6 +56,105 @@ __all__ = [
 
 LAPLACIAN = ((0.0, 1.0, 0.0), (1.0, -4.0, 1.0), (0.0, 1.0, 0.0))
 """The 3 x 3 discrete Laplacian used by :func:`sharpness`."""
+
+
+# ----------------------------------------------------------------------------- input checks
+def _check_grey_images(images: Any, name: str) -> torch.Tensor:
+    """Grey images (N, H, W) or (N, 1, H, W), H, W >= 3, finite; returned as (N, 1, H, W)."""
+    images = check_float_tensor(
+        images, name, "(N, H, W) or (N, 1, H, W)",
+        f"convert 8-bit images with {name}.float() / 255 (the sharpness depends on the scale)",
+    )
+    if images.ndim == 4 and images.shape[1] != 1:
+        raise ValueError(
+            f"{name} must be grey images with one channel, got shape {tuple(images.shape)} "
+            f"({images.shape[1]} channels); convert to grey, e.g. {name}.mean(1, keepdim=True)"
+        )
+    if images.ndim not in (3, 4):
+        raise ValueError(
+            f"{name} must have shape (N, H, W) or (N, 1, H, W), got {tuple(images.shape)}; "
+            f"add a batch axis to a single image with {name}[None]"
+        )
+    batch = images if images.ndim == 4 else images.unsqueeze(1)
+    n, _, h, w = batch.shape
+    if n == 0:
+        raise ValueError(f"{name} is empty; pass at least one image")
+    if h < 3 or w < 3:
+        raise ValueError(
+            f"{name} must be at least 3 x 3 pixels for a 3 x 3 filter with valid padding, "
+            f"got {h} x {w}"
+        )
+    check_finite_images(batch, name)
+    return batch
+
+
+def _check_flat_images(images: Any, name: str, n: int) -> torch.Tensor:
+    """Finite images (N, ...) with N >= n; the first ``n`` flattened, (n, d), detached."""
+    images = check_float_tensor(
+        images, name, "(N, ...)",
+        f"convert 8-bit images with {name}.float() / 255 (the distance depends on the scale)",
+    )
+    if images.ndim < 2:
+        raise ValueError(
+            f"{name} must have shape (N, ...) with one image per row, got "
+            f"{tuple(images.shape)}; add a batch axis with {name}[None]"
+        )
+    if images.shape[0] < n:
+        raise ValueError(
+            f"{name} holds {images.shape[0]} images but n={n} are compared; pass at least "
+            "n images or lower n"
+        )
+    flat = images[:n].detach().flatten(1)
+    if flat.shape[1] == 0:
+        raise ValueError(f"{name} has empty images, shape {tuple(images.shape)}")
+    check_finite_images(flat, name)
+    return flat
+
+
+def _check_flat_image_pair(
+    x: Any, y: Any, names: tuple[str, str], n: Any
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """:func:`_check_flat_images` for two sets of one image size and device; float64 (n, d)."""
+    n = check_positive_int(n, "n", "n=1000 (the number of images compared)")
+    fx, fy = _check_flat_images(x, names[0], n), _check_flat_images(y, names[1], n)
+    if fx.shape[1] != fy.shape[1]:
+        raise ValueError(
+            f"{names[0]} and {names[1]} must hold images of the same size, got "
+            f"{tuple(x.shape[1:])} ({fx.shape[1]} values) and {tuple(y.shape[1:])} "
+            f"({fy.shape[1]} values); compare images of one data set"
+        )
+    if fx.device != fy.device:
+        raise ValueError(
+            f"{names[0]} is on {fx.device} but {names[1]} on {fy.device}; move them to one "
+            f"device first, e.g. {names[1]} = {names[1]}.to({names[0]}.device)"
+        )
+    return fx.to(torch.float64), fy.to(torch.float64)
+
+
+def _check_features(features: Any, name: str) -> torch.Tensor:
+    """A finite feature matrix (n, d) with n >= 2 rows (for a covariance), detached."""
+    features = check_float_tensor(
+        features, name, "(n, d)", f"convert it with {name}.double()"
+    )
+    if features.ndim != 2:
+        raise ValueError(
+            f"{name} must have shape (n, d), one feature vector per row, got "
+            f"{tuple(features.shape)}; flatten each sample with {name}.flatten(1)"
+        )
+    n, d = features.shape
+    if d == 0:
+        raise ValueError(f"{name} has no features (shape {tuple(features.shape)}); d must be >= 1")
+    if n < 2:
+        raise ValueError(
+            f"{name} holds {n} sample(s) but a covariance needs at least 2; pass more "
+            "samples (in practice many more than d)"
+        )
+    if not bool(torch.isfinite(features).all()):
+        raise ValueError(
+            f"{name} contains NaN or inf values; check the images and the network that "
+            "computed the features"
+        )
+    return features.detach()
 
 
 def _laplacian_variances(batch: torch.Tensor) -> torch.Tensor:
@@ -109,7 +209,7 @@ def sharpness(images: torch.Tensor) -> torch.Tensor:
     >>> round(sharpness(torch.ones(2, 1, 5, 5)).item(), 4)  # a flat image has no edges
     0.0
     """
-    return _laplacian_variances(check_grey_images(images, "images")).mean()
+    return _laplacian_variances(_check_grey_images(images, "images")).mean()
 
 
 def sharpness_ratio(images: torch.Tensor, reference: torch.Tensor) -> torch.Tensor:
@@ -144,7 +244,7 @@ def sharpness_ratio(images: torch.Tensor, reference: torch.Tensor) -> torch.Tens
     0.25
     """
     numerator = sharpness(images)
-    denominator = _laplacian_variances(check_grey_images(reference, "reference")).mean()
+    denominator = _laplacian_variances(_check_grey_images(reference, "reference")).mean()
     if float(denominator) <= 0.0:
         raise ValueError(
             "the reference images have sharpness 0 (they are constant), so the ratio is "
@@ -200,7 +300,7 @@ def w2_to_data(samples: torch.Tensor, reference: torch.Tensor, n: int = 1000) ->
     >>> round(w2_to_data(black, white, n=2).item(), 6)
     2.0
     """
-    x, y = check_flat_image_pair(samples, reference, ("samples", "reference"), n)
+    x, y = _check_flat_image_pair(samples, reference, ("samples", "reference"), n)
     return wasserstein(x, y, p=2)
 
 
@@ -314,7 +414,7 @@ def data_floor(
     >>> round(data_floor(train, train + 0.5, n=2).item(), 6)
     0.5
     """
-    x, y = check_flat_image_pair(train_images, test_images, ("train_images", "test_images"), n)
+    x, y = _check_flat_image_pair(train_images, test_images, ("train_images", "test_images"), n)
     shared = int((torch.cdist(x, y) == 0).sum())
     if shared:
         raise ValueError(
@@ -400,8 +500,8 @@ def frechet_distance(x_features: torch.Tensor, y_features: torch.Tensor) -> torc
     >>> round(frechet_distance(a, b).item(), 6)
     3.0
     """
-    x = check_features(x_features, "x_features")
-    y = check_features(y_features, "y_features")
+    x = _check_features(x_features, "x_features")
+    y = _check_features(y_features, "y_features")
     if x.shape[1] != y.shape[1]:
         raise ValueError(
             f"x_features has d={x.shape[1]} features per row but y_features has "

@@ -26,38 +26,161 @@ of the wrong shape, saying how to fix it.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
+from typing import Any
 
 import torch
 from torch import nn
 
-from vegan_lib._checks import (
-    check_activation,
-    check_activation_module,
-    check_channels,
-    check_net_images,
-    check_net_input,
-    check_net_noise,
-    check_output_shape,
-    check_positive_int,
-    check_widths,
-)
+from vegan_lib._checks import check_positive_int
 
 __all__ = [
     "MLP", "MLPEncoder", "MLPDecoder", "ConvEncoder", "ConvDecoder", "LatentDiscriminator",
     "GaussianMLPEncoder", "GaussianConvEncoder", "NoisyMLPEncoder", "NoisyConvEncoder",
-    "AVBDiscriminator", "Critic", "ConvCritic", "DigitClassifier", "GaussianPriorMixin",
-    "GeneratorCriticModel",
+    "AVBDiscriminator", "Critic", "ConvCritic", "DigitClassifier",
 ]
 
 
+# =========================================================================== checks
+# Constructors check their sizes (_size, _widths, _channels, _check_mlp, _check_avb); forward
+# passes check their batch: its shape, and the dtype and device of the network's weights.
 def _size(value: int, name: str) -> int:
     return check_positive_int(value, name, f"{name}=8")
+
+
+def _widths(widths: Any, name: str) -> tuple[int, ...]:
+    """Layer widths: a (possibly empty) sequence of positive integers."""
+    try:
+        values = tuple(widths)
+    except TypeError:
+        raise ValueError(f"{name} must be a sequence of positive integers, got {widths!r}; "
+                         f"e.g. {name}=(128, 128)") from None
+    for w in values:
+        check_positive_int(w, f"every entry of {name}", f"{name}=(128, 128)")
+    return values
+
+
+def _channels(channels: Any) -> tuple[int, int]:
+    """The channels of the two stride-2 convolutions: two positive integers."""
+    values = _widths(channels, "channels")
+    if len(values) != 2:
+        raise ValueError(f"channels must hold exactly two widths (one per stride-2 layer), "
+                         f"got {values}; e.g. channels=(32, 64)")
+    return values  # type: ignore[return-value]
+
+
+def _check_mlp(
+    in_dim: Any, out_dim: Any, hidden: Any, activation: Any
+) -> tuple[int, int, tuple[int, ...]]:
+    """An MLP's sizes and its activation factory, a class or function making an nn.Module."""
+    sizes = _size(in_dim, "in_dim"), _size(out_dim, "out_dim"), _widths(hidden, "hidden")
+    if isinstance(activation, nn.Module) or not callable(activation):
+        got = f"an instance {activation!r}" if isinstance(activation, nn.Module) else (
+            f"{type(activation).__name__} {activation!r}")
+        raise ValueError(
+            "activation must be a class or function that makes an activation module, such as "
+            f"nn.ReLU or lambda: nn.LeakyReLU(0.2), got {got}; pass the class, not an instance"
+        )
+    return sizes
+
+
+def _activation_layer(activation: Callable[[], nn.Module]) -> nn.Module:
+    """A layer made by the factory ``activation``, which must return an ``nn.Module``."""
+    layer = activation()
+    if not isinstance(layer, nn.Module):
+        raise ValueError(f"activation() must return an nn.Module such as nn.ReLU(), got "
+                         f"{type(layer).__name__}; pass e.g. activation=nn.ReLU")
+    return layer
+
+
+def _check_avb(
+    z_dim: Any, x_dim: Any, hidden: Any, channels: Any
+) -> tuple[int, int | None, tuple[int, ...], tuple[int, int] | None]:
+    """AVBDiscriminator's sizes; for images (``x_dim=None``), non-empty ``hidden`` and channels."""
+    z_dim = _size(z_dim, "z_dim")
+    x_dim = None if x_dim is None else _size(x_dim, "x_dim")
+    hidden = _widths(hidden, "hidden")
+    if x_dim is not None:
+        return z_dim, x_dim, hidden, None
+    if not hidden:
+        raise ValueError("hidden must hold at least one width for images (it sets the width "
+                         "of the z branch); e.g. hidden=(128, 128)")
+    return z_dim, x_dim, hidden, _channels(channels)
 
 
 def _weight(module: nn.Module) -> torch.Tensor | None:
     """A parameter of ``module``: its dtype and device are what a batch must have."""
     return next(module.parameters(), None)
+
+
+def _expect_tensor(x: Any, who: str) -> None:
+    if not isinstance(x, torch.Tensor):
+        raise ValueError(
+            f"{who} expects a torch.Tensor, got {type(x).__name__}; "
+            "convert it with torch.as_tensor(x, dtype=torch.float32)"
+        )
+
+
+def _check_like(x: torch.Tensor, like: torch.Tensor | None, who: str, name: str) -> None:
+    """The batch ``x`` must have the dtype and the device of ``like`` (the network's weights)."""
+    if like is None:
+        return
+    v = "noise" if name == "noise" else "x"
+    if x.dtype != like.dtype:
+        fix = (
+            f"convert 8-bit images with {v}.float() / 255, other integers with "
+            f"{v}.to({like.dtype})" if not x.is_floating_point()
+            else f"convert it with {v}.to({like.dtype}), or the network with "
+            f"net.to({x.dtype})"
+        )
+        raise ValueError(
+            f"{who} expects {name} of dtype {like.dtype} (the dtype of its weights), got "
+            f"{x.dtype}; {fix}"
+        )
+    if x.device != like.device:
+        raise ValueError(
+            f"{who} lives on {like.device} but its {name} on {x.device}; move one of them, "
+            f"e.g. {v} = {v}.to({str(like.device)!r})"
+        )
+
+
+def _check_input(
+    x: Any, dim: int, who: str, name: str = "input", like: torch.Tensor | None = None
+) -> None:
+    """``x`` must be a tensor of shape (N, dim), the input of ``who``, like ``like``."""
+    _expect_tensor(x, who)
+    if x.ndim != 2 or x.shape[1] != dim:
+        flat = x.ndim > 2 and math.prod(x.shape[1:]) == dim
+        hint = "; flatten each sample with x.flatten(1)" if flat else ""
+        raise ValueError(f"{who} expects {name} of shape (N, {dim}), got {tuple(x.shape)}{hint}")
+    _check_like(x, like, who, name)
+
+
+def _check_images(x: Any, who: str, like: torch.Tensor | None = None) -> None:
+    """``x`` must be a batch of 28 x 28 grey images (N, 1, 28, 28), like ``like``."""
+    _expect_tensor(x, who)
+    if x.ndim != 4 or tuple(x.shape[1:]) != (1, 28, 28):
+        flat = x.numel() > 0 and x.numel() % 784 == 0
+        hint = "; reshape flat images with x.reshape(-1, 1, 28, 28)" if flat else ""
+        raise ValueError(
+            f"{who} expects images of shape (N, 1, 28, 28), got {tuple(x.shape)}{hint}"
+        )
+    _check_like(x, like, who, "images")
+
+
+def _noise(x: torch.Tensor, noise: Any, noise_dim: int, who: str) -> torch.Tensor:
+    """The injected noise: ``noise`` (n, noise_dim) checked, or fresh N(0, I) in x's dtype."""
+    if noise is None:
+        return torch.randn(x.shape[0], noise_dim, device=x.device, dtype=x.dtype)
+    _expect_tensor(noise, who)
+    if tuple(noise.shape) != (x.shape[0], noise_dim):
+        raise ValueError(
+            f"{who} expects noise of shape ({x.shape[0]}, {noise_dim}), got "
+            f"{tuple(noise.shape)}; pass noise=None to draw it from N(0, I)"
+        )
+    _check_like(noise, x, who, "noise")
+    return noise
 
 
 def _conv_features(
@@ -72,14 +195,6 @@ def _conv_features(
         activation(),
         nn.Flatten(),
     )
-
-
-def _noise(x: torch.Tensor, noise: torch.Tensor | None, noise_dim: int, who: str) -> torch.Tensor:
-    """The injected noise: ``noise`` checked, or fresh N(0, I) draws in the data's dtype."""
-    if noise is None:
-        return torch.randn(x.shape[0], noise_dim, device=x.device, dtype=x.dtype)
-    check_net_noise(noise, x.shape[0], noise_dim, who, like=x)
-    return noise
 
 
 def _mean_logvar(out: torch.Tensor, z_dim: int) -> tuple[torch.Tensor, torch.Tensor]:
@@ -110,28 +225,22 @@ class MLP(nn.Module):
     """
 
     def __init__(
-        self,
-        in_dim: int,
-        out_dim: int,
-        hidden: Sequence[int] = (128, 128),
+        self, in_dim: int, out_dim: int, hidden: Sequence[int] = (128, 128),
         activation: Callable[[], nn.Module] = nn.ReLU,
     ) -> None:
         super().__init__()
-        self.in_dim = _size(in_dim, "in_dim")
-        self.out_dim = _size(out_dim, "out_dim")
-        self.hidden = check_widths(hidden, "hidden")
-        check_activation(activation)
+        self.in_dim, self.out_dim, self.hidden = _check_mlp(in_dim, out_dim, hidden, activation)
         widths = (self.in_dim, *self.hidden, self.out_dim)
         layers: list[nn.Module] = []
         for i, (a, b) in enumerate(zip(widths[:-1], widths[1:], strict=True)):
             if i > 0:
-                layers.append(check_activation_module(activation()))
+                layers.append(_activation_layer(activation))
             layers.append(nn.Linear(a, b))
         self.net = nn.Sequential(*layers)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Map a batch of shape (N, in_dim) to shape (N, out_dim)."""
-        check_net_input(x, self.in_dim, type(self).__name__, like=_weight(self))
+        _check_input(x, self.in_dim, type(self).__name__, like=_weight(self))
         return self.net(x)
 
 
@@ -207,7 +316,7 @@ class GaussianMLPEncoder(nn.Module):
 
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """``(mean, logvar)``, each of shape (N, z_dim), for a batch of shape (N, x_dim)."""
-        check_net_input(x, self.x_dim, "GaussianMLPEncoder", like=_weight(self))
+        _check_input(x, self.x_dim, "GaussianMLPEncoder", like=_weight(self))
         return _mean_logvar(self.net(x), self.z_dim)
 
 
@@ -242,7 +351,7 @@ class NoisyMLPEncoder(nn.Module):
 
     def forward(self, x: torch.Tensor, noise: torch.Tensor | None = None) -> torch.Tensor:
         """Codes (N, z_dim) for data (N, x_dim); ``noise`` (N, noise_dim) defaults to N(0, I)."""
-        check_net_input(x, self.x_dim, "NoisyMLPEncoder", like=_weight(self))
+        _check_input(x, self.x_dim, "NoisyMLPEncoder", like=_weight(self))
         eps = _noise(x, noise, self.noise_dim, "NoisyMLPEncoder")
         return self.net(torch.cat([x, eps], dim=1))
 
@@ -253,12 +362,12 @@ class _ConvLinear(nn.Module):
 
     def __init__(self, out_dim: int, channels: Sequence[int]) -> None:
         super().__init__()
-        self.channels = check_channels(channels)
+        self.channels = _channels(channels)
         self.features = _conv_features(self.channels)
         self.head = nn.Linear(self.channels[1] * 7 * 7, out_dim)
 
     def _linear(self, x: torch.Tensor) -> torch.Tensor:
-        check_net_images(x, type(self).__name__, like=_weight(self))
+        _check_images(x, type(self).__name__, like=_weight(self))
         return self.head(self.features(x))
 
 
@@ -329,22 +438,19 @@ class NoisyConvEncoder(nn.Module):
     """
 
     def __init__(
-        self,
-        z_dim: int,
-        noise_dim: int = 8,
-        channels: Sequence[int] = (32, 64),
+        self, z_dim: int, noise_dim: int = 8, channels: Sequence[int] = (32, 64),
         hidden: Sequence[int] = (128,),
     ) -> None:
         super().__init__()
         self.z_dim = _size(z_dim, "z_dim")
         self.noise_dim = _size(noise_dim, "noise_dim")
-        self.channels = check_channels(channels)
+        self.channels = _channels(channels)
         self.features = _conv_features(self.channels)
         self.head = MLP(self.channels[1] * 7 * 7 + self.noise_dim, self.z_dim, hidden)
 
     def forward(self, x: torch.Tensor, noise: torch.Tensor | None = None) -> torch.Tensor:
         """Codes (N, z_dim) for images (N, 1, 28, 28); ``noise`` defaults to fresh N(0, I)."""
-        check_net_images(x, "NoisyConvEncoder", like=_weight(self))
+        _check_images(x, "NoisyConvEncoder", like=_weight(self))
         eps = _noise(x, noise, self.noise_dim, "NoisyConvEncoder")
         return self.head(torch.cat([self.features(x), eps], dim=1))
 
@@ -367,7 +473,7 @@ class ConvDecoder(nn.Module):
     def __init__(self, z_dim: int, channels: Sequence[int] = (64, 32)) -> None:
         super().__init__()
         self.z_dim = _size(z_dim, "z_dim")
-        c1, c2 = self.channels = check_channels(channels)
+        c1, c2 = self.channels = _channels(channels)
         self.head = nn.Sequential(nn.Linear(self.z_dim, c1 * 7 * 7), nn.ReLU())
         self.body = nn.Sequential(
             nn.ConvTranspose2d(c1, c2, kernel_size=4, stride=2, padding=1),
@@ -378,7 +484,7 @@ class ConvDecoder(nn.Module):
 
     def forward(self, z: torch.Tensor) -> torch.Tensor:
         """Images of shape (N, 1, 28, 28) for codes of shape (N, z_dim)."""
-        check_net_input(z, self.z_dim, "ConvDecoder", name="codes", like=_weight(self))
+        _check_input(z, self.z_dim, "ConvDecoder", name="codes", like=_weight(self))
         features = self.head(z).reshape(z.shape[0], self.channels[0], 7, 7)
         return self.body(features)
 
@@ -409,27 +515,17 @@ class AVBDiscriminator(nn.Module):
     """
 
     def __init__(
-        self,
-        z_dim: int,
-        x_dim: int | None = None,
-        hidden: Sequence[int] = (128, 128),
+        self, z_dim: int, x_dim: int | None = None, hidden: Sequence[int] = (128, 128),
         channels: Sequence[int] = (32, 64),
     ) -> None:
         super().__init__()
-        self.z_dim = _size(z_dim, "z_dim")
-        self.x_dim = None if x_dim is None else _size(x_dim, "x_dim")
-        hidden = check_widths(hidden, "hidden")
+        self.z_dim, self.x_dim, hidden, channels = _check_avb(z_dim, x_dim, hidden, channels)
         if self.x_dim is not None:
             self.features = None
             self.z_features = None
             self.joint = MLP(self.x_dim + self.z_dim, 1, hidden)
             return
-        if not hidden:
-            raise ValueError(
-                "hidden must hold at least one width for images (it sets the width of the "
-                "z branch); e.g. hidden=(128, 128)"
-            )
-        self.channels = check_channels(channels)
+        self.channels = channels
         self.features = _conv_features(self.channels)
         self.z_features = nn.Sequential(MLP(self.z_dim, hidden[0], (hidden[0],)), nn.ReLU())
         self.joint = MLP(self.channels[1] * 7 * 7 + hidden[0], 1, hidden)
@@ -437,11 +533,11 @@ class AVBDiscriminator(nn.Module):
     def forward(self, x: torch.Tensor, z: torch.Tensor) -> torch.Tensor:
         """Logits of shape (N,) for data (N, x_dim) or (N, 1, 28, 28) and codes (N, z_dim)."""
         like = _weight(self)
-        check_net_input(z, self.z_dim, "AVBDiscriminator", name="codes z", like=like)
+        _check_input(z, self.z_dim, "AVBDiscriminator", name="codes z", like=like)
         if self.features is None:
-            check_net_input(x, self.x_dim, "AVBDiscriminator", name="data x", like=like)
+            _check_input(x, self.x_dim, "AVBDiscriminator", name="data x", like=like)
         else:
-            check_net_images(x, "AVBDiscriminator", like=like)
+            _check_images(x, "AVBDiscriminator", like=like)
         if x.shape[0] != z.shape[0]:
             raise ValueError(
                 f"AVBDiscriminator got {x.shape[0]} data points but {z.shape[0]} codes; "
@@ -481,11 +577,8 @@ class Critic(nn.Module):
     """
 
     def __init__(
-        self,
-        x_dim: int,
-        hidden: Sequence[int] = (128, 128),
-        activation: Callable[[], nn.Module] = nn.ReLU,
-        spectral_norm: bool = False,
+        self, x_dim: int, hidden: Sequence[int] = (128, 128),
+        activation: Callable[[], nn.Module] = nn.ReLU, spectral_norm: bool = False,
     ) -> None:
         super().__init__()
         self.net = MLP(_size(x_dim, "x_dim"), 1, hidden, activation)
@@ -520,7 +613,7 @@ class Critic(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Scores of shape (N,) for a batch of shape (N, x_dim)."""
-        check_net_input(x, self.x_dim, "Critic", like=_weight(self))
+        _check_input(x, self.x_dim, "Critic", like=_weight(self))
         return self.net(x).squeeze(-1)
 
 
@@ -542,7 +635,7 @@ class ConvCritic(nn.Module):
 
     def __init__(self, channels: Sequence[int] = (32, 64), spectral_norm: bool = False) -> None:
         super().__init__()
-        self.channels = check_channels(channels)
+        self.channels = _channels(channels)
         self.net = nn.Sequential(
             *_conv_features(self.channels, lambda: nn.LeakyReLU(0.2)),
             nn.Linear(self.channels[1] * 7 * 7, 1),
@@ -555,7 +648,7 @@ class ConvCritic(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Scores of shape (N,) for images of shape (N, 1, 28, 28)."""
-        check_net_images(x, "ConvCritic", like=_weight(self))
+        _check_images(x, "ConvCritic", like=_weight(self))
         return self.net(x).squeeze(-1)
 
 
@@ -587,7 +680,7 @@ class DigitClassifier(nn.Module):
     def __init__(self, feature_dim: int = 64, channels: Sequence[int] = (16, 32)) -> None:
         super().__init__()
         self.feature_dim = _size(feature_dim, "feature_dim")
-        self.channels = check_channels(channels)
+        self.channels = _channels(channels)
         self.body = nn.Sequential(
             _conv_features(self.channels),
             nn.Linear(self.channels[1] * 7 * 7, self.feature_dim),
@@ -597,88 +690,9 @@ class DigitClassifier(nn.Module):
 
     def features(self, x: torch.Tensor) -> torch.Tensor:
         r"""Penultimate-layer features :math:`\phi(x)`, shape (N, feature_dim), all >= 0."""
-        check_net_images(x, "DigitClassifier", like=_weight(self))
+        _check_images(x, "DigitClassifier", like=_weight(self))
         return self.body(x)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Logits of shape (N, 10) for images of shape (N, 1, 28, 28)."""
         return self.head(self.features(x))
-
-
-# ----------------------------------------------------------------------------- the prior
-class GaussianPriorMixin:
-    """Device, dtype and sampling of the prior :math:`N(0, I_{d_z})`, for modules with z_dim."""
-
-    z_dim: int
-
-    def _reference(self) -> torch.Tensor:
-        for p in self.parameters():
-            return p
-        raise RuntimeError("the model has no parameters; give it an encoder and a decoder")
-
-    @property
-    def device(self) -> torch.device:
-        """Device of the model's parameters (where prior samples are drawn)."""
-        return self._reference().device
-
-    @property
-    def dtype(self) -> torch.dtype:
-        """Floating dtype of the model's parameters."""
-        return self._reference().dtype
-
-    def sample_prior(self, n: int) -> torch.Tensor:
-        r"""Draw ``n`` codes (n, z_dim) from :math:`N(0, I_{d_z})` with torch's global generator."""
-        n = check_positive_int(n, "n", "n=64")
-        return torch.randn(n, self.z_dim, device=self.device, dtype=self.dtype)
-
-
-class GeneratorCriticModel(GaussianPriorMixin, nn.Module):
-    r"""A generator :math:`G` of prior codes trained against a critic: the dual models' base.
-
-    Holds what the WGAN (:class:`~vegan_lib.wgan.WGANModel`) and the f-GAN
-    (:class:`~vegan_lib.fdivergences.FGANModel`) share: the networks, prior samples on the
-    generator's device and dtype, :meth:`sample`, and the parameter split of
-    :func:`~vegan_lib.train.fit`'s protocol (the generator is the main network, the critic
-    the adversary). Each subclass adds its objective (``losses``, ``adversary_loss``).
-
-    Parameters
-    ----------
-    generator : nn.Module
-        Maps codes (N, z_dim) to samples of the data's shape.
-    critic : nn.Module
-        Maps samples (N, ...) to scores (N,).
-    z_dim : int
-        Dimension of the prior's codes.
-    """
-
-    def __init__(self, generator: nn.Module, critic: nn.Module, z_dim: int) -> None:
-        super().__init__()
-        z_dim = check_positive_int(z_dim, "z_dim", "z_dim=8")
-        if not isinstance(generator, nn.Module) or not isinstance(critic, nn.Module):
-            raise ValueError("generator and critic must be nn.Modules")
-        self.generator = generator
-        self.critic = critic
-        self.z_dim = z_dim
-
-    def _reference(self) -> torch.Tensor:
-        # prior samples feed the generator, so they follow its device and dtype
-        return next(iter(self.generator.parameters()))
-
-    @torch.no_grad()
-    def sample(self, n: int) -> torch.Tensor:
-        r"""Generate :math:`n` samples :math:`G(Z)`, :math:`Z \sim P_Z` (no gradient)."""
-        return self.generator(self.sample_prior(n))
-
-    def _fake_like(self, x: torch.Tensor) -> torch.Tensor:
-        fake = self.generator(self.sample_prior(x.shape[0]))
-        check_output_shape(fake, x, "generator")
-        return fake
-
-    def main_parameters(self) -> list[nn.Parameter]:
-        """The generator's parameters."""
-        return list(self.generator.parameters())
-
-    def adversary_parameters(self) -> list[nn.Parameter]:
-        """The critic's parameters."""
-        return list(self.critic.parameters())
-

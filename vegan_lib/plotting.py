@@ -15,6 +15,7 @@ import math
 import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 import matplotlib.pyplot as plt
 import matplotlib.ticker as mticker
@@ -24,13 +25,7 @@ import torch
 from matplotlib.axes import Axes
 from matplotlib.collections import LineCollection
 
-from vegan_lib._checks import (
-    as_numpy,
-    check_curve,
-    check_int_at_least,
-    check_plane_array,
-    check_positive_int,
-)
+from vegan_lib._checks import as_numpy, check_int_at_least, check_positive_int
 
 __all__ = [
     "PALETTE",
@@ -145,6 +140,17 @@ def _colour(i: int) -> str:
     return PALETTE[i % len(PALETTE)]
 
 
+def _check_plane_array(values: Any, name: str) -> np.ndarray:
+    """Points to draw in the plane, shape (n, 2), as a float64 NumPy array."""
+    points = as_numpy(values, name)
+    if points.ndim != 2 or points.shape[1] != 2:
+        raise ValueError(
+            f"{name} must have shape (n, 2), got {points.shape}; plot two coordinates "
+            "of higher-dimensional points (e.g. x[:, :2]) or reduce them to 2-D first"
+        )
+    return points
+
+
 # ----------------------------------------------------------------------------- clouds
 def plot_2d(
     *clouds: object,
@@ -193,7 +199,7 @@ def plot_2d(
     """
     if not clouds:
         raise ValueError("plot_2d needs at least one point cloud of shape (n, 2)")
-    points = [check_plane_array(c, f"cloud {i}") for i, c in enumerate(clouds)]
+    points = [_check_plane_array(c, f"cloud {i}") for i, c in enumerate(clouds)]
     if labels is not None and len(labels) != len(points):
         raise ValueError(
             f"got {len(labels)} labels for {len(points)} clouds; pass one label per cloud"
@@ -271,7 +277,7 @@ def plot_coupling(
     2
     >>> plt.close("all")
     """
-    xs, ys = check_plane_array(x, "x"), check_plane_array(y, "y")
+    xs, ys = _check_plane_array(x, "x"), _check_plane_array(y, "y")
     pi = as_numpy(plan, "plan")
     if pi.shape != (len(xs), len(ys)):
         raise ValueError(
@@ -428,6 +434,38 @@ def image_grid(
 
 
 # ----------------------------------------------------------------------------- curves
+def _history_value(value: Any, key: str) -> float:
+    """One recorded value of ``history[key]``: a number or a one-element tensor, as a float."""
+    if isinstance(value, torch.Tensor):
+        if value.numel() != 1:
+            raise ValueError(
+                f"history[{key!r}] holds a tensor of shape {tuple(value.shape)}; record "
+                "one number per step, e.g. loss.item()"
+            )
+        return float(value.detach().cpu())
+    try:
+        return float(value)
+    except (TypeError, ValueError) as err:
+        raise ValueError(
+            f"history[{key!r}] holds {value!r}, not a number; record one float per step"
+        ) from err
+
+
+def _check_curve(values: Any, key: str) -> np.ndarray:
+    """A training curve ``history[key]``: a non-empty sequence of numbers (or 0-d tensors, or
+    a 1-D tensor), as a float64 NumPy vector."""
+    if isinstance(values, torch.Tensor):
+        curve = as_numpy(values, f"history[{key!r}]")
+    else:
+        curve = np.array([_history_value(v, key) for v in values], dtype=np.float64)
+    if curve.ndim != 1 or curve.size == 0:
+        raise ValueError(
+            f"history[{key!r}] must be a non-empty sequence of numbers, got shape "
+            f"{curve.shape}; record one float per step"
+        )
+    return curve
+
+
 def plot_history(
     history: Mapping[str, Sequence[float]],
     keys: Sequence[str] | None = None,
@@ -482,7 +520,7 @@ def plot_history(
     unknown = [k for k in keys if k not in history]
     if unknown:
         raise ValueError(f"unknown history keys {unknown}; available: {list(history)}")
-    curves = {k: check_curve(history[k], k) for k in keys}
+    curves = {k: _check_curve(history[k], k) for k in keys}
     if logy:
         for k, values in curves.items():
             if not (values[np.isfinite(values)] > 0).all():

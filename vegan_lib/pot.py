@@ -12,7 +12,7 @@ with a per-sample cost :math:`c` (:data:`~vegan_lib.costs.COSTS`, or any callabl
 
 **The AAE is POT** (chapter 4). An adversarial auto-encoder with Gaussian decoder
 :math:`N(G(z), \sigma^2 I)` is ``POTModel(..., cost=gaussian_nll_cost(sigma2),
-divergence="gan", lam=lam_aae)`` (:meth:`POTModel.aae_for_mnist`), and since
+divergence="gan", lam_aae=lam_aae)`` (:meth:`POTModel.aae_for_mnist`), and since
 :math:`-\log N(x; y, \sigma^2 I) = \lVert x - y\rVert^2 / (2\sigma^2) + \frac d2
 \log(2\pi\sigma^2)`, its loss is that of its :func:`pot_twin` (squared cost,
 :math:`\lambda = 2\sigma^2\lambda_{\mathrm{AAE}}`, :func:`aae_to_pot_lambda`) divided by
@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable, Iterable, Sequence
+from typing import Any
 
 import torch
 from torch import nn
@@ -43,8 +44,8 @@ from vegan_lib._checks import (
     check_per_sample,
     check_positive,
     check_positive_int,
-    check_scalar,
     check_scales,
+    check_seed,
     check_sigma2,
 )
 from vegan_lib.costs import COSTS, GaussianNLLCost, gaussian_nll_cost
@@ -53,22 +54,44 @@ from vegan_lib.divergences import (
     adversarial_penalty,
     imq_constant,
     latent_discriminator_loss,
+    mmd2,
     mmd2_estimate,
 )
 from vegan_lib.nets import (
     ConvDecoder,
     ConvEncoder,
-    GaussianPriorMixin,
     LatentDiscriminator,
     MLPDecoder,
     MLPEncoder,
 )
+from vegan_lib.protocol import GaussianPriorMixin, ModelFacts
 from vegan_lib.transport import solve_emd
 
 __all__ = [
     "pot_loss", "aae_loss", "aae_to_pot_lambda", "pot_to_aae_lambda", "WAE_COST_SCALE",
-    "DIVERGENCES", "POTModel", "pot_twin",
+    "WAE_MMD_SCALES", "DIVERGENCES", "POTModel", "pot_twin",
 ]
+
+
+def _check_scalar(t: Any, name: str) -> None:
+    """Raise ``ValueError`` unless ``t`` is a 0-dimensional tensor.
+
+    Examples
+    --------
+    >>> _check_scalar(torch.tensor(0.5), "penalty")  # passes silently
+    """
+    if not isinstance(t, torch.Tensor) or t.ndim != 0:
+        shape = getattr(t, "shape", None)
+        raise ValueError(
+            f"{name} must be a 0-dimensional tensor, got shape "
+            f"{None if shape is None else tuple(shape)}; reduce it to one number (e.g. .mean())"
+        )
+    if not t.is_floating_point():
+        raise ValueError(
+            f"{name} must be a real floating-point number, got dtype {t.dtype}; convert it "
+            f"with {name}.float() (or take {name}.real of a complex tensor)"
+        )
+
 
 WAE_COST_SCALE = 0.05
 r"""The factor by which the WAE authors' code multiplies the squared cost.
@@ -78,6 +101,11 @@ penalty against :math:`0.05\,\lVert x - y\rVert^2`; on this module's unscaled
 :func:`~vegan_lib.costs.squared_cost` the same objective (up to the factor 0.05) has
 :math:`\lambda = 10 / 0.05 = 200` and :math:`1 / 0.05 = 20`.
 """
+
+WAE_MMD_SCALES = (0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0)
+r"""Multipliers of the IMQ constant :math:`C = 2 d_z` summed by the WAE authors' MMD: their
+training kernel, and the kernel of :meth:`POTModel.prior_mmd`, which compares every model's
+codes with the prior on one scale."""
 
 DIVERGENCES = ("mmd", "gan", "wcg")
 """Latent divergences of :class:`POTModel`: WAE-MMD, WAE-GAN / AAE, and the transport cost
@@ -105,7 +133,7 @@ def pot_loss(
     """
     check_per_sample(reconstruction, "reconstruction",
                      "use squared_cost(x, x_hat) rather than its mean")
-    check_scalar(penalty, "penalty")
+    _check_scalar(penalty, "penalty")
     return _pot_terms(reconstruction, penalty, check_non_negative(lam, "lam", _LAM_EXAMPLE))
 
 
@@ -130,7 +158,7 @@ def aae_loss(nll: torch.Tensor, penalty: torch.Tensor, lam_aae: float) -> dict[s
     {'loss': 3.0, 'nll': 2.0, 'penalty': 0.5}
     """
     check_per_sample(nll, "nll", "use gaussian_nll(x, x_hat, sigma2) rather than its mean")
-    check_scalar(penalty, "penalty")
+    _check_scalar(penalty, "penalty")
     lam_aae = check_non_negative(lam_aae, "lam_aae")
     mean_nll = nll.mean()
     return {"loss": mean_nll + lam_aae * penalty, "nll": mean_nll, "penalty": penalty}
@@ -195,8 +223,10 @@ class POTModel(GaussianPriorMixin, nn.Module):
       :math:`\lambda \ge 1` the POT objective is then :math:`W_1(P_X, P_G)` (chapter 6).
 
     With ``cost=gaussian_nll_cost(sigma2)`` and ``divergence="gan"`` this is the adversarial
-    auto-encoder and ``lam`` is :math:`\lambda_{\mathrm{AAE}}` (:meth:`aae_for_mnist`,
-    :func:`pot_twin`).
+    auto-encoder (:meth:`aae_for_mnist`, :func:`pot_twin`): its objective weighs the penalty
+    by ``lam_aae`` :math:`= \lambda_{\mathrm{AAE}}`, and ``lam`` is still :math:`\lambda` in
+    POT units, :math:`2\sigma^2\lambda_{\mathrm{AAE}}` (:func:`aae_to_pot_lambda`; with
+    ``divergence="wcg"`` the penalty is priced in the NLL itself and the two coincide).
 
     Parameters
     ----------
@@ -204,8 +234,12 @@ class POTModel(GaussianPriorMixin, nn.Module):
         Data (N, ...) to codes (N, z_dim), and codes back to the data's shape.
     z_dim : int
         Dimension :math:`d_z` of the codes and of the prior.
-    lam : float
-        :math:`\lambda \ge 0`, the divergence's weight in this model's own objective.
+    lam : float, optional
+        :math:`\lambda \ge 0` in POT units, on the squared cost (default 10). For every
+        model but the AAE it is the divergence's weight in the objective.
+    lam_aae : float, optional
+        The AAE's weight :math:`\lambda_{\mathrm{AAE}} \ge 0` of the penalty beside the
+        Gaussian NLL, instead of ``lam``; only with ``cost=gaussian_nll_cost(sigma2)``.
     cost : {"squared", "euclidean"} or callable
         A name in :data:`~vegan_lib.costs.COSTS`, or a per-sample cost
         ``c(x, x_hat) -> (N,)`` such as :func:`~vegan_lib.costs.gaussian_nll_cost`.
@@ -240,13 +274,14 @@ class POTModel(GaussianPriorMixin, nn.Module):
         encoder: nn.Module,
         decoder: nn.Module,
         z_dim: int,
-        lam: float = 10.0,
+        lam: float | None = None,
         cost: str | Callable[[torch.Tensor, torch.Tensor], torch.Tensor] = "squared",
         divergence: str = "mmd",
         discriminator: nn.Module | None = None,
         mmd_kernel: str = "imq",
         mmd_scales: Iterable[float] | None = None,
         wcg_reg: float | None = None,
+        lam_aae: float | None = None,
     ) -> None:
         super().__init__()
         z_dim = check_positive_int(z_dim, "z_dim", "z_dim=8")
@@ -286,9 +321,20 @@ class POTModel(GaussianPriorMixin, nn.Module):
         self.decoder = decoder
         self.discriminator = discriminator
         self.z_dim = z_dim
-        self.lam = check_non_negative(lam, "lam", _LAM_EXAMPLE)
         self.cost = cost
         self.divergence = divergence
+        if lam_aae is None:
+            self.lam = 10.0 if lam is None else lam
+        elif lam is not None:
+            raise ValueError(f"pass either lam (POT units) or lam_aae, not both (got lam={lam}, "
+                             f"lam_aae={lam_aae}); lam = 2 sigma^2 lam_aae")
+        elif isinstance(cost, GaussianNLLCost):
+            self._penalty_weight = check_non_negative(lam_aae, "lam_aae")
+        else:
+            raise ValueError(
+                f"lam_aae is the weight of an AAE, a POTModel with cost=gaussian_nll_cost("
+                f"sigma2); got cost={cost!r}: pass lam instead, or use POTModel.aae_for_toy / "
+                "aae_for_mnist")
         self.mmd_kernel = mmd_kernel
         self.mmd_scales = None if mmd_scales is None else check_scales(mmd_scales, "mmd_scales")
         if wcg_reg is not None and divergence != "wcg":
@@ -305,7 +351,7 @@ class POTModel(GaussianPriorMixin, nn.Module):
         x_dim: int = 2,
         z_dim: int = 2,
         divergence: str = "mmd",
-        lam: float = 10.0,
+        lam: float | None = None,
         hidden: Sequence[int] = (128, 128),
         **kwargs,
     ) -> POTModel:
@@ -332,7 +378,7 @@ class POTModel(GaussianPriorMixin, nn.Module):
 
     @classmethod
     def for_mnist(
-        cls, z_dim: int = 8, divergence: str = "mmd", lam: float = 10.0, **kwargs
+        cls, z_dim: int = 8, divergence: str = "mmd", lam: float | None = None, **kwargs
     ) -> POTModel:
         r"""POT with the convolutional encoder and decoder for (N, 1, 28, 28) images.
 
@@ -366,9 +412,9 @@ class POTModel(GaussianPriorMixin, nn.Module):
     ) -> POTModel:
         r"""Adversarial auto-encoder with the MLPs of :meth:`for_toy`.
 
-        ``POTModel.for_toy(x_dim, z_dim, divergence="gan", lam=lam_aae, hidden=hidden,
-        cost=gaussian_nll_cost(sigma2))``: same networks in the same order, so under one
-        seed the AAE and ``for_toy(divergence="gan")`` start from the same weights.
+        ``POTModel.for_toy(x_dim, z_dim, divergence="gan", hidden=hidden,
+        cost=gaussian_nll_cost(sigma2), lam_aae=lam_aae)``: same networks in the same order,
+        so under one seed the AAE and ``for_toy(divergence="gan")`` start from the same weights.
 
         Examples
         --------
@@ -376,28 +422,68 @@ class POTModel(GaussianPriorMixin, nn.Module):
         gaussian_nll_cost(sigma2=0.5)
         """
         cost = gaussian_nll_cost(sigma2)
-        return cls.for_toy(x_dim, z_dim, divergence="gan", lam=lam_aae, hidden=hidden, cost=cost)
+        return cls.for_toy(x_dim, z_dim, divergence="gan", hidden=hidden, cost=cost,
+                           lam_aae=lam_aae)
 
     @classmethod
     def aae_for_mnist(cls, z_dim: int = 8, sigma2: float = 1.0, lam_aae: float = 1.0) -> POTModel:
         r"""Adversarial auto-encoder with the convolutional networks of :meth:`for_mnist`.
 
-        ``POTModel.for_mnist(z_dim, divergence="gan", lam=lam_aae,
-        cost=gaussian_nll_cost(sigma2))``: same seed, same initial weights as
-        ``for_mnist(divergence="gan")``.
+        ``POTModel.for_mnist(z_dim, divergence="gan", cost=gaussian_nll_cost(sigma2),
+        lam_aae=lam_aae)``: same seed, same initial weights as ``for_mnist(divergence="gan")``.
 
         Examples
         --------
-        >>> POTModel.aae_for_mnist(z_dim=4, sigma2=0.1, lam_aae=5.0).lam
-        5.0
+        >>> aae = POTModel.aae_for_mnist(z_dim=4, sigma2=0.1, lam_aae=5.0)
+        >>> aae.lam_aae, aae.lam  # lam in POT units: 2 sigma^2 lam_aae
+        (5.0, 1.0)
         """
         cost = gaussian_nll_cost(sigma2)
-        return cls.for_mnist(z_dim, divergence="gan", lam=lam_aae, cost=cost)
+        return cls.for_mnist(z_dim, divergence="gan", cost=cost, lam_aae=lam_aae)
 
     # ------------------------------------------------------------------ basics
     def extra_repr(self) -> str:
         cost = getattr(self.cost, "__name__", self.cost)  # a function's name, else its repr
-        return f"z_dim={self.z_dim}, lam={self.lam}, cost={cost!r}, divergence={self.divergence!r}"
+        aae = "" if self.lam_aae is None else f", lam_aae={self.lam_aae}"
+        return (f"z_dim={self.z_dim}, lam={self.lam}{aae}, cost={cost!r}, "
+                f"divergence={self.divergence!r}")
+
+    # ------------------------------------------------------------------ the weights
+    def _pot_units(self) -> float:
+        # lam / lam_aae: 2 sigma^2 for an AAE (cost NLL = squared / (2 sigma^2) + const),
+        # 1 otherwise, and 1 for divergence="wcg", whose penalty is priced in the NLL too
+        if isinstance(self.cost, GaussianNLLCost) and self.divergence != "wcg":
+            return 2.0 * self.cost.sigma2
+        return 1.0
+
+    @property
+    def lam(self) -> float:
+        r""":math:`\lambda` in POT units, on the squared cost (the AAE's
+        :math:`2\sigma^2\lambda_{\mathrm{AAE}}`). Setting it keeps the cost and rescales
+        the AAE's ``lam_aae``."""
+        return self._pot_units() * self._penalty_weight
+
+    @lam.setter
+    def lam(self, value: float) -> None:
+        self._penalty_weight = check_non_negative(value, "lam", _LAM_EXAMPLE) / self._pot_units()
+
+    @property
+    def lam_aae(self) -> float | None:
+        r""":math:`\lambda_{\mathrm{AAE}}`, the AAE's weight beside the Gaussian NLL; ``None``
+        for a model whose cost is not :func:`~vegan_lib.costs.gaussian_nll_cost`."""
+        return self._penalty_weight if isinstance(self.cost, GaussianNLLCost) else None
+
+    @property
+    def facts(self) -> ModelFacts:
+        """Facts of POT and the AAE, OT in the primal with a deterministic encoder."""
+        aae = isinstance(self.cost, GaussianNLLCost)
+        cost = "Gaussian NLL" if aae else (
+            self.cost if isinstance(self.cost, str) else getattr(self.cost, "__name__", "custom"))
+        penalty, family = {"mmd": ("MMD", "MMD"), "gan": ("JS", "f-divergence"),
+                           "wcg": ("W_cG (latent transport)", "OT")}[self.divergence]
+        adversary = "latent discriminator" if self.divergence == "gan" else "none"
+        return ModelFacts("AAE" if aae else "POT", "OT", "primal", "deterministic", cost,
+                          penalty, family, adversary, self.lam)
 
     def encode(self, x: torch.Tensor) -> torch.Tensor:
         r"""Codes :math:`E(x)`, shape (N, z_dim), for a batch of shape (N, ...)."""
@@ -470,7 +556,30 @@ class POTModel(GaussianPriorMixin, nn.Module):
                 f"the cost returned shape {shape} for a batch of {x.shape[0]}; a cost returns "
                 "one value per sample, shape (N,)"
             )
-        return _pot_terms(reconstruction, self.latent_penalty(z_q), self.lam)
+        return _pot_terms(reconstruction, self.latent_penalty(z_q), self._penalty_weight)
+
+    # ------------------------------------------------------------------ diagnostics
+    @torch.no_grad()
+    def prior_mmd(self, x: torch.Tensor, seed: int = 7,
+                  scales: Iterable[float] | None = WAE_MMD_SCALES) -> torch.Tensor:
+        r""":math:`\widehat{\mathrm{MMD}}^2_u(E(x_{1:N}), z_{1:N})`, shape (): how far the
+        codes of ``x`` (N, ...) are from :math:`N` prior draws :math:`z_i \sim P_Z`.
+
+        The draws come from a generator seeded with ``seed`` (torch's global one is not
+        touched); the kernel is the IMQ summed over ``scales`` (default
+        :data:`WAE_MMD_SCALES`, one kernel for every model; ``None``: one scale
+        :math:`C = 2 d_z`), whatever penalty the model trains with.
+        """
+        codes = self.encode(x)
+        gen = torch.Generator(device=codes.device).manual_seed(check_seed(seed))
+        prior = torch.randn(codes.shape, generator=gen, device=codes.device, dtype=codes.dtype)
+        return mmd2(codes, prior, scales=scales)
+
+    def diagnostics(self, x: torch.Tensor, x_train: torch.Tensor | None = None,
+                    seed: int = 7) -> dict[str, float]:
+        r"""The family's own measure of a trained model: ``{"mmd_codes":`` :meth:`prior_mmd`
+        ``(x, seed)}``, codes of ``x`` (N, ...) against the prior (``x_train`` unused)."""
+        return {"mmd_codes": self.prior_mmd(x, seed).item()}
 
     # ------------------------------------------------------------------ fit protocol
     def main_parameters(self) -> list[nn.Parameter]:
@@ -513,7 +622,7 @@ def pot_twin(model: POTModel) -> POTModel:
     \log(2\pi\sigma^2)` with :math:`\lambda = 2\sigma^2\lambda_{\mathrm{AAE}}`. ``model``
     is a :class:`POTModel` with ``cost=gaussian_nll_cost(sigma2)`` (an AAE). The twin holds
     deep copies of its encoder, decoder and discriminator, the same divergence and
-    :math:`\lambda =` ``aae_to_pot_lambda(sigma2, model.lam)``. Hence
+    :math:`\lambda =` ``model.lam`` :math:`= 2\sigma^2\lambda_{\mathrm{AAE}}`. Hence
     :math:`\nabla \mathcal{L}_{\mathrm{AAE}} = \nabla D_{\mathrm{POT}} / (2\sigma^2)`: SGD on
     the AAE with learning rate :math:`\eta` follows SGD on the twin with
     :math:`\eta / (2\sigma^2)`, and the discriminators' losses coincide.
@@ -540,16 +649,12 @@ def pot_twin(model: POTModel) -> POTModel:
             "POTModel.aae_for_toy / POTModel.aae_for_mnist"
         )
     sigma2 = model.cost.sigma2
-    if model.divergence == "wcg":
-        lam = model.lam
-        wcg_reg = None if model.wcg_reg is None else 2.0 * sigma2 * model.wcg_reg
-    else:
-        lam, wcg_reg = aae_to_pot_lambda(sigma2, model.lam), None
+    wcg_reg = None if model.wcg_reg is None else 2.0 * sigma2 * model.wcg_reg
     return POTModel(
         copy.deepcopy(model.encoder),
         copy.deepcopy(model.decoder),
         model.z_dim,
-        lam=lam,
+        lam=model.lam,
         cost="squared",
         divergence=model.divergence,
         wcg_reg=wcg_reg,

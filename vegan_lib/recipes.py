@@ -29,10 +29,12 @@ Examples
 from __future__ import annotations
 
 import hashlib
+import inspect
 import json
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
+from functools import cached_property
 from typing import Any
 
 import torch
@@ -42,7 +44,8 @@ from vegan_lib._checks import check_choice, check_device, check_positive_int, ch
 from vegan_lib.device import seed_everything
 from vegan_lib.fdivergences import FGANModel
 from vegan_lib.metrics import frechet_classifier_distance, sharpness_ratio, w2_to_data
-from vegan_lib.pot import WAE_COST_SCALE, POTModel, aae_to_pot_lambda
+from vegan_lib.pot import WAE_COST_SCALE, WAE_MMD_SCALES, POTModel
+from vegan_lib.protocol import ModelFacts
 from vegan_lib.train import History, fit
 from vegan_lib.vae import AVBModel, VAEModel
 from vegan_lib.wgan import WGANModel
@@ -53,6 +56,9 @@ __all__ = [
     "Recipe",
     "TrainingSettings",
     "build",
+    "DATA",
+    "diagnostics",
+    "FAMILIES",
     "SCOREBOARD",
     "fingerprint",
     "protocol_table",
@@ -62,8 +68,9 @@ __all__ = [
     "train",
 ]
 
-MMD_SCALES = (0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0)
-"""Multipliers of the IMQ constant :math:`C = 2 d_z` summed by the WAE authors' MMD."""
+MMD_SCALES = WAE_MMD_SCALES
+"""Multipliers of the IMQ constant :math:`C = 2 d_z` summed by the WAE authors' MMD
+(:data:`~vegan_lib.pot.WAE_MMD_SCALES`)."""
 
 
 @dataclass(frozen=True)
@@ -92,6 +99,30 @@ _CODES_2D_QUICK = TrainingSettings(steps=400, batch_size=64, lr=1e-3)
 _CODES_2D_FULL = TrainingSettings(steps=5000, batch_size=100, lr=1e-3)
 
 
+_BUILDERS: dict[str, dict[str, Callable[..., nn.Module]]] = {
+    "pot": {"mnist": POTModel.for_mnist, "toy": POTModel.for_toy,
+            "flat digits": POTModel.for_toy},
+    "aae": {"mnist": POTModel.aae_for_mnist, "toy": POTModel.aae_for_toy,
+            "flat digits": POTModel.aae_for_toy},
+    "vae": {"mnist": VAEModel.for_mnist, "toy": VAEModel.for_toy,
+            "flat digits": VAEModel.for_toy},
+    "avb": {"mnist": AVBModel.for_mnist, "toy": AVBModel.for_toy,
+            "flat digits": AVBModel.for_toy},
+    "wgan": {"mnist": WGANModel.for_mnist, "toy": WGANModel.for_toy,
+             "flat digits": WGANModel.for_toy},
+    "fgan": {"mnist": FGANModel.for_mnist},
+}
+"""The one registry of model families: family -> data -> the builder a recipe calls.
+
+Everything else about a family (primal or dual, encoder, cost, penalty, adversary, its
+diagnostics) is stated by the model class itself (``model.facts``,
+:class:`~vegan_lib.protocol.ModelFacts`)."""
+FAMILIES = tuple(_BUILDERS)
+"""The model families a :class:`Recipe` can name."""
+DATA = ("mnist", "toy", "flat digits")
+"""What a recipe can train on."""
+
+
 @dataclass(frozen=True)
 class Recipe:
     r"""One named model of the book and how it is trained.
@@ -101,19 +132,36 @@ class Recipe:
     name : str
         The name every chapter uses.
     family : {"pot", "aae", "vae", "avb", "wgan", "fgan"}
-        The model class: POT (WAE), the AAE (POT with the Gaussian NLL cost), VAE, AVB, WGAN,
-        the f-GAN (the original GAN with ``divergence="gan"``).
+        A key of the registry of model builders (:data:`FAMILIES`): POT (WAE), the AAE (POT
+        with the Gaussian NLL cost), VAE, AVB, WGAN, the f-GAN (the original GAN with
+        ``divergence="gan"``).
     data : {"mnist", "toy", "flat digits"}
         What it trains on: (N, 1, 28, 28) digits with the convolutional networks, 2-D toy
         points, or flattened digits (N, 784) with MLPs.
     chapter : int
         The chapter that introduces it.
     options : mapping
-        Keyword arguments of the model's constructor (``z_dim``, ``lam``, ``sigma2``, ...).
+        Keyword arguments of the family's builder for ``data`` (``z_dim``, ``lam``,
+        ``sigma2``, ...), checked against the builder's signature when the recipe is made.
     quick, full : TrainingSettings
         Training in quick and in full mode.
     summary : str
-        One line for tables.
+        One line for tables: the objective.
+
+    Raises
+    ------
+    ValueError
+        At definition: an unknown family or data, or an option the builder does not take
+        (the message lists the ones it takes).
+
+    Examples
+    --------
+    A :math:`\beta`-VAE, from the public API alone:
+
+    >>> beta_vae = Recipe("β-VAE", "vae", "mnist", 5, {"z_dim": 8, "sigma2": 0.1, "beta": 4.0},
+    ...                   TrainingSettings(300, 32, 2e-3), TrainingSettings(2500, 100, 1e-3))
+    >>> beta_vae.facts.family, beta_vae.build().beta
+    ('VAE', 4.0)
     """
 
     name: str
@@ -126,14 +174,26 @@ class Recipe:
     summary: str = ""
     extra: Mapping[str, Any] = field(default_factory=dict)
 
+    def __post_init__(self) -> None:
+        check_choice(self.family, "family", FAMILIES)
+        builders = _BUILDERS[self.family]
+        check_choice(self.data, "data", tuple(builders))
+        _check_options(self.name, builders[self.data], self.options)
+
+    @cached_property
+    def facts(self) -> ModelFacts:
+        """What the model says about itself (:class:`~vegan_lib.protocol.ModelFacts`).
+
+        Read from a model built once, on the CPU, with torch's random state restored
+        afterwards (asking leaves every seeded run unchanged).
+        """
+        with torch.random.fork_rng(devices=[]):
+            return self.build().facts
+
     @property
     def lam_pot(self) -> float | None:
         r""":math:`\lambda` in POT units on the unscaled cost (``None`` without a penalty)."""
-        if self.family == "pot":
-            return float(self.options["lam"])
-        if self.family == "aae":
-            return aae_to_pot_lambda(self.options["sigma2"], self.options["lam_aae"])
-        return None
+        return self.facts.lam_pot
 
     def settings(self, full: bool = False) -> TrainingSettings:
         """The training settings of quick (default) or full mode."""
@@ -141,47 +201,64 @@ class Recipe:
 
     def build(self) -> nn.Module:
         """A fresh, untrained model (its initial weights follow torch's global seed)."""
-        opts = dict(self.options)
-        if self.family == "pot":
-            maker = POTModel.for_mnist if self.data == "mnist" else POTModel.for_toy
-            return maker(**opts)
-        if self.family == "aae":
-            return POTModel.aae_for_mnist(**opts)
-        if self.family == "vae":
-            maker = VAEModel.for_mnist if self.data == "mnist" else VAEModel.for_toy
-            return maker(**opts)
-        if self.family == "avb":
-            return AVBModel.for_mnist(**opts)
-        if self.family == "fgan":
-            return FGANModel.for_mnist(**opts)
-        return WGANModel.for_mnist(**opts)
+        return _BUILDERS[self.family][self.data](**self.options)
 
 
-def _mnist(name: str, family: str, chapter: int, summary: str, **options: Any) -> Recipe:
-    quick, full = _MNIST_QUICK, _MNIST_FULL
-    if family == "wgan":  # WGAN's critic loop: several critic updates per generator step
-        quick = TrainingSettings(**{**quick.fit_kwargs(), "adversary_steps": 2})
-        full = TrainingSettings(**{**full.fit_kwargs(), "steps": 1000, "adversary_steps": 5})
-    return Recipe(name, family, "mnist", chapter, {"z_dim": 8, **options}, quick, full, summary)
+def _check_options(name: str, builder: Callable[..., nn.Module],
+                   options: Mapping[str, Any]) -> None:
+    # The builder's own signature types the options; what it passes on as **kwargs must
+    # fit the constructor of the class it builds.
+    for function in (builder, getattr(builder, "__self__", None)):
+        if function is None:
+            break
+        signature = inspect.signature(function)
+        try:
+            bound = signature.bind_partial(**options)
+        except TypeError as err:
+            raise ValueError(
+                f"recipe {name!r}: options {dict(options)} do not fit "
+                f"{getattr(function, '__qualname__', function)}{signature} ({err}); pass only "
+                "its arguments") from None
+        rest = [p.name for p in signature.parameters.values() if p.kind is p.VAR_KEYWORD]
+        if not rest:
+            break
+        options = bound.arguments.get(rest[0], {})
+
+
+_MNIST_SETTINGS = (_MNIST_QUICK, _MNIST_FULL)
+# WGAN's critic loop: several critic updates per generator step (5 in the WGAN-GP paper)
+_WGAN_SETTINGS = (TrainingSettings(**{**_MNIST_QUICK.fit_kwargs(), "adversary_steps": 2}),
+                  TrainingSettings(**{**_MNIST_FULL.fit_kwargs(), "steps": 1000,
+                                      "adversary_steps": 5}))
+
+
+def _mnist(name: str, family: str, chapter: int, summary: str,
+           training: tuple[TrainingSettings, TrainingSettings] = _MNIST_SETTINGS,
+           **options: Any) -> Recipe:
+    return Recipe(name, family, "mnist", chapter, {"z_dim": 8, **options}, *training, summary)
 
 
 _LAM_MMD = 10.0 / WAE_COST_SCALE  # the WAE authors' lambda = 10 beside 0.05 ||x - y||^2
 _LAM_GAN = 1.0 / WAE_COST_SCALE  # their lambda = 1
 
 _ALL = [
-    _mnist("VAE", "vae", 5, "Gaussian encoder, KL to the prior", sigma2=0.1),
+    _mnist("VAE", "vae", 5, "max ELBO = min KL(P_X‖P_G) + E KL(q(z|x)‖p(z|x))", sigma2=0.1),
     _mnist("VAE (σ² = 0.3)", "vae", 5, "the VAE with a noisier decoder", sigma2=0.3),
     _mnist("VAE (σ² = 1)", "vae", 5, "the VAE with decoder variance 1", sigma2=1.0),
-    _mnist("AVB", "avb", 5, "noisy encoder, adversarial KL", sigma2=0.1),
-    _mnist("AAE", "aae", 4, "POT with the Gaussian NLL cost, GAN penalty",
+    _mnist("AVB", "avb", 5, "the ELBO, its KL(q(z|x)‖p(z)) estimated by a discriminator",
+           sigma2=0.1),
+    _mnist("AAE", "aae", 4, "POT with the Gaussian-NLL cost, adversarial (JS) latent penalty",
            sigma2=1.0, lam_aae=1.0),
-    _mnist("WAE-MMD", "pot", 3, "POT, MMD penalty (IMQ, seven scales)",
+    _mnist("WAE-MMD", "pot", 3, "POT with ‖x − y‖², MMD latent penalty (IMQ, seven scales)",
            divergence="mmd", lam=_LAM_MMD, mmd_scales=MMD_SCALES),
     _mnist("WAE-MMD (weak)", "pot", 3, "POT, the paper's λ = 10 on the unscaled cost",
            divergence="mmd", lam=10.0),
-    _mnist("WAE-GAN", "pot", 3, "POT, latent GAN penalty", divergence="gan", lam=_LAM_GAN),
-    _mnist("WGAN-GP", "wgan", 6, "generator and critic, gradient penalty",
-           lipschitz="gp", gp_weight=10.0),
+    _mnist("WAE-GAN", "pot", 3, "POT with ‖x − y‖², adversarial (JS) latent penalty",
+           divergence="gan", lam=_LAM_GAN),
+    _mnist("GAN", "fgan", 7, "generator against a discriminator: 2 JS − log 4 (f-GAN), "
+           "non-saturating generator loss", divergence="gan", generator_loss="non-saturating"),
+    _mnist("WGAN-GP", "wgan", 6, "generator against a 1-Lipschitz critic: W₁",
+           _WGAN_SETTINGS, lipschitz="gp", gp_weight=10.0),
     Recipe("toy WAE-MMD (weak)", "pot", "toy", 3, {"x_dim": 2, "z_dim": 2, "divergence": "mmd",
            "lam": 10.0}, _TOY_QUICK, _TOY_FULL, "2-D WAE-MMD, the paper's λ = 10"),
     Recipe("toy WAE-GAN (weak)", "pot", "toy", 3, {"x_dim": 2, "z_dim": 2, "divergence": "gan",
@@ -197,8 +274,6 @@ _ALL = [
     Recipe("2-D WAE-MMD", "pot", "flat digits", 5, {"x_dim": 784, "z_dim": 2, "divergence":
            "mmd", "lam": _LAM_MMD, "mmd_scales": MMD_SCALES, "hidden": (256, 256)},
            _CODES_2D_QUICK, _CODES_2D_FULL, "WAE-MMD with 2-D codes, MLPs"),
-    _mnist("GAN", "fgan", 7, "generator and discriminator, non-saturating loss (2 JS − log 4)",
-           divergence="gan", generator_loss="non-saturating"),
 ]
 RECIPES: dict[str, Recipe] = {r.name: r for r in _ALL}
 """Every named recipe of the book, by name."""
@@ -318,23 +393,26 @@ def train(
 def protocol_table(names: Iterable[str] = SCOREBOARD, full: bool = False) -> list[dict[str, Any]]:
     """One row per recipe: what it is and how it is trained, for a chapter's table.
 
-    Built from :data:`RECIPES`, so a table printed from it cannot disagree with the code.
+    Built from :data:`RECIPES` and each model's own facts (``Recipe.facts``), so a table
+    printed from it cannot disagree with the code. Columns without a value for a recipe
+    (a VAE's adversary) are ``None``.
     """
     rows = []
     for name in names:
         r, s = recipe(name), recipe(name).settings(full)
-        o = r.options
+        facts = r.facts
         rows.append({
             "recipe": name,
             "chapter": r.chapter,
-            "d_z": o.get("z_dim"),
-            "λ (POT units)": r.lam_pot,
-            "σ²": o.get("sigma2"),
-            "latent penalty": {"pot": o.get("divergence"), "aae": "gan"}.get(r.family),
+            "d_z": r.options.get("z_dim"),
+            "λ (POT units)": facts.lam_pot,
+            "σ²": r.options.get("sigma2"),
+            "latent penalty": None if facts.latent_penalty == "none" else facts.latent_penalty,
             "steps": s.steps,
             "batch": s.batch_size,
             "lr": s.lr,
-            "critic steps": s.adversary_steps if r.family == "wgan" else None,
+            "adversary lr": s.adversary_lr if facts.has_adversary else None,
+            "adversary steps": s.adversary_steps if facts.has_adversary else None,
             "what": r.summary,
         })
     return rows
@@ -419,3 +497,56 @@ def score(
         x = x_test[:n]
         row["recon_error"] = (model.reconstruct(x) - x).pow(2).flatten(1).sum(1).mean().item()
     return row, samples
+
+
+@torch.no_grad()
+def diagnostics(
+    model: nn.Module,
+    x_test: torch.Tensor,
+    x_train: torch.Tensor,
+    n: int = 500,
+    seed: int = 7,
+) -> dict[str, float]:
+    r"""A trained model's diagnostics beyond :func:`score`: the one function the reference
+    run and the chapters call.
+
+    For a model with an encoder (``model.facts.has_encoder``): ``sharpness_recon``, the
+    sharpness ratio (:func:`~vegan_lib.metrics.sharpness_ratio`, over ``x_test``) of the
+    reconstructions of the first ``n`` test digits, then the family's own measures,
+    ``model.diagnostics(x_test[:n], x_train, seed)``: POT's ``mmd_codes``
+    (:meth:`~vegan_lib.pot.POTModel.prior_mmd`), the VAE's ``kl``, ``posterior_std``,
+    ``shared_codes`` and ``sharpness_bayes`` (:meth:`~vegan_lib.vae.VAEModel.diagnostics`).
+    A measure that is a batch of images is reported as its sharpness ratio,
+    ``sharpness_<name>``. A model without an encoder (WGAN, GAN) has none: ``{}``.
+
+    Reconstructions draw noise for AVB (its encoder is random): they follow torch's global
+    generator as it stands, so seed it first for a reproducible number.
+
+    Parameters
+    ----------
+    model : nn.Module
+        A trained model of the book (with ``facts``).
+    x_test : Tensor, shape (M, 1, 28, 28)
+        Held-out digits, ``M >= n``.
+    x_train : Tensor, shape (K, 1, 28, 28)
+        Training digits (the VAE's posterior weights and Bayes decoder).
+    n : int
+        Test digits measured.
+    seed : int
+        Seed of the measures' own draws (POT's prior sample).
+
+    Returns
+    -------
+    dict of str to float
+    """
+    n = check_positive_int(n, "n", "n=500")
+    if not model.facts.has_encoder:
+        return {}
+    x = x_test[:n]
+    out = {"sharpness_recon": sharpness_ratio(model.reconstruct(x), x_test).item()}
+    for key, value in model.diagnostics(x, x_train, seed).items():
+        if isinstance(value, torch.Tensor) and value.ndim > 0:
+            out[f"sharpness_{key}"] = sharpness_ratio(value, x_test).item()
+        else:
+            out[key] = float(value)
+    return out

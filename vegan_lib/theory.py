@@ -28,6 +28,9 @@ right side is a linear programme over couplings :math:`\\pi_{ij} = a_i Q(z_j|x_i
   :math:`Y = G(Z) + \\gamma \\varepsilon`, which only bounds :math:`W_2^2` from above;
 * :func:`fold_generator` is the two-to-one generator of chapters 2 and 3, on which
   the theorem's non-injective case can be seen.
+* :func:`random_encoder_problem` draws small random instances of the discrete problem,
+  with injective and non-injective generators (the consistency check of chapter 2, and
+  the tests).
 
 The relaxation of the constraint :math:`Q_Z = P_Z` into a penalty (penalized optimal
 transport, chapter 3) is solved in :mod:`vegan_lib.exact_pot`.
@@ -42,14 +45,17 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import torch
 
 from vegan_lib._checks import (
+    check_choice,
     check_decoded,
     check_decoded_fits_data,
     check_non_negative,
     check_p,
     check_points,
+    check_seed,
     check_weights,
     float64_on,
 )
@@ -61,6 +67,7 @@ __all__ = [
     "fold_generator",
     "pushforward",
     "random_decoder_encoder_form",
+    "random_encoder_problem",
 ]
 
 GeneratorMap = Callable[[torch.Tensor], Any]
@@ -382,3 +389,100 @@ def fold_generator(z: torch.Tensor) -> torch.Tensor:
             "fold_generator maps R^2 to R^2"
         )
     return torch.stack([1.2 * z[:, 0].abs() - 1.0, z[:, 1] + 0.3 * z[:, 0] ** 2], dim=1)
+
+
+_KINDS = ("round", "lookup", "fold", "linear")
+
+
+def random_encoder_problem(
+    seed: int, kind: str | None = None
+) -> tuple[torch.Tensor, torch.Tensor, GeneratorMap, torch.Tensor, torch.Tensor, str]:
+    """A small random instance of the discrete encoder form: data, codes, generator, weights.
+
+    .. math::
+
+        P_X = \\sum_{i=1}^n a_i \\delta_{x_i}, \\qquad P_Z = \\sum_{j=1}^m b_j \\delta_{z_j},
+        \\qquad G: \\mathcal Z \\to \\mathbb R^2,
+
+    with :math:`n, m` uniform in :math:`\\{3, \\dots, 8\\}`, weights
+    :math:`a \\sim \\mathrm{Dirichlet}(1_n)`, :math:`b \\sim \\mathrm{Dirichlet}(1_m)`,
+    data :math:`x_i \\sim \\mathcal N(0, I_2)` and one of four generators:
+
+    * ``"round"``: codes uniform in :math:`[-1.4, 1.4]^2`, :math:`G` rounds them to the nine
+      points of :math:`\\{-1, 0, 1\\}^2` (non-injective once two codes share a point);
+    * ``"lookup"``: codes :math:`z_j = j`, :math:`G(z_j)` a row of a table of
+      :math:`\\lfloor m/2 \\rfloor` Gaussian rows drawn with repetition (non-injective);
+    * ``"fold"``: Gaussian codes in mirror pairs :math:`(z_1, z_2), (-z_1, z_2)`, :math:`G` the
+      two-to-one :func:`fold_generator` (non-injective);
+    * ``"linear"``: Gaussian codes of :math:`\\mathbb R^3`, :math:`G(z) = z A + c` with Gaussian
+      :math:`A` (3, 2) and :math:`c` (injective on the codes, with probability 1).
+
+    Everything is drawn from ``numpy.random.default_rng(seed)``, in this order: ``n, m =
+    rng.integers(3, 9, size=2)``, ``a``, ``b``, the generator's draws (``round``: the codes;
+    ``lookup``: the table, then its row indices; ``fold``: the first code of each pair;
+    ``linear``: ``A``, ``c``, then the codes), then ``x``; so a seed and a kind give the same
+    instance on every machine. The tensors are float64 on the CPU; the generators work on any
+    device and dtype of the codes.
+
+    Parameters
+    ----------
+    seed : int
+        Seed of the NumPy generator, in :math:`[0, 2^{32})`.
+    kind : {"round", "lookup", "fold", "linear"}, optional
+        The generator; by default the four in turn,
+        ``("round", "lookup", "fold", "linear")[seed % 4]``.
+
+    Returns
+    -------
+    x : Tensor, shape (n, 2)
+    z : Tensor, shape (m, d_z)
+        :math:`d_z = 3` for ``"linear"``, 1 for ``"lookup"``, 2 otherwise.
+    G : callable
+        Maps (m, d_z) codes to (m, 2) points.
+    a, b : Tensor, shapes (n,) and (m,)
+        Positive weights summing to 1.
+    kind : str
+        The generator's name.
+
+    Raises
+    ------
+    ValueError
+        A seed that is not an integer in :math:`[0, 2^{32})`, or an unknown kind.
+
+    Examples
+    --------
+    >>> x, z, G, a, b, kind = random_encoder_problem(2)
+    >>> kind, tuple(x.shape) == (len(a), 2), tuple(G(z).shape) == (len(b), 2)
+    ('fold', True, True)
+    >>> support, weights = pushforward(z, G, b)  # mirror codes share their image
+    >>> len(support) < len(z)
+    True
+    """
+    seed = check_seed(seed)
+    kind = _KINDS[seed % len(_KINDS)] if kind is None else check_choice(kind, "kind", _KINDS)
+    rng = np.random.default_rng(seed)
+    n, m = rng.integers(3, 9, size=2)
+    a, b = rng.dirichlet(np.ones(n)), rng.dirichlet(np.ones(m))
+    G: GeneratorMap
+    if kind == "round":
+        z, G = torch.from_numpy(rng.uniform(-1.4, 1.4, size=(m, 2))), torch.round
+    elif kind == "lookup":
+        rows = torch.from_numpy(rng.normal(size=(max(1, m // 2), 2)))
+        table = rows[rng.integers(0, len(rows), size=m)]  # repeated rows
+        z = torch.arange(m, dtype=torch.float64)[:, None]
+
+        def G(codes: torch.Tensor) -> torch.Tensor:
+            return table.to(codes.device)[codes[:, 0].long()]
+
+    elif kind == "fold":
+        half = rng.normal(size=((m + 1) // 2, 2))
+        z, G = torch.from_numpy(np.concatenate([half, half * [-1.0, 1.0]])[:m]), fold_generator
+    else:
+        A, c = torch.from_numpy(rng.normal(size=(3, 2))), torch.from_numpy(rng.normal(size=2))
+        z = torch.from_numpy(rng.normal(size=(m, 3)))
+
+        def G(codes: torch.Tensor) -> torch.Tensor:
+            return codes @ A.to(codes) + c.to(codes)
+
+    x = torch.from_numpy(rng.normal(size=(n, 2)))
+    return x, z, G, torch.from_numpy(a), torch.from_numpy(b), kind

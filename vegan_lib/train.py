@@ -65,11 +65,9 @@ from vegan_lib._checks import (
     check_batchable,
     check_betas,
     check_callable_or_none,
-    check_checkpoint_path,
     check_device,
     check_module,
     check_seed,
-    check_state_dict_fits,
 )
 from vegan_lib._checks import check_positive as _positive_float
 from vegan_lib._checks import check_positive_int as _positive_int
@@ -153,7 +151,6 @@ class History:
         )
 
 
-# --------------------------------------------------------------------------- validation
 # --------------------------------------------------------------------------- batches
 Batch = torch.Tensor | tuple[torch.Tensor, ...]
 
@@ -328,14 +325,6 @@ def _guard(
     return {f"{prefix}{k}": v for k, v in zip(names, host, strict=True)}
 
 
-def _make_optimizer(
-    kind: str, params: list[nn.Parameter], lr: float, betas: tuple[float, float]
-) -> torch.optim.Optimizer:
-    if kind == "adam":
-        return torch.optim.Adam(params, lr=lr, betas=betas)
-    return torch.optim.SGD(params, lr=lr, momentum=0.0)
-
-
 # --------------------------------------------------------------------------- checkpoints
 def load_checkpoint(
     path: str | os.PathLike,
@@ -394,7 +383,7 @@ def load_checkpoint(
         first = next(iter(model.parameters()), None)
         map_location = first.device if first is not None else "cpu"
     payload = _checkpoint.read(path, map_location)
-    check_state_dict_fits(model, payload["model"], path)
+    _checkpoint.ensure_state_fits(model, payload["model"], path)
     model.load_state_dict(payload["model"])
     return {
         "step": int(payload["step"]),
@@ -405,27 +394,166 @@ def load_checkpoint(
     }
 
 
-def _resume(path, model, main_opt, adversary_opt, config, history, device) -> int:
-    payload = _checkpoint.read(path, device)
-    stored = {k: v for k, v in payload.get("config", {}).items() if k != "steps"}
-    if stored != {k: v for k, v in config.items() if k != "steps"} or "rng" not in payload:
-        raise ValueError(
-            f"{os.fspath(path)!r} was written by a fit with other settings ({stored}); "
-            "delete it, pass another checkpoint path, or resume=False to start again"
-        )
-    check_state_dict_fits(model, payload["model"], os.fspath(path))
-    model.load_state_dict(payload["model"])
-    main_opt.load_state_dict(payload["optimizer"])
-    if adversary_opt is not None:
-        adversary_opt.load_state_dict(payload["adversary_optimizer"])
-    restored = History.from_dict(payload.get("history", {}))
-    history.step, history.terms, history.wall_time = (
-        restored.step, restored.terms, restored.wall_time)
-    _checkpoint.restore_rng(payload["rng"], device)
-    return int(payload["step"])
-
-
 # --------------------------------------------------------------------------- fit
+class _Run:
+    """One call of :func:`fit`: its settings, model, optimizers, batches and history."""
+
+    def __init__(self, model: nn.Module, data: Any, steps: int, batch_size: int, lr: float,
+                 betas: tuple[float, float], adversary_lr: float | None, adversary_steps: int,
+                 optimizer: str, seed: int, device: str | torch.device | None,
+                 checkpoint: str | os.PathLike | None, checkpoint_every: int | None,
+                 log_every: int, callback: Callable[..., None] | None) -> None:
+        """Setup: check fit's arguments (the first bad one raises), then :meth:`_place`."""
+        self.steps = steps = _positive_int(steps, "steps")
+        batch_size = _positive_int(batch_size, "batch_size")
+        self.lr = lr = _positive_float(lr, "lr", "lr=1e-3")
+        self.adversary_lr = adversary_lr = lr if adversary_lr is None else _positive_float(
+            adversary_lr, "adversary_lr", "adversary_lr=1e-3")
+        self.adversary_steps = _positive_int(adversary_steps, "adversary_steps")
+        self.log_every = _positive_int(log_every, "log_every")
+        betas = check_betas(betas)
+        if optimizer not in ("adam", "sgd"):
+            raise ValueError(f"unknown optimizer {optimizer!r}; choose 'adam' or 'sgd'")
+        seed = check_seed(seed, bits=63)
+        if checkpoint is not None:  # refused now, not after the last step
+            checkpoint = _checkpoint.writable_path(checkpoint)
+        device = check_device(device)
+        if checkpoint_every is not None:
+            checkpoint_every = _positive_int(checkpoint_every, "checkpoint_every")
+            if checkpoint is None:
+                raise ValueError("checkpoint_every needs a checkpoint path; pass checkpoint=...")
+        self.checkpoint, self.checkpoint_every = checkpoint, checkpoint_every
+        if not isinstance(model, nn.Module) or not callable(getattr(model, "losses", None)):
+            raise ValueError("model must be an nn.Module with a losses(x) method returning a "
+                             "dict with 'loss'")
+        first = next(iter(model.parameters()), None)
+        if first is None:
+            raise ValueError(f"{type(model).__name__} has no parameters to train")
+        if first.is_floating_point():  # the optimizers convert lr to the parameters' dtype
+            why = f"the optimizer applies it in the model's {first.dtype}"
+            for name, value in (("lr", lr), ("adversary_lr", adversary_lr)):
+                _positive_float(value, name, maximum=torch.finfo(first.dtype).max, why=why)
+        self.config = dict(steps=steps, batch_size=batch_size, lr=lr, adversary_lr=adversary_lr,
+                           adversary_steps=self.adversary_steps, optimizer=optimizer, seed=seed)
+        device = first.device if device is None else torch.device(device)
+        self._place(model, data, device, betas, callback)
+
+    def _place(self, model: nn.Module, data: Any, device: torch.device,
+               betas: tuple[float, float], callback: Callable[..., None] | None) -> None:
+        """The model on ``device`` (in DDP under torchrun), its hooks, batches, seed, optimizers."""
+        self.model, self.callback, config = model, callback, self.config
+        self.group, self.device = group, device = _distributed.join(device)
+        model.to(device)
+        self.wrapped = None if group is None else _distributed.wrap(model, device)
+        self.dtype = next(iter(model.parameters())).dtype
+        self.main_params, self.adversary_params = _parameter_groups(model)
+        name = type(model).__name__
+        self.after_adversary_step = getattr(model, "after_adversary_step", None)
+        check_callable_or_none(self.after_adversary_step, f"{name}.after_adversary_step",
+                               "called after each adversary update (or absent)")
+        self.after_step = getattr(model, "after_step", None)
+        check_callable_or_none(self.after_step, f"{name}.after_step",
+                               "called after each main update")
+        check_callable_or_none(callback, "callback", "callback(step, values, model)")
+        self.uses_labels = bool(getattr(model, "uses_labels", False))
+        self.batches = _batches(data, config["batch_size"], config["seed"], group)
+        # Under torchrun rank r draws its prior samples from seed + r (rank 0 = one process).
+        self.rank = 0 if group is None else group.rank
+        torch.manual_seed(config["seed"] + self.rank)
+        if config["optimizer"] == "adam":
+            self.main_opt = torch.optim.Adam(self.main_params, lr=self.lr, betas=betas)
+        else:
+            self.main_opt = torch.optim.SGD(self.main_params, lr=self.lr, momentum=0.0)
+        self.adversary_opt = None if not self.adversary_params else torch.optim.Adam(
+            self.adversary_params, lr=self.adversary_lr, betas=betas)
+        self.history = History()
+        model.train()
+        self.start = time.perf_counter()
+
+    def resume(self) -> int:
+        """Continue from the checkpoint, if any, in every respect; returns its step count."""
+        if self.checkpoint is None or not os.path.exists(self.checkpoint):
+            return 0
+        payload, path = _checkpoint.read(self.checkpoint, self.device), self.checkpoint
+        stored = {k: v for k, v in payload.get("config", {}).items() if k != "steps"}
+        if stored != {k: v for k, v in self.config.items() if k != "steps"} or "rng" not in payload:
+            raise ValueError(
+                f"{os.fspath(path)!r} was written by a fit with other settings ({stored}); "
+                "delete it, pass another checkpoint path, or resume=False to start again"
+            )
+        _checkpoint.ensure_state_fits(self.model, payload["model"], os.fspath(path))
+        self.model.load_state_dict(payload["model"])
+        self.main_opt.load_state_dict(payload["optimizer"])
+        if self.adversary_opt is not None:
+            self.adversary_opt.load_state_dict(payload["adversary_optimizer"])
+        self.history = History.from_dict(payload.get("history", {}))
+        _checkpoint.restore_rng(payload["rng"], self.device)
+        done = int(payload["step"])
+        per_step = self.adversary_steps if self.adversary_opt is not None else 1
+        for _ in range(done * per_step):  # the batches the finished steps drew
+            next(self.batches)
+        self.start -= self.history.wall_time
+        return done
+
+    def batch(self) -> Batch:
+        """The next batch on the model's device, its input (B, ...) in the model's dtype."""
+        return _to_model(next(self.batches), self.device, self.dtype, self.uses_labels)
+
+    def update(self, batch: Batch, step: int, adversary: bool = False) -> dict[str, float]:
+        """One update of the main (or the adversary's) parameters on ``batch``, guarded by
+        :func:`_guard` (its one host copy); the terms as floats (``adversary/<term>``)."""
+        if adversary:
+            opt, params, lr = self.adversary_opt, self.adversary_params, self.adversary_lr
+            prefix, hook = "adversary/", self.after_adversary_step
+        else:
+            opt, params, lr = self.main_opt, self.main_params, self.lr
+            prefix, hook = "", self.after_step
+        opt.zero_grad(set_to_none=True)
+        if self.wrapped is not None:
+            terms = self.wrapped(batch, adversary=adversary)
+        else:
+            terms = self.model.adversary_loss(batch) if adversary else self.model.losses(batch)
+        loss, names, values = _loss_terms(terms, prefix)
+        loss.backward()
+        floats = _guard(names, values, params, step, prefix, lr, self.group)
+        opt.step()
+        if hook is not None:
+            hook()
+        return floats
+
+    def log(self, step: int, values: dict[str, float]) -> None:
+        """The caller's ``callback``, then the history (every ``log_every`` steps, the last)."""
+        if self.callback is not None:
+            self.callback(step, values, self.model)
+        if step % self.log_every == 0 or step == self.steps:
+            self.history.record(step, values)
+
+    def save_if_due(self, step: int) -> None:
+        """Rank 0 writes the checkpoint every ``checkpoint_every`` steps before the last."""
+        every = self.checkpoint_every
+        if every and self.rank == 0 and step % every == 0 and step < self.steps:
+            self._save(step)
+
+    def finish(self) -> History:
+        """The wall time, the last checkpoint (rank 0; all ranks wait for it), the history."""
+        self.history.wall_time = time.perf_counter() - self.start
+        if self.checkpoint is not None and self.rank == 0:
+            self._save(self.steps)
+        if self.group is not None and self.checkpoint is not None:
+            _distributed.barrier()  # when fit returns, every rank can read the checkpoint
+        return self.history
+
+    def _save(self, step: int) -> None:
+        """Write ``{model, optimizer(s), step, history, config, rng}`` atomically."""
+        self.history.wall_time = time.perf_counter() - self.start
+        adversary = self.adversary_opt
+        _checkpoint.save_atomic({
+            "model": self.model.state_dict(), "optimizer": self.main_opt.state_dict(),
+            "adversary_optimizer": None if adversary is None else adversary.state_dict(),
+            "step": step, "history": self.history.as_dict(), "config": self.config,
+            "rng": _checkpoint.rng_state(self.device)}, self.checkpoint)
+
+
 def fit(
     model: nn.Module,
     data: torch.Tensor | Iterable,
@@ -550,146 +678,21 @@ def fit(
     >>> history.step, sorted(history.terms)
     ([1, 2, 3, 4, 5], ['loss', 'penalty', 'reconstruction'])
     """
-    steps = _positive_int(steps, "steps")
-    batch_size = _positive_int(batch_size, "batch_size")
-    lr = _positive_float(lr, "lr", "lr=1e-3")
-    if adversary_lr is not None:
-        adversary_lr = _positive_float(adversary_lr, "adversary_lr", "adversary_lr=1e-3")
-    else:
-        adversary_lr = lr
-    adversary_steps = _positive_int(adversary_steps, "adversary_steps")
-    log_every = _positive_int(log_every, "log_every")
-    betas = check_betas(betas)
-    if optimizer not in ("adam", "sgd"):
-        raise ValueError(f"unknown optimizer {optimizer!r}; choose 'adam' or 'sgd'")
-    seed = check_seed(seed, bits=63)
-    if checkpoint is not None:  # refused now, not after the last step
-        checkpoint = check_checkpoint_path(checkpoint)
-    device = check_device(device)
-    if checkpoint_every is not None:
-        checkpoint_every = _positive_int(checkpoint_every, "checkpoint_every")
-        if checkpoint is None:
-            raise ValueError("checkpoint_every needs a checkpoint path; pass checkpoint=...")
-    if not isinstance(model, nn.Module) or not callable(getattr(model, "losses", None)):
-        raise ValueError(
-            "model must be an nn.Module with a losses(x) method returning a dict with 'loss'"
-        )
-    first = next(iter(model.parameters()), None)
-    if first is None:
-        raise ValueError(f"{type(model).__name__} has no parameters to train")
-    if first.is_floating_point():  # the optimizers convert lr to the parameters' dtype
-        why = f"the optimizer applies it in the model's {first.dtype}"
-        for name, value in (("lr", lr), ("adversary_lr", adversary_lr)):
-            _positive_float(value, name, maximum=torch.finfo(first.dtype).max, why=why)
-
-    device = first.device if device is None else torch.device(device)
-    group, device = _distributed.join(device)
-    model.to(device)
-    # Under torchrun: DistributedDataParallel around the model, rank 0's weights everywhere.
-    wrapped = None if group is None else _distributed.wrap(model, device)
-    dtype = next(iter(model.parameters())).dtype
-    main_params, adversary_params = _parameter_groups(model)
-    after_adversary_step = getattr(model, "after_adversary_step", None)
-    check_callable_or_none(
-        after_adversary_step,
-        f"{type(model).__name__}.after_adversary_step",
-        "called after each adversary update (or absent)",
-    )
-    after_step = getattr(model, "after_step", None)
-    check_callable_or_none(
-        after_step, f"{type(model).__name__}.after_step", "called after each main update"
-    )
-    check_callable_or_none(callback, "callback", "callback(step, values, model)")
-    uses_labels = bool(getattr(model, "uses_labels", False))
-    batches = _batches(data, batch_size, seed, group)
-    # Under torchrun rank r draws its prior samples from seed + r (rank 0 = one process).
-    rank = 0 if group is None else group.rank
-    torch.manual_seed(seed + rank)
-
-    main_opt = _make_optimizer(optimizer, main_params, lr, betas)
-    adversary_opt = (
-        torch.optim.Adam(adversary_params, lr=adversary_lr, betas=betas)
-        if adversary_params
-        else None
-    )
-    config = {
-        "steps": steps,
-        "batch_size": batch_size,
-        "lr": lr,
-        "adversary_lr": adversary_lr,
-        "adversary_steps": adversary_steps,
-        "optimizer": optimizer,
-        "seed": seed,
-    }
-    history = History()
-    model.train()
-    start = time.perf_counter()
-
-    def save(step: int) -> None:
-        history.wall_time = time.perf_counter() - start
-        payload = {
-            "model": model.state_dict(),
-            "optimizer": main_opt.state_dict(),
-            "adversary_optimizer": None if adversary_opt is None else adversary_opt.state_dict(),
-            "step": step,
-            "history": history.as_dict(),
-            "config": config,
-            "rng": _checkpoint.rng_state(device),
-        }
-        _checkpoint.save_atomic(payload, checkpoint)
-
-    done = 0
-    if resume and checkpoint is not None and os.path.exists(checkpoint):
-        done = _resume(checkpoint, model, main_opt, adversary_opt, config, history, device)
-        per_step = adversary_steps if adversary_opt is not None else 1
-        for _ in range(done * per_step):  # the batches the finished steps drew
-            next(batches)
-        start -= history.wall_time
-    bar = _progress.Progress(range(done + 1, steps + 1), desc=desc or "fit",
-                             enabled=progress and rank == 0, initial=done, total=steps)
+    run = _Run(model, data, steps, batch_size, lr, betas, adversary_lr, adversary_steps,
+               optimizer, seed, device, checkpoint, checkpoint_every, log_every, callback)
+    done = run.resume() if resume else 0
+    bar = _progress.Progress(range(done + 1, run.steps + 1), desc=desc or "fit",
+                             enabled=progress and run.rank == 0, initial=done, total=run.steps)
     for step in bar:
-        batch = _to_model(next(batches), device, dtype, uses_labels)
-        logged: dict[str, float] = {}
-        if adversary_opt is not None:
-            for k in range(adversary_steps):
-                adv_batch = (
-                    batch if k == 0 else _to_model(next(batches), device, dtype, uses_labels)
-                )
-                adversary_opt.zero_grad(set_to_none=True)
-                adv_terms = (
-                    model.adversary_loss(adv_batch)
-                    if wrapped is None
-                    else wrapped(adv_batch, adversary=True)
-                )
-                adv_loss, names, terms = _loss_terms(adv_terms, "adversary/")
-                adv_loss.backward()
-                logged = _guard(
-                    names, terms, adversary_params, step, "adversary/", adversary_lr, group
-                )
-                adversary_opt.step()
-                if after_adversary_step is not None:
-                    after_adversary_step()
-        main_opt.zero_grad(set_to_none=True)
-        main_terms = model.losses(batch) if wrapped is None else wrapped(batch)
-        loss, names, terms = _loss_terms(main_terms, "")
-        loss.backward()
-        values = _guard(names, terms, main_params, step, "", lr, group)
-        main_opt.step()
-        if after_step is not None:
-            after_step()
-
+        batch = run.batch()
+        logged: dict[str, float] = {}  # the adversary's terms, from its last update
+        if run.adversary_opt is not None:  # the first on the step's batch, then fresh ones
+            for k in range(run.adversary_steps):
+                logged = run.update(batch if k == 0 else run.batch(), step, adversary=True)
+        values = run.update(batch, step)
         values.update(logged)
-        if callback is not None:
-            callback(step, values, model)
-        if step % log_every == 0 or step == steps:
-            history.record(step, values)
+        run.log(step, values)
         bar.set_postfix(loss=values["loss"])
-        if checkpoint_every and rank == 0 and step % checkpoint_every == 0 and step < steps:
-            save(step)
+        run.save_if_due(step)
     bar.close()
-    history.wall_time = time.perf_counter() - start
-    if checkpoint is not None and rank == 0:
-        save(steps)
-    if group is not None and checkpoint is not None:
-        _distributed.barrier()  # when fit returns, every rank can read the checkpoint
-    return history
+    return run.finish()

@@ -40,16 +40,16 @@ import ot
 # isort: on
 
 from vegan_lib._checks import (
+    as_tensor,
     at_least_float32,
+    check_finite,
     check_gaussian_pair,
     check_no_overflow,
     check_p,
-    check_point_pair,
+    check_points,
     check_positive,
     check_positive_int,
-    check_samples_1d,
-    check_sinkhorn_reg,
-    check_sinkhorn_result,
+    check_same_dim,
     check_weights,
     common_dtype_device,
     float64_on,
@@ -114,6 +114,48 @@ def uniform_weights(
     """
     n = check_positive_int(n, "n")
     return torch.full((n,), 1.0 / n, dtype=dtype, device=device)
+
+
+# ----------------------------------------------------------------------------- input checks
+def _check_point_pair(x: Any, y: Any) -> tuple[torch.Tensor, torch.Tensor]:
+    """``check_points`` for ``x`` (n, d) and ``y`` (m, d); both in one dtype (float32 at least)."""
+    x, y = check_points(x, "x"), check_points(y, "y")
+    check_same_dim(x, y)
+    dtype = at_least_float32(common_dtype_device(x, y)[0])
+    return x.to(dtype), y.to(dtype)
+
+
+def _check_samples_1d(x: Any, name: str) -> torch.Tensor:
+    """1-D samples, finite and non-empty, of shape (n,) or (n, 1); returned flat, (n,)."""
+    t = as_tensor(x, name)
+    if not (t.ndim == 1 or (t.ndim == 2 and t.shape[1] == 1)):
+        raise ValueError(
+            f"{name} must hold 1-D samples of shape (n,) or (n, 1), got shape {tuple(t.shape)}; "
+            "for points in d > 1 dimensions use wasserstein instead"
+        )
+    t = t.reshape(-1)
+    if t.shape[0] == 0:
+        raise ValueError(f"{name} is empty; pass at least one sample")
+    check_finite(t, name)
+    return t
+
+
+def _check_sinkhorn(C: torch.Tensor, reg: float, inputs: dict, out: Any = None) -> None:
+    """Raise ``ValueError`` if the costs overflow or ``reg`` is too small for them in their dtype:
+    before solving, if the costs over ``reg`` overflow; after, if the result ``out`` is not finite.
+    """
+    if out is not None and bool(torch.isfinite(out.detach()).all()):
+        return
+    check_no_overflow(C, "the cost matrix ||x_i - y_j||^p", inputs)
+    largest = float(C.detach().max())
+    if out is not None or largest / reg > torch.finfo(C.dtype).max:
+        largest = max(largest, 1e-12)
+        or_64 = "" if C.dtype == torch.float64 else ", or compute in float64"
+        raise ValueError(
+            f"Sinkhorn returned NaN or inf: reg={reg:.3g} is too small for costs up to "
+            f"{largest:.3g} in {C.dtype} (the iterations divide the costs by reg); raise reg, "
+            f"e.g. reg={1e-3 * largest:.3g}{or_64}"
+        )
 
 
 # Above this dimension the squared cost in float64 uses one matrix product (see _cost).
@@ -192,7 +234,7 @@ def cost_matrix(x: Any, y: Any, p: float = 2) -> torch.Tensor:
     tensor([[5., 1.]], dtype=torch.float64)
     """
     p = check_p(p)
-    x, y = check_point_pair(x, y)
+    x, y = _check_point_pair(x, y)
     return _cost(x, y, p)
 
 
@@ -229,21 +271,13 @@ def _exact_plan(
     C: torch.Tensor, a: torch.Tensor, b: torch.Tensor, num_iter_max: int
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, float]:
     """Solve on the CPU in float64; return NumPy (C, plan, f, g) and the cost <plan, C>."""
-    C64 = C.detach().to("cpu", torch.float64).numpy()
-    a64 = a.detach().to("cpu", torch.float64).numpy()
-    b64 = b.detach().to("cpu", torch.float64).numpy()
+    C64, a64, b64 = (t.detach().to("cpu", torch.float64).numpy() for t in (C, a, b))
     plan, f, g, cost = solve_emd(a64 / a64.sum(), b64 / b64.sum(), C64, num_iter_max)
     return C64, plan, f, g, cost
 
 
 def exact_ot(
-    x: Any,
-    y: Any,
-    a: Any = None,
-    b: Any = None,
-    p: float = 2,
-    *,
-    num_iter_max: int | None = None,
+    x: Any, y: Any, a: Any = None, b: Any = None, p: float = 2, *, num_iter_max: int | None = None
 ) -> OTResult:
     """Exact optimal transport between two weighted point clouds (network simplex).
 
@@ -303,7 +337,7 @@ def exact_ot(
             [0.5000, 0.0000]], dtype=torch.float64)
     """
     p = check_p(p)
-    x, y = check_point_pair(x, y)
+    x, y = _check_point_pair(x, y)
     num_iter_max = _emd_iteration_limit(num_iter_max, x.shape[0], y.shape[0])
     device = x.device
     a = check_weights(a, x.shape[0], "a", torch.float64, torch.device("cpu"))
@@ -317,13 +351,7 @@ def exact_ot(
     def back(array: np.ndarray) -> torch.Tensor:
         return torch.from_numpy(np.asarray(array, dtype=np.float64)).to(device, out_dtype)
 
-    return OTResult(
-        cost=back(cost),
-        plan=back(plan),
-        f=back(f),
-        g=back(g),
-        cost_matrix=back(C64),
-    )
+    return OTResult(cost=back(cost), plan=back(plan), f=back(f), g=back(g), cost_matrix=back(C64))
 
 
 def _safe_root(power: torch.Tensor, p: float) -> torch.Tensor:
@@ -336,13 +364,7 @@ def _safe_root(power: torch.Tensor, p: float) -> torch.Tensor:
 
 
 def wasserstein(
-    x: Any,
-    y: Any,
-    p: float = 2,
-    a: Any = None,
-    b: Any = None,
-    *,
-    num_iter_max: int | None = None,
+    x: Any, y: Any, p: float = 2, a: Any = None, b: Any = None, *, num_iter_max: int | None = None
 ) -> torch.Tensor:
     """Wasserstein distance :math:`W_p` between two weighted point clouds.
 
@@ -395,7 +417,7 @@ def wasserstein(
     5.0
     """
     p = check_p(p)
-    x, y = check_point_pair(x, y)
+    x, y = _check_point_pair(x, y)
     num_iter_max = _emd_iteration_limit(num_iter_max, x.shape[0], y.shape[0])
     a = check_weights(a, x.shape[0], "a", torch.float64, torch.device("cpu"))
     b = check_weights(b, y.shape[0], "b", torch.float64, torch.device("cpu"))
@@ -403,9 +425,8 @@ def wasserstein(
     check_no_overflow(C, "the cost matrix ||x_i - y_j||^p", {"x": x, "y": y})
     _, plan, _, _, power = _exact_plan(C, a, b, num_iter_max)
     if not _tracks_grad(x, y):  # no graph to record: the solver's own <plan, C>, as in POT
-        return torch.tensor(
-            power ** (1.0 / p) if power > 0 else 0.0, dtype=C.dtype, device=C.device
-        )
+        root = power ** (1.0 / p) if power > 0 else 0.0
+        return torch.tensor(root, dtype=C.dtype, device=C.device)
     plan_t = torch.from_numpy(plan).to(C.device, C.dtype)
     return _safe_root((plan_t * C).sum(), p)
 
@@ -455,8 +476,8 @@ def wasserstein_1d(x: Any, y: Any, p: float = 2, a: Any = None, b: Any = None) -
     1.0
     """
     p = check_p(p)
-    x = check_samples_1d(x, "x")
-    y = check_samples_1d(y, "y")
+    x = _check_samples_1d(x, "x")
+    y = _check_samples_1d(y, "y")
     dtype, device = common_dtype_device(x, y)
     x, y = x.to(at_least_float32(dtype)), y.to(at_least_float32(dtype))
     a = check_weights(a, x.shape[0], "a", x.dtype, device)
@@ -537,21 +558,14 @@ def gaussian_w2(m1: Any, S1: Any, m2: Any, S2: Any) -> torch.Tensor:
 
 
 def _sinkhorn(
-    x: Any,
-    y: Any,
-    reg: Any,
-    p: Any,
-    a: Any,
-    b: Any,
-    num_iter_max: Any,
-    stop_thr: Any,
+    x: Any, y: Any, reg: Any, p: Any, a: Any, b: Any, num_iter_max: Any, stop_thr: Any,
     want_plan: bool,
 ) -> torch.Tensor:
     p = check_p(p)
     reg = check_positive(reg, "reg")
     num_iter_max = check_positive_int(num_iter_max, "num_iter_max")
     stop_thr = check_positive(stop_thr, "stop_thr")
-    x, y = check_point_pair(x, y)
+    x, y = _check_point_pair(x, y)
     a = check_weights(a, x.shape[0], "a", x.dtype, x.device)
     b = check_weights(b, y.shape[0], "b", y.dtype, y.device)
     C = _cost(x, y, p)
@@ -559,33 +573,26 @@ def _sinkhorn(
     # push below ~1e-7: never ask for less than 100 machine epsilons.
     thr = max(stop_thr, 100 * torch.finfo(C.dtype).eps)
     # Refuse a hopeless reg before POT warns that its iterations did not converge.
-    check_sinkhorn_reg(C, reg, {"x": x, "y": y})
+    _check_sinkhorn(C, reg, {"x": x, "y": y})
     solver = ot.sinkhorn if want_plan else ot.sinkhorn2
     out, log = solver(
         a, b, C, reg, method="sinkhorn_log", numItermax=num_iter_max, stopThr=thr, log=True
     )
-    check_sinkhorn_result(out, C, reg, {"x": x, "y": y})  # before warning of its NaN error
+    _check_sinkhorn(C, reg, {"x": x, "y": y}, out)  # before warning of its NaN error
     err = float(torch.as_tensor(log["err"][-1]).detach()) if log["err"] else math.inf
     if not err < thr:
         warnings.warn(
             f"Sinkhorn did not converge in num_iter_max={num_iter_max} iterations "
             f"(marginal error {err:.3g} > stop_thr={thr:.3g}), so the result is not the "
             f"entropic optimum; raise num_iter_max or reg",
-            RuntimeWarning,
-            stacklevel=3,
+            RuntimeWarning, stacklevel=3,
         )
     return out
 
 
 def sinkhorn(
-    x: Any,
-    y: Any,
-    reg: float,
-    p: float = 2,
-    a: Any = None,
-    b: Any = None,
-    num_iter_max: int = 1000,
-    stop_thr: float = 1e-9,
+    x: Any, y: Any, reg: float, p: float = 2, a: Any = None, b: Any = None,
+    num_iter_max: int = 1000, stop_thr: float = 1e-9,
 ) -> torch.Tensor:
     """Transport cost of the entropic optimal plan (Sinkhorn, log domain).
 
@@ -654,14 +661,8 @@ def sinkhorn(
 
 
 def sinkhorn_plan(
-    x: Any,
-    y: Any,
-    reg: float,
-    p: float = 2,
-    a: Any = None,
-    b: Any = None,
-    num_iter_max: int = 1000,
-    stop_thr: float = 1e-9,
+    x: Any, y: Any, reg: float, p: float = 2, a: Any = None, b: Any = None,
+    num_iter_max: int = 1000, stop_thr: float = 1e-9,
 ) -> torch.Tensor:
     """The entropic optimal plan :math:`P_\\varepsilon` (Sinkhorn, log domain).
 

@@ -20,21 +20,19 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import torch
 from torch import nn
 
 from vegan_lib._checks import (
     check_codes,
-    check_diag_gaussians,
     check_logits_or_scores,
     check_module,
     check_output_shape,
     check_per_sample,
     check_positive,
     check_positive_int,
-    check_query_codes,
     check_sigma2,
 )
 from vegan_lib.costs import gaussian_nll
@@ -43,11 +41,11 @@ from vegan_lib.nets import (
     ConvDecoder,
     GaussianConvEncoder,
     GaussianMLPEncoder,
-    GaussianPriorMixin,
     MLPDecoder,
     NoisyConvEncoder,
     NoisyMLPEncoder,
 )
+from vegan_lib.protocol import GaussianPriorMixin, ModelFacts
 
 __all__ = [
     "gaussian_kl",
@@ -68,6 +66,43 @@ _CHUNK = 2**24  # elements of the (rows, N, d) tensors built at once by the post
 
 
 # =========================================================================== losses
+def _check_diag_gaussians(
+    mean: Any, logvar: Any, names: tuple[str, str] = ("mean", "logvar")
+) -> None:
+    """Validate N >= 1 diagonal Gaussians: ``mean``, ``logvar`` float tensors of one shape (N, d).
+
+    Examples
+    --------
+    >>> _check_diag_gaussians(torch.zeros(3, 2), torch.zeros(3, 2))  # passes silently
+    """
+    for name, t in zip(names, (mean, logvar), strict=True):
+        if not isinstance(t, torch.Tensor) or not t.is_floating_point() or t.ndim != 2:
+            shape = getattr(t, "shape", None)
+            raise ValueError(
+                f"{name} must be a 2-D floating-point tensor of shape (N, z_dim), got shape "
+                f"{None if shape is None else tuple(shape)}; the encoder returns (mean, logvar)"
+            )
+    if mean.shape != logvar.shape:
+        raise ValueError(
+            f"{names[0]} and {names[1]} must have the same shape, got {tuple(mean.shape)} and "
+            f"{tuple(logvar.shape)}; the encoder must output one log-variance per code axis"
+        )
+    if mean.shape[0] == 0:
+        raise ValueError(f"{names[0]} is empty; pass at least one posterior")
+
+
+def _check_query_codes(z: Any, z_dim: int, name: str) -> None:
+    """Raise ``ValueError`` unless ``z`` is a tensor of codes of shape (M, z_dim).
+
+    Examples
+    --------
+    >>> _check_query_codes(torch.zeros(4, 2), 2, "mean_query")  # passes silently
+    """
+    if not isinstance(z, torch.Tensor) or z.ndim != 2 or z.shape[1] != z_dim:
+        got = tuple(z.shape) if isinstance(z, torch.Tensor) else type(z).__name__
+        raise ValueError(f"{name} must have shape (M, {z_dim}), one code per row, got {got}")
+
+
 def gaussian_kl(mean: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
     r"""Per-sample :math:`\mathrm{KL}\big(N(\mu, \operatorname{diag} e^{v}) \,\|\, N(0, I)\big)`.
 
@@ -79,7 +114,7 @@ def gaussian_kl(mean: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
     >>> gaussian_kl(torch.tensor([[0.0], [1.0]]), torch.zeros(2, 1))
     tensor([0.0000, 0.5000])
     """
-    check_diag_gaussians(mean, logvar)
+    _check_diag_gaussians(mean, logvar)
     return 0.5 * (mean.pow(2) + logvar.exp() - 1.0 - logvar).sum(1)
 
 
@@ -288,6 +323,35 @@ class VAEModel(_LatentVariableModel):
         """A VAE has no adversary: an empty list."""
         return []
 
+    @property
+    def facts(self) -> ModelFacts:
+        """Facts of the VAE, an f-divergence (KL) in the primal with a Gaussian encoder."""
+        return ModelFacts("VAE", "f-divergence", "primal", "stochastic", "Gaussian NLL", "KL",
+                          "f-divergence", "none")
+
+    @torch.no_grad()
+    def diagnostics(self, x: torch.Tensor, x_train: torch.Tensor,
+                    seed: int = 7) -> dict[str, float | torch.Tensor]:
+        r"""The VAE's own measures on data ``x`` (N, ...), beside training data ``x_train``
+        (M, ...) (chapter 5; ``seed`` unused: nothing is drawn).
+
+        * ``"kl"``: :math:`\frac1N \sum_i \mathrm{KL}(q(z \mid x_i) \,\|\, p(z))`;
+        * ``"posterior_std"``: the mean posterior standard deviation;
+        * ``"shared_codes"``: the median over :math:`x_i` of :math:`1 / \sum_j w_{ij}^2`, how
+          many training digits share the code :math:`\mu(x_i)`
+          (:func:`posterior_weights`);
+        * ``"bayes"``: images (N, ...), the best decoder of :math:`\mu(x_i)`,
+          :math:`\mathbb{E}[X \mid Z = \mu(x_i)]` over the training digits
+          (:func:`bayes_decoder`).
+        """
+        mean, logvar = self.encode(x)
+        mean_tr, logvar_tr = self.encode(x_train)
+        w = posterior_weights(mean, mean_tr, logvar_tr)
+        return {"kl": gaussian_kl(mean, logvar).mean().item(),
+                "posterior_std": (0.5 * logvar).exp().mean().item(),
+                "shared_codes": (1.0 / (w**2).sum(1)).median().item(),
+                "bayes": bayes_decoder(mean, mean_tr, logvar_tr, x_train)}
+
 
 class AVBModel(_LatentVariableModel):
     r"""Adversarial variational Bayes: a VAE with an implicit encoder and a learned KL.
@@ -385,6 +449,17 @@ class AVBModel(_LatentVariableModel):
         """The parameters of the discriminator :math:`T`."""
         return list(self.discriminator.parameters())
 
+    @property
+    def facts(self) -> ModelFacts:
+        """Facts of AVB, the VAE's KL in the primal, estimated by a discriminator."""
+        return ModelFacts("AVB", "f-divergence", "primal", "stochastic", "Gaussian NLL",
+                          "KL via T", "f-divergence", "discriminator T(x, z)")
+
+    def diagnostics(self, x: torch.Tensor, x_train: torch.Tensor | None = None,
+                    seed: int = 7) -> dict[str, float | torch.Tensor]:
+        """AVB's codes have no density to measure: no measures beyond the reconstructions."""
+        return {}
+
     def adversary_loss(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
         r"""``{"loss": ...}``: :func:`avb_discriminator_loss` at codes detached from the encoder."""
         with torch.no_grad():
@@ -446,8 +521,8 @@ def posterior_weights(
     >>> w
     tensor([[0.5000, 0.5000]])
     """
-    check_diag_gaussians(mean_train, logvar_train, ("mean_train", "logvar_train"))
-    check_query_codes(mean_query, mean_train.shape[1], "mean_query")
+    _check_diag_gaussians(mean_train, logvar_train, ("mean_train", "logvar_train"))
+    _check_query_codes(mean_query, mean_train.shape[1], "mean_query")
     variance = logvar_train.exp()[None]
     rows = max(1, _CHUNK // mean_train.numel())
     out = []
@@ -527,7 +602,7 @@ def kl_split(
     >>> abs(parts.mutual_information) < 1e-6
     True
     """
-    check_diag_gaussians(mean, logvar)
+    _check_diag_gaussians(mean, logvar)
     n_samples = check_positive_int(n_samples, "n_samples", "n_samples=2")
     n, d = mean.shape
     device = mean.device if generator is None else generator.device

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
+from vegan_lib import recipes
 from vegan_lib._checks import (
     as_tensor,
     check_cloud,
@@ -48,7 +49,7 @@ __all__ = [
 
 @dataclass(frozen=True)
 class MapEntry:
-    """One recipe on the VEGAN map.
+    """One recipe on the VEGAN map, read from the recipe and its model's facts.
 
     Attributes
     ----------
@@ -58,39 +59,40 @@ class MapEntry:
         The family of the distance between the data and the model that it minimises.
     formulation : {"primal", "dual"}
         Primal with an encoder, or dual with a critic or discriminator.
-    latent : {"f-divergence", "MMD", "none"}
+    latent : {"f-divergence", "MMD", "OT", "none"}
         The family of its latent penalty, if any.
-    chapter : str
-        The chapter (document name) that trains it.
+    chapter : int
+        The chapter that introduces it.
     what : str
-        One line: the objective.
+        One line: the objective (the recipe's summary).
     """
 
     recipe: str
     distance: str
     formulation: str
     latent: str
-    chapter: str
+    chapter: int
     what: str
 
 
-VEGAN_MAP: tuple[MapEntry, ...] = (
-    MapEntry("VAE", "f-divergence", "primal", "f-divergence", "05_vae_blurriness",
-             "max ELBO = min KL(P_X‖P_G) + E KL(q(z|x)‖p(z|x))"),
-    MapEntry("AVB", "f-divergence", "primal", "f-divergence", "05_vae_blurriness",
-             "the ELBO, its KL(q(z|x)‖p(z)) estimated by a discriminator"),
-    MapEntry("AAE", "OT", "primal", "f-divergence", "04_aae_equivalence",
-             "POT with the Gaussian-NLL cost, adversarial (JS) latent penalty"),
-    MapEntry("WAE-MMD", "OT", "primal", "MMD", "03_pot_relaxation",
-             "POT with ‖x − y‖², MMD latent penalty"),
-    MapEntry("WAE-GAN", "OT", "primal", "f-divergence", "03_pot_relaxation",
-             "POT with ‖x − y‖², adversarial (JS) latent penalty"),
-    MapEntry("GAN", "f-divergence", "dual", "none", "07_vegan_map",
-             "generator against a discriminator: 2 JS − log 4 (f-GAN)"),
-    MapEntry("WGAN-GP", "OT", "dual", "none", "06_wgan_duality",
-             "generator against a 1-Lipschitz critic: W₁"),
-)
-"""Every recipe of the book on the map, in the chapter's order."""
+def _vegan_map() -> tuple[MapEntry, ...]:
+    # one entry per kind of model (family and latent penalty), its first recipe on the digits
+    entries, seen = [], set()
+    for r in recipes.RECIPES.values():
+        facts = r.facts
+        if r.data != "mnist" or (facts.family, facts.latent_penalty) in seen:
+            continue
+        seen.add((facts.family, facts.latent_penalty))
+        entries.append(MapEntry(r.name, facts.distance, facts.formulation,
+                                facts.latent_distance, r.chapter, r.summary))
+    return tuple(entries)
+
+
+VEGAN_MAP: tuple[MapEntry, ...] = _vegan_map()
+"""Every kind of model of the book on the map, that is, for each model family and latent
+penalty, its first recipe on the digits (so the variants of chapter 5's sweep and the weak WAE-MMD
+stand behind their family's entry). Generated from :data:`~vegan_lib.recipes.RECIPES` and
+each model's :class:`~vegan_lib.protocol.ModelFacts`, so it cannot disagree with them."""
 
 
 # --------------------------------------------------------------------------- PPCA

@@ -19,7 +19,8 @@ from vegan_lib._checks import (
     check_positive,
     check_same_shape,
 )
-from vegan_lib.nets import ConvCritic, ConvDecoder, Critic, GeneratorCriticModel, MLPDecoder
+from vegan_lib.nets import ConvCritic, ConvDecoder, Critic, MLPDecoder
+from vegan_lib.protocol import GeneratorCriticModel, ModelFacts
 
 __all__ = [
     "wgan_critic_loss",
@@ -397,6 +398,11 @@ class WGANModel(GeneratorCriticModel):
             lipschitz=lipschitz,
             **kwargs,
         )
+
+    @property
+    def facts(self) -> ModelFacts:
+        """Facts of the WGAN, optimal transport (:math:`W_1`) in the dual, with a critic."""
+        return ModelFacts("WGAN", "OT", "dual", "none", "none", "none", "none", "critic")
 
     def extra_repr(self) -> str:
         return f"z_dim={self.z_dim}, lipschitz={self.lipschitz!r}"

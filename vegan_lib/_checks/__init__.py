@@ -1,17 +1,23 @@
 """Input validation shared by the modules of :mod:`vegan_lib`.
 
-Every public function of the library checks its input with these helpers before
-doing any work, so that a wrong shape, a NaN or a weight vector that does not sum
-to one fails at once with a :class:`ValueError` that names the problem *and* the
-fix, instead of returning a silently wrong number later.
+Every public function of the library checks its input before doing any work, so that a
+wrong shape, a NaN or a weight vector that does not sum to one fails at once with a
+:class:`ValueError` that names the problem *and* the fix, instead of returning a silently
+wrong number later.
 
 The helpers convert array-likes (NumPy arrays, lists, numbers) to float64 tensors
 and leave floating-point tensors on their device and in their dtype.
 
+This package is for shared validators: numbers, tensors, devices, what networks and models
+return, used by two modules or more (or by another validator here). A check that serves
+one module belongs in that module, private (``def _check_...``), beside the code it guards.
+``tests/test_public_api.py`` checks that no public ``check_*`` lives outside this package
+and that every function here is used.
+
 The validators are grouped by what they check, one file each: ``values`` (numbers and
 options), ``tensors`` (tensors, point clouds, weights, Gaussians), ``models`` (what networks
-and models take and return), ``images`` (image batches, features, labels) and ``transport``
-(pairs of Gaussians, overflow, Sinkhorn's result); import them from here.
+and models take and return), ``images`` (digit images), ``transport`` (pairs of Gaussians,
+overflow) and ``divergences`` (discrete laws, samplers); import them from here.
 """
 
 from vegan_lib._checks.divergences import (  # noqa: F401
@@ -19,41 +25,18 @@ from vegan_lib._checks.divergences import (  # noqa: F401
     check_distribution_pair,
     check_sampler,
 )
-from vegan_lib._checks.images import (  # noqa: F401
-    _check_finite_images,
-    check_digit_images,
-    check_digit_labels,
-    check_features,
-    check_flat_image_pair,
-    check_flat_images,
-    check_grey_images,
-)
+from vegan_lib._checks.images import check_digit_images, check_finite_images  # noqa: F401
 from vegan_lib._checks.models import (  # noqa: F401
-    _expect_tensor,
-    check_activation,
-    check_activation_module,
-    check_channels,
-    check_checkpoint_payload,
     check_classifier,
     check_codes,
-    check_critic_and_constraint,
-    check_diag_gaussians,
     check_logits_or_scores,
     check_module,
-    check_net_images,
-    check_net_input,
-    check_net_noise,
     check_output_shape,
     check_per_sample,
-    check_query_codes,
     check_same_device,
     check_same_shape,
-    check_scalar,
-    check_state_dict_fits,
-    check_widths,
 )
 from vegan_lib._checks.tensors import (  # noqa: F401
-    _history_value,
     as_numpy,
     as_tensor,
     at_least_float32,
@@ -61,34 +44,23 @@ from vegan_lib._checks.tensors import (  # noqa: F401
     check_cloud,
     check_cloud_pair,
     check_covariance,
-    check_curve,
     check_decoded,
     check_decoded_fits_data,
     check_finite,
     check_float_tensor,
     check_gaussian,
-    check_plane_array,
     check_plane_points,
-    check_point_pair,
     check_points,
     check_same_dim,
-    check_samples_1d,
     check_weights,
     common_dtype_device,
     float64_on,
     psd_sqrt,
 )
-from vegan_lib._checks.transport import (  # noqa: F401
-    check_gaussian_pair,
-    check_no_overflow,
-    check_sinkhorn_reg,
-    check_sinkhorn_result,
-)
+from vegan_lib._checks.transport import check_gaussian_pair, check_no_overflow  # noqa: F401
 from vegan_lib._checks.values import (  # noqa: F401
-    _real,
     check_betas,
     check_callable_or_none,
-    check_checkpoint_path,
     check_choice,
     check_device,
     check_int_at_least,

@@ -236,37 +236,6 @@ def check_weights(
     return t / t.sum()
 
 
-def check_samples_1d(x: Any, name: str) -> torch.Tensor:
-    """Validate 1-D samples: a finite, non-empty tensor of shape (n,) or (n, 1).
-
-    Returns
-    -------
-    Tensor, shape (n,)
-        The samples, flattened.
-
-    Raises
-    ------
-    ValueError
-        If ``x`` has another shape, is empty or is not finite.
-
-    Examples
-    --------
-    >>> check_samples_1d([[1.0], [2.0]], "x")
-    tensor([1., 2.], dtype=torch.float64)
-    """
-    t = as_tensor(x, name)
-    if not (t.ndim == 1 or (t.ndim == 2 and t.shape[1] == 1)):
-        raise ValueError(
-            f"{name} must hold 1-D samples of shape (n,) or (n, 1), got shape {tuple(t.shape)}; "
-            "for points in d > 1 dimensions use wasserstein instead"
-        )
-    t = t.reshape(-1)
-    if t.shape[0] == 0:
-        raise ValueError(f"{name} is empty; pass at least one sample")
-    check_finite(t, name)
-    return t
-
-
 def float64_on(device: torch.device) -> torch.dtype:
     """The most precise float dtype on ``device``: float64, or float32 on Apple's MPS.
 
@@ -474,23 +443,6 @@ def check_cloud_pair(
         )
 
 
-def check_point_pair(x: Any, y: Any) -> tuple[torch.Tensor, torch.Tensor]:
-    """:func:`check_points` for ``x`` (n, d) and ``y`` (m, d); return both in one dtype.
-
-    Examples
-    --------
-    >>> x, y = check_point_pair([[0.0, 1.0]], torch.zeros(3, 2))
-    >>> x.dtype, y.dtype
-    (torch.float64, torch.float64)
-    """
-    x = check_points(x, "x")
-    y = check_points(y, "y")
-    check_same_dim(x, y)
-    dtype, _ = common_dtype_device(x, y)
-    dtype = at_least_float32(dtype)
-    return x.to(dtype), y.to(dtype)
-
-
 def at_least_float32(dtype: torch.dtype) -> torch.dtype:
     """``dtype``, or float32 for the half types, which torch's distances and solvers lack.
 
@@ -586,58 +538,3 @@ def as_numpy(values: Any, name: str) -> np.ndarray:
         raise ValueError(
             f"{name} must be a tensor or array of numbers, got {type(values).__name__}"
         ) from err
-
-
-def check_plane_array(values: Any, name: str) -> np.ndarray:
-    """Validate points to draw in the plane: shape (n, 2); return them as float64 NumPy.
-
-    Examples
-    --------
-    >>> check_plane_array([[0, 1], [2, 3]], "x").shape
-    (2, 2)
-    """
-    points = as_numpy(values, name)
-    if points.ndim != 2 or points.shape[1] != 2:
-        raise ValueError(
-            f"{name} must have shape (n, 2), got {points.shape}; plot two coordinates "
-            "of higher-dimensional points (e.g. x[:, :2]) or reduce them to 2-D first"
-        )
-    return points
-
-
-def _history_value(value: Any, key: str) -> float:
-    if isinstance(value, torch.Tensor):
-        if value.numel() != 1:
-            raise ValueError(
-                f"history[{key!r}] holds a tensor of shape {tuple(value.shape)}; record "
-                "one number per step, e.g. loss.item()"
-            )
-        return float(value.detach().cpu())
-    try:
-        return float(value)
-    except (TypeError, ValueError) as err:
-        raise ValueError(
-            f"history[{key!r}] holds {value!r}, not a number; record one float per step"
-        ) from err
-
-
-def check_curve(values: Any, key: str) -> np.ndarray:
-    """Validate a training curve ``history[key]``: a non-empty sequence of numbers (or 0-d
-    tensors, or a 1-D tensor); return it as a float64 NumPy vector.
-
-    Examples
-    --------
-    >>> check_curve([3.0, torch.tensor(2.0)], "loss")
-    array([3., 2.])
-    """
-    if isinstance(values, torch.Tensor):
-        curve = as_numpy(values, f"history[{key!r}]")
-    else:
-        curve = np.array([_history_value(v, key) for v in values], dtype=np.float64)
-    if curve.ndim != 1 or curve.size == 0:
-        raise ValueError(
-            f"history[{key!r}] must be a non-empty sequence of numbers, got shape "
-            f"{curve.shape}; record one float per step"
-        )
-    return curve
-

@@ -1,8 +1,8 @@
-"""Validation around the transport solvers: pairs of Gaussians, overflow, Sinkhorn's result.
+"""Validation around the transport solvers: pairs of Gaussians, overflow.
 
-A finite input can still overflow on the way (squared distances of points near 1e200, or
-costs divided by a tiny regularisation): these checks turn the resulting inf or NaN into
-a ``ValueError`` that names the input or the setting to change.
+A finite input can still overflow on the way (squared distances of points near 1e200):
+:func:`check_no_overflow` turns the resulting inf or NaN into a ``ValueError`` that names
+the input and the fix.
 
 Part of :mod:`vegan_lib._checks`, the library's one validation layer.
 """
@@ -72,42 +72,4 @@ def check_no_overflow(
     raise ValueError(
         f"{what} overflows {dtype}: {name} has entries up to {sizes[name]:.3g}; {fix}"
         f"rescale the inputs ({hint})"
-    )
-
-
-def check_sinkhorn_result(out: torch.Tensor, C: torch.Tensor, reg: float, inputs: dict) -> None:
-    """Raise ``ValueError`` if Sinkhorn's finite-input result ``out`` is not finite: name why.
-
-    Either the costs ``C`` overflow (the points are too large), or ``reg`` is too small
-    for them in their dtype (the iterations divide the costs by ``reg``).
-
-    Examples
-    --------
-    >>> check_sinkhorn_result(torch.tensor(1.0), torch.ones(2, 2), 0.1, {})  # passes silently
-    """
-    if bool(torch.isfinite(out.detach()).all()):
-        return
-    check_no_overflow(C, "the cost matrix ||x_i - y_j||^p", inputs)
-    _raise_reg_too_small(C, reg)
-
-
-def check_sinkhorn_reg(C: torch.Tensor, reg: float, inputs: dict) -> None:
-    """Raise ``ValueError`` before solving if the costs, or the costs over ``reg``, overflow.
-
-    Examples
-    --------
-    >>> check_sinkhorn_reg(torch.ones(2, 2), 0.1, {})  # passes silently
-    """
-    check_no_overflow(C, "the cost matrix ||x_i - y_j||^p", inputs)
-    if float(C.detach().max()) / reg > torch.finfo(C.dtype).max:
-        _raise_reg_too_small(C, reg)
-
-
-def _raise_reg_too_small(C: torch.Tensor, reg: float) -> None:
-    largest = max(float(C.detach().max()), 1e-12)
-    or_64 = "" if C.dtype == torch.float64 else ", or compute in float64"
-    raise ValueError(
-        f"Sinkhorn returned NaN or inf: reg={reg:.3g} is too small for costs up to "
-        f"{largest:.3g} in {C.dtype} (the iterations divide the costs by reg); raise reg, "
-        f"e.g. reg={1e-3 * largest:.3g}{or_64}"
     )

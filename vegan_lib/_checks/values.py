@@ -6,7 +6,6 @@ Part of :mod:`vegan_lib._checks`, the library's one validation layer.
 from __future__ import annotations
 
 import math
-import os
 from typing import Any
 
 import numpy as np
@@ -303,40 +302,3 @@ def check_device(device: Any, name: str = "device") -> torch.device | None:
     return parsed
 
 
-def check_checkpoint_path(path: Any, name: str = "checkpoint") -> str:
-    """Validate a checkpoint file to write: a path whose directory exists or can be made.
-
-    Raises ``ValueError`` before any training for a path that is not a string or
-    path-like, names an existing directory, or lies under a file.
-
-    Examples
-    --------
-    >>> check_checkpoint_path("runs/model.pt")
-    'runs/model.pt'
-    """
-    try:
-        path = os.fspath(path)
-    except TypeError:
-        raise ValueError(
-            f"{name} must be a file path (str or os.PathLike), got {type(path).__name__}; "
-            f"e.g. {name}='runs/model.pt'"
-        ) from None
-    if isinstance(path, bytes):
-        path = os.fsdecode(path)
-    if not path:
-        raise ValueError(f"{name} is an empty path; name the file, e.g. {name}='model.pt'")
-    if os.path.isdir(path):
-        raise ValueError(
-            f"{name}={path!r} is a directory, not a file; name the file to write, e.g. "
-            f"{name}={os.path.join(path, 'model.pt')!r}"
-        )
-    parent = os.path.dirname(os.path.abspath(path))
-    while not os.path.exists(parent):
-        parent = os.path.dirname(parent)
-    if not os.path.isdir(parent):
-        raise ValueError(
-            f"{name}={path!r} lies under {parent!r}, which is a file; choose another path"
-        )
-    if not os.access(parent, os.W_OK | os.X_OK):
-        raise ValueError(f"{name}={path!r} cannot be written: {parent!r} is not writable")
-    return path

@@ -27,25 +27,26 @@ five steps agree to about 1e-14 across kernels, while a 1 % change of a recipe's
 :math:`\lambda` or learning rate moves them by 1e-4 or more: a tolerance of 1e-9 tells the
 two apart. ``python -m vegan_lib.reference --replay-only`` rewrites this record alone.
 
-Runs go to worker processes (one per core on a CPU), each run checkpoints itself every
-``CHECKPOINT_EVERY`` steps and is skipped when its result exists, so an interrupted
-reference run resumes where it stopped. The chapters read the file with :func:`load`
-and summarise it with :func:`summary` and :func:`per_seed`.
+This package is the library part: :func:`run_reference` takes explicit paths and objects
+(what to run, where to write, the provenance its caller knows) and runs through any ``map``
+it is given. The command line, ``python -m vegan_lib.reference`` (``__main__.py``), adds
+what a library should not do: it asks git for the commit, reads the CPU's name, runs the
+runs in worker processes (one per core on a CPU) and parses arguments. Each run
+checkpoints itself every ``CHECKPOINT_EVERY`` steps and is skipped when its result exists,
+so an interrupted reference run resumes where it stopped. The chapters read the file with
+:func:`load` and summarise it with :func:`summary` and :func:`per_seed`.
 """
 
 from __future__ import annotations
 
-import argparse
 import datetime as dt
 import json
 import math
-import multiprocessing
 import os
 import platform
 import re
-import subprocess
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -57,10 +58,8 @@ from vegan_lib import recipes
 from vegan_lib.classifier import classifier_accuracy, train_digit_classifier
 from vegan_lib.data import mnist
 from vegan_lib.device import get_device
-from vegan_lib.divergences import mmd2
-from vegan_lib.metrics import data_floors, frechet_classifier_distance, sharpness_ratio
+from vegan_lib.metrics import data_floors, frechet_classifier_distance
 from vegan_lib.plotting import save_image_grid
-from vegan_lib.vae import VAEModel, bayes_decoder, gaussian_kl, posterior_weights
 
 __all__ = [
     "DEFAULT_FILE",
@@ -68,8 +67,8 @@ __all__ = [
     "REPLAY_RTOL",
     "SEEDS",
     "load",
-    "main",
     "per_seed",
+    "run_one",
     "refresh_replay",
     "replay_history",
     "replay_mismatches",
@@ -93,7 +92,7 @@ five steps) and far below what a 1 % change of a recipe does (1e-4 and more)."""
 CURVE_POINTS = 10
 HISTORY_POINTS = 100
 CHECKPOINT_EVERY = 250
-DEFAULT_FILE = Path(__file__).resolve().parent / "results" / "reference.json"
+DEFAULT_FILE = Path(__file__).resolve().parents[1] / "results" / "reference.json"
 """Where ``make reference`` writes and :func:`load` reads: package data (``vegan_lib/results/``,
 with the sample grids in ``samples/``), so a checkout and an installed package (pip, Colab,
 Binder) read the same file."""
@@ -113,38 +112,24 @@ def samples_file(name: str, results: str | os.PathLike | None = None) -> Path:
 
 
 # --------------------------------------------------------------------------- provenance
-def _git(*args: str) -> str:
-    root = Path(__file__).resolve().parents[1]
-    try:
-        out = subprocess.run(["git", *args], cwd=root, capture_output=True, text=True, timeout=20)
-    except (OSError, subprocess.TimeoutExpired):
-        return ""
-    return out.stdout.strip() if out.returncode == 0 else ""
-
-
 def _device_name(device: torch.device) -> str:
+    # the command line passes the CPU's model name; this is the library's fallback
     if device.type == "cuda":
         return torch.cuda.get_device_name(device)
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return f"{line.split(':', 1)[1].strip()} ({os.cpu_count()} cores)"
-    except OSError:
-        pass
     return f"{platform.processor() or platform.machine()} ({os.cpu_count()} cores)"
 
 
-def _provenance(device: torch.device, source: str, sizes: dict[str, int], jobs: int,
-                commit: str, dirty: bool) -> dict:
+def _provenance(device: torch.device, source: str, sizes: dict[str, int],
+                known: Mapping[str, Any]) -> dict:
     import ot
 
     return {
-        "git_commit": commit,
-        "library_modified_since_commit": dirty,
+        "git_commit": "unknown",
+        "library_modified_since_commit": None,
         "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "device": str(device),
         "device_name": _device_name(device),
-        "processes": jobs,
+        "processes": 1,
         "threads_per_process": torch.get_num_threads(),
         "python": platform.python_version(),
         "torch": torch.__version__,
@@ -152,40 +137,33 @@ def _provenance(device: torch.device, source: str, sizes: dict[str, int], jobs: 
         "numpy": np.__version__,
         "data_source": source,
         "data_sizes": sizes,
+        **known,  # what the caller knows better: the commit, the CPU's name, processes
     }
 
 
+def _made(known: Mapping[str, Any]) -> dict:
+    return {"git_commit": "unknown", "library_modified_since_commit": None,
+            "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+            "device_name": _device_name(torch.device("cpu")), "torch": torch.__version__,
+            **{k: v for k, v in known.items()
+               if k in ("git_commit", "library_modified_since_commit", "device_name")}}
+
+
 # --------------------------------------------------------------------------- one run
-def _extra_metrics(model: torch.nn.Module, x_train: torch.Tensor, x_test: torch.Tensor,
-                   n: int) -> dict[str, float]:
-    """Reconstructions' sharpness and each family's own diagnostics (chapters 3 and 5)."""
-    x = x_test[:n]
-    out = {"sharpness_recon": sharpness_ratio(model.reconstruct(x), x_test).item()}
-    if isinstance(model, VAEModel):
-        mean, logvar = model.encode(x)
-        mean_tr, logvar_tr = model.encode(x_train)
-        w = posterior_weights(mean, mean_tr, logvar_tr)
-        out |= {"kl": gaussian_kl(mean, logvar).mean().item(),
-                "posterior_std": (0.5 * logvar).exp().mean().item(),
-                "shared_codes": (1.0 / (w**2).sum(1)).median().item(),
-                "sharpness_bayes": sharpness_ratio(
-                    bayes_decoder(mean, mean_tr, logvar_tr, x_train), x_test).item()}
-    elif hasattr(model, "divergence"):  # POT and the AAE: deterministic codes
-        codes = model.encode(x)
-        gen = torch.Generator(device=x.device).manual_seed(7)
-        prior = torch.randn(codes.shape, generator=gen, device=x.device, dtype=codes.dtype)
-        out["mmd_codes"] = mmd2(codes, prior, scales=recipes.MMD_SCALES).item()
-    return out
-
-
 def _thin(steps: list[int], terms: dict[str, list[float]], points: int) -> dict[str, list]:
     keep = sorted(set(np.linspace(0, len(steps) - 1, points).round().astype(int).tolist()))
     return {"step": [steps[i] for i in keep],
             **{k: [float(f"{v[i]:.6g}") for i in keep] for k, v in terms.items()}}
 
 
-def _run_one(job: dict[str, Any]) -> dict[str, Any]:
-    """Train and score one recipe and seed; write its record to ``job["part"]``."""
+def run_one(job: Mapping[str, Any]) -> dict[str, Any]:
+    """Train and score one recipe and seed; write its record to ``job["part"]``.
+
+    ``job`` is one of the jobs :func:`run_reference` makes (plain data, so that a worker
+    process can take it): the recipe, the seed, the data source, the device, the paths of
+    the classifier, of the record and of the sample grid. A record that exists is read
+    back instead: an interrupted reference run resumes.
+    """
     part = Path(job["part"])
     if part.exists():
         return json.loads(part.read_text())
@@ -224,9 +202,8 @@ def _run_one(job: dict[str, Any]) -> dict[str, Any]:
     curve = {"step": sorted(merged), "fcd": [merged[k] for k in sorted(merged)]}  # (a crash)
     with torch.no_grad():
         scores, samples = recipes.score(model, x_test, classifier, n=n, seed=seed)
-        has_encoder = hasattr(model, "reconstruct")
-        extra = _extra_metrics(model, x_train, x_test, n) if has_encoder else {}
-    if not has_encoder:
+        extra = recipes.diagnostics(model, x_test, x_train, n)
+    if not model.facts.has_encoder:
         scores["recon_error"] = None  # JSON has no NaN
     record = {
         "recipe": name, "seed": seed, "steps": steps, "wall_s": round(history.wall_time, 1),
@@ -306,26 +283,25 @@ def replay_mismatches(stored: dict[str, list[float]], replayed: dict[str, list[f
 
 
 def _replay_record(names: Sequence[str], x_train: torch.Tensor, seed: int,
-                   run_first_step: dict[str, dict[str, float]]) -> dict[str, Any]:
+                   run_first_step: dict[str, dict[str, float]],
+                   provenance: Mapping[str, Any]) -> dict[str, Any]:
     terms = {}
     for name in names:
         terms[name] = replay_history(name, x_train, REPLAY_STEPS, seed)
     return {"seed": seed, "steps": REPLAY_STEPS, "device": "cpu", "dtype": "float64",
             "rtol": REPLAY_RTOL, "terms": terms, "run_first_step": run_first_step,
-            "made": {"git_commit": _git("rev-parse", "HEAD") or "unknown",
-                     "library_modified_since_commit": bool(
-                         _git("status", "--porcelain", "--", "vegan_lib")),
-                     "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-                     "device_name": _device_name(torch.device("cpu")),
-                     "torch": torch.__version__}}
+            "made": _made(provenance)}
 
 
-def refresh_replay(path: str | os.PathLike | None = None) -> dict[str, Any]:
+def refresh_replay(path: str | os.PathLike | None = None,
+                   provenance: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """Rewrite only the ``replay`` record of a stored reference run, with today's code.
 
     For a reference run made before the float64 replay, or on purpose after a change that
     cannot alter the runs (the fingerprint of the recipes must still match). The first
-    step of each stored run is kept as it was recorded.
+    step of each stored run is kept as it was recorded. ``provenance`` may give the
+    ``git_commit``, ``library_modified_since_commit`` and ``device_name`` to record (the
+    command line asks git and the CPU); what is missing is recorded as unknown.
 
     Raises
     ------
@@ -348,10 +324,14 @@ def refresh_replay(path: str | os.PathLike | None = None) -> dict[str, Any]:
         raise ValueError(f"the recipes changed since the run stored in {path}: rerun "
                          "`make reference`; a new replay of stale runs would hide that")
     x_train, _ = mnist(split="train", source=payload["provenance"]["data_source"])
-    payload["replay"] = _replay_record(names, x_train, seed, first)
+    payload["replay"] = _replay_record(names, x_train, seed, first, provenance or {})
     _check_payload(payload, str(path))
     path.write_text(json.dumps(payload, indent=1, ensure_ascii=False) + "\n")
     return payload
+
+
+def _serial(function: Callable[[Any], Any], jobs: Iterable[Any]) -> Iterator[Any]:
+    return map(function, jobs)
 
 
 def run_reference(
@@ -359,11 +339,13 @@ def run_reference(
     seeds: Sequence[int] = SEEDS,
     source: str = "embedded",
     device: str | torch.device | None = None,
-    jobs: int | None = None,
     out: str | os.PathLike = DEFAULT_FILE,
     workdir: str | os.PathLike = ".cache/reference",
     progress: bool = True,
     steps: int | None = None,
+    provenance: Mapping[str, Any] | None = None,
+    map_runs: Callable[[Callable[[Any], Any], list], Iterable[Any]] = _serial,
+    threads: int | None = None,
 ) -> dict[str, Any]:
     """Train, score and store every ``names`` x ``seeds`` run; return the stored payload.
 
@@ -372,11 +354,24 @@ def run_reference(
 
     Each run's record is kept in ``workdir`` as soon as it finishes (and each run
     checkpoints there as it goes), so calling this again after an interruption resumes.
+
+    Parameters
+    ----------
+    provenance : mapping, optional
+        What the caller knows and the library does not ask for: ``git_commit``,
+        ``library_modified_since_commit``, ``device_name``, ``processes``,
+        ``threads_per_process``. Recorded as given, over the library's defaults
+        ("unknown", the platform's processor name).
+    map_runs : callable, optional
+        ``map_runs(run_one, jobs)`` runs :func:`run_one` on every job and yields the
+        records in any order; the default runs them one after another here. The command
+        line passes a process pool's ``imap_unordered``.
+    threads : int, optional
+        torch threads per run on a CPU (default: as set now).
     """
     t0 = time.perf_counter()
     names = [recipes.recipe(name).name for name in names]
-    commit, dirty = _git("rev-parse", "HEAD") or "unknown", bool(_git("status", "--porcelain",
-                                                                      "--", "vegan_lib"))
+    known = dict(provenance or {})
     device = get_device(os.environ.get("VEGAN_DEVICE")) if device is None else torch.device(
         device)
     workdir, out = Path(workdir), Path(out)
@@ -396,31 +391,24 @@ def run_reference(
     accuracy = classifier_accuracy(classifier, x_test, y_test).item()
     floors = data_floors(x_train, x_test, classifier, n=n)
 
-    if jobs is None:
-        jobs = 1 if device.type != "cpu" else max(1, min(os.cpu_count() or 1, 8))
-    threads = max(1, (os.cpu_count() or 1) // jobs)
     order = sorted(((name, seed) for name in names for seed in seeds),
-                   key=lambda p: -_cost(p[0]))  # longest first: the pool ends together
+                   key=lambda p: -_cost(p[0]))  # longest first: a pool ends together
     todo = [{"recipe": name, "seed": seed, "source": source, "device": str(device),
-             "threads": threads, "n_eval": n, "steps": steps, "floors": floors,
-             "progress": progress,
-             "classifier": str(classifier_file), "commit": commit,
+             "threads": threads or torch.get_num_threads(), "n_eval": n, "steps": steps,
+             "floors": floors, "progress": progress, "classifier": str(classifier_file),
+             "commit": known.get("git_commit", "unknown"),
              "part": str(workdir / f"{slug(name)}-seed{seed}-{source}.json"),
              "grid": str(samples_file(name, out)) if seed == seeds[0] else ""}
             for name, seed in order]
-    if jobs == 1:
-        runs = [_run_one(job) for job in tqdm(todo, desc="reference runs", disable=not progress)]
-    else:
-        with multiprocessing.get_context("spawn").Pool(jobs) as pool:
-            runs = list(tqdm(pool.imap_unordered(_run_one, todo), total=len(todo),
-                             desc="reference runs", disable=not progress))
+    runs = list(tqdm(map_runs(run_one, todo), total=len(todo), desc="reference runs",
+                     disable=not progress))
     runs.sort(key=lambda r: (names.index(r["recipe"]), r["seed"]))
 
     first_step = {r["recipe"]: {k: v[0] for k, v in r["first_steps"].items()}
                   for r in runs if r["seed"] == seeds[0]}
     payload = {
         "schema": SCHEMA,
-        "provenance": {**_provenance(device, source, sizes, jobs, commit, dirty),
+        "provenance": {**_provenance(device, source, sizes, known),
                        "steps_override": steps,
                        "wall_time_s": round(time.perf_counter() - t0, 1),
                        "run_wall_time_s": round(sum(r["wall_s"] for r in runs), 1)},
@@ -431,7 +419,7 @@ def run_reference(
         "floors": floors,
         "seeds": list(seeds),
         "runs": [{k: v for k, v in r.items() if k != "first_steps"} for r in runs],
-        "replay": _replay_record(names, x_train.cpu(), seeds[0], first_step),
+        "replay": _replay_record(names, x_train.cpu(), seeds[0], first_step, known),
     }
     _check_payload(payload, str(out))
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -440,9 +428,9 @@ def run_reference(
 
 
 def _cost(name: str) -> float:
-    s = recipes.settings(name, full=True)
-    per_step = 1 + s["adversary_steps"] * 2 if recipes.recipe(name).family != "vae" else 1
-    return s["steps"] * per_step * (2 if recipes.recipe(name).family == "avb" else 1)
+    # for the order of the runs only: the updates of a step, adversary updates counted twice
+    s, facts = recipes.settings(name, full=True), recipes.recipe(name).facts
+    return s["steps"] * (1 + 2 * s["adversary_steps"] if facts.has_adversary else 1)
 
 
 # --------------------------------------------------------------------------- reading
@@ -571,39 +559,3 @@ def summary(reference: dict[str, Any], metrics: Iterable[str],
             v = np.asarray(values)
             table[name][metric] = (float(v.mean()), float(v.std(ddof=1)) if len(v) > 1 else 0.0)
     return table
-
-
-# --------------------------------------------------------------------------- command line
-def main(argv: Sequence[str] | None = None) -> None:
-    """``python -m vegan_lib.reference [--seeds 0 1 2] [--data embedded] [--jobs N] ...``."""
-    parser = argparse.ArgumentParser(prog="python -m vegan_lib.reference",
-                                     description=__doc__.split("\n\n")[0].strip("r\"\n"))
-    parser.add_argument("--recipes", nargs="+", default=list(REFERENCE_RECIPES))
-    parser.add_argument("--seeds", nargs="+", type=int, default=list(SEEDS))
-    parser.add_argument("--data", choices=("embedded", "torchvision"), default="embedded",
-                        help="the 5,000 embedded digits, or full MNIST through torchvision")
-    parser.add_argument("--device", default=None, help="cpu, cuda, ... (default: VEGAN_DEVICE "
-                        "or the best available)")
-    parser.add_argument("--jobs", type=int, default=None, help="worker processes")
-    parser.add_argument("--out", default=str(DEFAULT_FILE))
-    parser.add_argument("--steps", type=int, default=None,
-                        help="override the recipes' steps (a trial of the machinery only)")
-    parser.add_argument("--workdir", default=".cache/reference",
-                        help="per-run results and checkpoints, for resuming")
-    parser.add_argument("--replay-only", action="store_true",
-                        help="rewrite only the float64 replay record of --out (same recipes)")
-    args = parser.parse_args(argv)
-    if args.replay_only:
-        refresh_replay(args.out)
-        print(f"rewrote the replay record of {args.out}")
-        return
-    payload = run_reference(args.recipes, args.seeds, args.data, args.device, args.jobs,
-                            args.out, args.workdir, steps=args.steps)
-    table = summary(payload, ["w2", "fcd", "sharpness", "recon_error"])
-    print(f"wrote {args.out} in {payload['provenance']['wall_time_s']:.0f} s")
-    for name, row in table.items():
-        print(f"{name:>18}: " + ", ".join(f"{k} {m:.3f} ± {s:.3f}" for k, (m, s) in row.items()))
-
-
-if __name__ == "__main__":
-    main()
