@@ -276,9 +276,10 @@ def test_pot_twin_copies_weights_and_is_independent():
 
 
 def test_pot_twin_rejects_a_model_that_is_not_an_aae():
-    with pytest.raises(ValueError, match="expects an AAE"):
+    # Issue 23: the message names the argument, model ("pot_twin expects an AAE" did not).
+    with pytest.raises(ValueError, match="^model must be an AAE"):
         pot_twin(POTModel.for_toy(hidden=(4,)))
-    with pytest.raises(ValueError, match="expects an AAE"):
+    with pytest.raises(ValueError, match="^model must be an AAE.*got Linear"):
         pot_twin(torch.nn.Linear(2, 2))
 
 
@@ -352,18 +353,70 @@ def test_aae_fit_trains_with_its_adversary_and_logs_it():
 @pytest.mark.parametrize(
     ("kwargs", "match"),
     [
-        (dict(sigma2=0.0), "sigma2"),
-        (dict(sigma2=float("nan")), "sigma2"),
-        (dict(sigma2=-2.0), "sigma2"),
-        (dict(lam_aae=-1.0), "lam"),
-        (dict(lam_aae="x"), "lam"),
+        (dict(sigma2=0.0), r"^sigma2 must be a positive finite number, got 0\.0; e\.g\."),
+        (dict(sigma2=float("nan")), r"^sigma2 must be a positive finite number, got nan"),
+        (dict(sigma2=-2.0), r"^sigma2 must be a positive finite number, got -2\.0"),
+        (dict(sigma2=None), r"^sigma2 must be a positive number, got None"),
+        (dict(sigma2=torch.ones(2)), r"^sigma2 must be one number, got a tensor of shape"),
+        # Issue 23: these used to say "lam must be ...", naming no argument of the builder.
+        (dict(lam_aae=-1.0), r"^lam_aae must be a finite number >= 0, got -1\.0; e\.g\. lam_aae="),
+        (dict(lam_aae="x"), r"^lam_aae must be a number >= 0, got 'x'; e\.g\. lam_aae="),
+        (dict(lam_aae=float("inf")), r"^lam_aae must be a finite number >= 0, got inf"),
+        # ...and None silently built an AAE with lam = 10, that is lam_aae = 5.
+        (dict(lam_aae=None), r"^lam_aae must be a number >= 0, got None"),
+        (dict(lam_aae=True), r"^lam_aae must be a number >= 0, got True"),
     ],
 )
-def test_aae_constructors_reject_bad_settings(kwargs, match):
+def test_aae_constructors_reject_bad_settings_naming_the_callers_argument(kwargs, match):
     with pytest.raises(ValueError, match=match):
         POTModel.aae_for_toy(hidden=(4,), **kwargs)
     with pytest.raises(ValueError, match=match):
         POTModel.aae_for_mnist(z_dim=2, **kwargs)
+
+
+def test_the_aae_builders_default_is_lam_aae_one():
+    assert POTModel.aae_for_toy(hidden=(4,)).lam_aae == 1.0
+    assert POTModel.aae_for_mnist(z_dim=2, sigma2=0.5).lam == pytest.approx(1.0)
+
+
+@pytest.mark.parametrize(
+    ("call", "match"),
+    [
+        (lambda: pot_twin(POTModel.for_toy(hidden=(4,))), r"^model must be an AAE.*got POTModel"),
+        (lambda: pot_twin("aae"), r"^model must be an AAE.*got str"),
+        (lambda: aae_loss(torch.ones(2), torch.tensor(0.5), -1.0), r"^lam_aae must be a finite"),
+        (lambda: aae_loss([1.0], torch.tensor(0.5), 1.0), r"^nll must be a 1-D floating"),
+        (lambda: aae_loss(torch.ones(2), 0.5, 1.0), r"^penalty must be a 0-dimensional"),
+        (lambda: aae_to_pot_lambda(1.0, None), r"^lam_aae must be a number >= 0, got None"),
+        (lambda: aae_to_pot_lambda(True, 1.0), r"^sigma2 must be a positive number, got True"),
+        (lambda: pot_to_aae_lambda(1.0, "x"), r"^lam must be a number >= 0, got 'x'"),
+        (lambda: gaussian_nll(torch.zeros(0, 2), torch.zeros(0, 2), 1.0),
+         r"^x is an empty batch \(shape \(0, 2\)\); pass at least one sample"),
+        (lambda: gaussian_nll(torch.zeros(3, 2), torch.zeros(2, 2), 1.0),
+         r"^x and mean must have the same shape"),
+        (lambda: gaussian_nll(torch.zeros(3, 2), [[0.0, 0.0]] * 3, 1.0),
+         r"^mean must be a floating-point tensor"),
+        (lambda: gaussian_nll(torch.zeros(3, 2), torch.zeros(3, 2), math.nan),
+         r"^sigma2 must be a positive finite number, got nan"),
+        (lambda: gaussian_nll_cost(2.0)(torch.zeros(2, 2), torch.zeros(0, 2)),
+         r"^y is an empty batch"),
+        (lambda: gaussian_nll_cost(-1), r"^sigma2 must be a positive finite number, got -1"),
+    ],
+    ids=["twin-pot", "twin-str", "aae_loss-lam_aae", "aae_loss-nll", "aae_loss-penalty",
+         "to_pot-None", "to_pot-bool", "to_aae-str", "nll-empty", "nll-shape", "nll-list",
+         "nll-nan-sigma2", "cost-empty", "cost-sigma2"],
+)
+def test_aae_functions_refuse_bad_input_naming_the_argument(call, match):
+    with pytest.raises(ValueError, match=match):
+        call()
+
+
+def test_pot_twin_of_a_sinkhorn_aae_with_a_small_sigma2_keeps_its_plan_below_the_floor():
+    # The twin's epsilon is 2 sigma2 wcg_reg: below POTModel's floor of 1e-12 here, yet the
+    # same plan as the AAE's (the twin's cost is the AAE's, times 2 sigma2, minus a constant).
+    aae = POTModel.for_toy(hidden=(4,), divergence="wcg", cost=gaussian_nll_cost(0.01),
+                           lam_aae=1.0, wcg_reg=1e-12)
+    assert pot_twin(aae).wcg_reg == pytest.approx(2e-14)
 
 
 def test_an_aae_without_discriminator_is_rejected():

@@ -11,6 +11,7 @@ from torch import nn
 
 from vegan_lib.divergences import (
     adversarial_penalty,
+    imq_constant,
     imq_kernel,
     js_lower_bound,
     latent_discriminator_loss,
@@ -345,7 +346,27 @@ def test_js_lower_bound_matches_a_hand_written_training_loop():
         ({"n_eval": 1.5}, "n_eval must be a positive integer"),
         ({"seed": -1}, "seed must be in"),
         ({"sample_q": lambda n, g: torch.randn(n, 3, generator=g)}, "same dimension"),
-        ({"discriminator": nn.Linear(2, 1)}, r"logits_prior .*squeeze"),
+        # Before: "logits_prior must be a 1-D ...", an argument the caller never typed.
+        ({"discriminator": nn.Linear(2, 1)},
+         r"^discriminator must return one floating-point score per point, shape \(8,\), got "
+         r"\(8, 1\); squeeze"),
+        # Before (issue 23): RuntimeError "mat1 and mat2 shapes cannot be multiplied".
+        ({"discriminator": LatentDiscriminator(3, hidden=(4,))},
+         r"^discriminator failed on points of shape \(8, 2\).*it must map \(n, 2\) points"),
+        # Before: "_DiscriminatorFit has no parameters to train".
+        ({"discriminator": nn.Flatten(0)},
+         r"^discriminator must be an nn\.Module with parameters to train.*got Flatten"),
+        # Before: TypeError from the call sample_p(n, generator).
+        ({"sample_p": lambda n: torch.randn(n, 2)}, r"^sample_p\(n, generator\) failed \("),
+        # Before: "data yielded a tuple; it must yield tensors ...", naming no sampler.
+        ({"sample_p": lambda n, g: [0.0] * n},
+         r"^sample_p\(8, generator\) must return a floating-point tensor of shape \(8, d\), "
+         r"got list"),
+        # Before: accepted, 3 points for n = 8 (and for the n_eval held-out draws).
+        ({"sample_q": lambda n, g: torch.randn(3, 2, generator=g)},
+         r"^sample_q\(8, generator\) must return.*got shape \(3, 2\)"),
+        ({"batch_size": 0}, r"^batch_size must be a positive integer"),
+        ({"lr": math.nan}, r"^lr must be a positive"),
     ],
 )
 def test_js_lower_bound_rejects_bad_input(kwargs, match):
@@ -399,3 +420,29 @@ def test_js_lower_bound_names_the_samplers_not_x_and_y():
 
     with pytest.raises(ValueError, match=r"sample_q\(n, g\) contains"):
         js_lower_bound(good_p, bad_q, LatentDiscriminator(1, hidden=(4,)), steps=1)
+
+
+@pytest.mark.parametrize(
+    ("call", "match"),
+    [
+        # Before: 2 * d for anything that multiplies, e.g. imq_constant(0) == 0.0 (C = 0,
+        # a kernel of 0 / 0), imq_constant(-1) == -2.0, imq_constant("ab") a TypeError.
+        (lambda: imq_constant(0), r"^d must be a positive integer, got 0; e\.g\. d=8"),
+        (lambda: imq_constant(-1), r"^d must be a positive integer"),
+        (lambda: imq_constant(2.5), r"^d must be a positive integer, got 2\.5"),
+        (lambda: imq_constant(True), r"^d must be a positive integer, got True"),
+        (lambda: imq_constant("ab"), r"^d must be a positive integer, got 'ab'"),
+        (lambda: mmd2(torch.randn(4, 2), torch.randn(4, 2), kernel=["imq"]), r"^unknown kernel"),
+        (lambda: mmd2(torch.randn(4, 2), torch.randn(4, 2), C=True), r"^C must be a positive"),
+        (lambda: mmd2(torch.randn(4, 2), torch.randn(4, 2), scales="1"), r"^scales must be an"),
+        (lambda: mmd2([[0.0, 0.0]] * 4, torch.randn(4, 2)), r"^x must be a torch\.Tensor"),
+        (lambda: imq_kernel(torch.randn(4, 2), torch.randn(4, 2), None), r"^C must be a posit"),
+        (lambda: latent_discriminator_loss([0.0], torch.zeros(2)), r"^logits_prior must be"),
+        (lambda: adversarial_penalty(torch.zeros(0)), r"^logits_posterior is empty"),
+    ],
+    ids=["d-zero", "d-negative", "d-float", "d-bool", "d-str", "kernel-list", "C-bool",
+         "scales-str", "x-list", "kernel-C-None", "logits-list", "logits-empty"],
+)
+def test_divergence_functions_refuse_bad_input_naming_the_argument(call, match):
+    with pytest.raises(ValueError, match=match):
+        call()

@@ -175,7 +175,7 @@ def test_sinkhorn_explorer_rejects_bad_ranges_and_points(sinkhorn_problem):
         SinkhornExplorer(x, y, eps_range=(1.0, 0.1))
     with pytest.raises(ValueError, match=r"shape \(n, 2\)"):
         SinkhornExplorer(torch.zeros(4, 3), y)
-    with pytest.raises(ValueError, match="eps must be a positive"):
+    with pytest.raises(ValueError, match=r"values\[1\] must be a positive"):
         SinkhornExplorer(x, y).static_figure([0.1, 0.0])
 
 
@@ -364,7 +364,7 @@ def test_critic_explorer_rejects_unknown_critics_and_off_grid_settings(critic_ex
         critic_explorer.update("gp", 3.0)
     with pytest.raises(ValueError, match="spectral normalisation has no setting"):
         critic_explorer.update("sn", 1.0)
-    with pytest.raises(ValueError, match="clip value must be a positive"):
+    with pytest.raises(ValueError, match=r"clip_values\[0\] must be a positive"):
         CriticExplorer(torch.zeros(3, 2), torch.ones(3, 2), clip_values=(0.0,))
 
 
@@ -421,6 +421,209 @@ def test_every_static_figure_rejects_an_empty_list_of_settings(sinkhorn_explorer
     for explorer in (sinkhorn_explorer, pot_explorer, aae, critic_explorer):
         with pytest.raises(ValueError, match="values is empty"):
             explorer.static_figure([])
+
+
+# ================================================================ bad input, table-driven
+# Each call gets a ValueError naming the argument the caller typed (under the caller's name:
+# eps, not reg; values[1], not eps) and the fix, never a deep torch or Python error. The
+# constructors refuse before training or solving anything. The first seven rows are the
+# reproducers of issue 23; before the fix they gave: a message naming reg; "could not convert
+# string to float"; "only one element tensors ..."; two TypeErrors; "unhashable type"; and a
+# silent score of integer images on their 0-255 scale.
+_S = torch.randn(5, 2, generator=torch.Generator().manual_seed(5), dtype=F64)
+_IMAGES = torch.rand(4, 1, 3, 3, generator=torch.Generator().manual_seed(6), dtype=F64)
+
+
+def _critic(**kwargs):
+    settings = {"clip_values": (0.1,), "gp_weights": (10.0,), "steps": 2, "hidden": (4,),
+                "grid_size": 3, "progress": False, **kwargs}
+    return CriticExplorer(_S.float(), _S.float() + 1, **settings)
+
+
+def _aae(x=_IMAGES, x_hat=_IMAGES + 0.1, penalty=0.5, **kwargs):
+    return AAESigmaExplorer(x, x_hat, penalty, **kwargs)
+
+
+_BAD_INPUT = [
+    # --- the reproducers of the issue
+    ("sinkhorn.update(1e-320)", lambda e: e["sinkhorn"].update(1e-320),
+     r"^eps=1e-320 is too small for these costs .*raise it, e\.g\. eps=0\.0"),
+    ("critic.update('gp', 'ten')", lambda e: e["critic"].update("gp", "ten"),
+     r"^setting must be a positive number, got 'ten'; e\.g\. setting="),
+    ("AAE penalty of two elements", lambda e: _aae(penalty=torch.tensor([0.5, 0.5])),
+     r"^penalty must be one number, got an array of shape \(2,\)"),
+    ("POT G=3", lambda e: POTRelaxationExplorer(_S, _S, 3),
+     r"^G must be a generator, .* got int; e\.g\. G="),
+    ("critic clip_values=0.5", lambda e: _critic(clip_values=0.5),
+     r"^clip_values must be a sequence .* got float 0\.5; e\.g\. clip_values=\("),
+    ("critic.update(['gp'])", lambda e: e["critic"].update(["gp"]),
+     r"^unknown critic \['gp'\]; critic must be one of \['clip', 'gp', 'sn'\]"),
+    ("AAE integer images", lambda e: _aae((255 * _IMAGES).long(), (255 * _IMAGES).long()),
+     r"^x must be a floating-point tensor, got dtype torch\.int64.*x\.float\(\) / 255"),
+    # --- SinkhornExplorer
+    ("sinkhorn.update(10**400)", lambda e: e["sinkhorn"].update(10**400), r"^eps is too large"),
+    ("sinkhorn.update(complex tensor)", lambda e: e["sinkhorn"].update(torch.tensor(1 + 1j)),
+     r"^eps must be a positive number, got a Tensor of dtype torch\.complex64"),
+    ("sinkhorn.update(bool tensor)", lambda e: e["sinkhorn"].update(torch.tensor(True)),
+     r"^eps must be a positive number, got a Tensor of dtype torch\.bool"),
+    ("sinkhorn.update(two-element tensor)",
+     lambda e: e["sinkhorn"].update(torch.tensor([0.1, 0.2])), r"^eps must be one number"),
+    ("Sinkhorn eps=1e-320", lambda e: SinkhornExplorer(_S, _S + 1, eps=1e-320),
+     r"^eps=1e-320 is too small"),
+    ("Sinkhorn eps_range from 1e-320", lambda e: SinkhornExplorer(_S, _S + 1,
+                                                                  eps_range=(1e-320, 1.0)),
+     r"^the low end of eps_range, 1e-320, is too small .*e\.g\. eps_range=\("),
+    ("Sinkhorn p=complex tensor", lambda e: SinkhornExplorer(_S, _S + 1, p=torch.tensor(2j)),
+     r"^p must be a real number >= 1, got a Tensor of dtype torch\.complex64"),
+    ("Sinkhorn p=10**400", lambda e: SinkhornExplorer(_S, _S + 1, p=10**400),
+     r"^p is too large"),
+    ("sinkhorn.static_figure(0.5)", lambda e: e["sinkhorn"].static_figure(0.5),
+     r"^values must be a sequence of settings .* got float 0\.5"),
+    ("sinkhorn.static_figure([1, 1e-320])",
+     lambda e: e["sinkhorn"].static_figure([1.0, 1e-320]), r"^values\[1\]=1e-320 is too small"),
+    # --- POTRelaxationExplorer
+    ("POT G=None", lambda e: POTRelaxationExplorer(_S, _S, None), r"^G must be a generator"),
+    ("POT z='abc'", lambda e: POTRelaxationExplorer(_S, "abc", _fold),
+     r"^z could not be read as latent atoms"),
+    ("POT z=None", lambda e: POTRelaxationExplorer(_S, None, _fold),
+     r"^z could not be read as latent atoms"),
+    ("POT ragged z", lambda e: POTRelaxationExplorer(_S, [[1.0], [1.0, 2.0]], _fold),
+     r"^z could not be read as latent atoms"),
+    ("POT empty z", lambda e: POTRelaxationExplorer(_S, _S[:0], _fold),
+     r"^z must hold latent atoms of shape \(m, d_z\).* got shape \(0, 2\)"),
+    ("POT G fails on z", lambda e: POTRelaxationExplorer(_S, _S, torch.nn.Linear(2, 2)),
+     r"^G\(z\) failed on z of shape \(5, 2\) and dtype torch\.float64 \(RuntimeError: "),
+    ("POT lams=1.0", lambda e: POTRelaxationExplorer(_S, _S, _fold, lams=1.0),
+     r"^lams must be a sequence of settings"),
+    ("POT lams='ab'", lambda e: POTRelaxationExplorer(_S, _S, _fold, lams="ab"),
+     r"^lams must be a sequence of settings"),
+    ("POT lams=[0, nan]", lambda e: POTRelaxationExplorer(_S, _S, _fold, lams=[0.0, math.nan]),
+     r"^lams\[1\] must be a finite number >= 0, got nan"),
+    ("POT lam=10**400", lambda e: POTRelaxationExplorer(_S, _S, _fold, lams=[0.0], lam=10**400),
+     r"^lam is too large"),
+    ("POT p=bool tensor", lambda e: POTRelaxationExplorer(_S, _S, _fold, p=torch.tensor(True)),
+     r"^p must be a real number >= 1, got a Tensor of dtype torch\.bool"),
+    ("pot.update(complex tensor)", lambda e: e["pot"].update(torch.tensor(1 + 1j)),
+     r"^lam must be a number >= 0, got a Tensor of dtype torch\.complex64"),
+    ("pot.static_figure(0-d tensor)", lambda e: e["pot"].static_figure(torch.tensor(1.0)),
+     r"^values must be a sequence of settings"),
+    # --- AAESigmaExplorer
+    ("aae.update(1e-320)", lambda e: e["aae"].update(1e-320),
+     r"^sigma2=1e-320 is too small for this batch: .* raise it"),
+    ("aae.update(1e308)", lambda e: e["aae"].update(1e308),
+     r"^sigma2=1e\+308 is too large for this batch: .* lower it"),
+    ("aae.update(bool tensor)", lambda e: e["aae"].update(torch.tensor(True)),
+     r"^sigma2 must be a positive number, got a Tensor of dtype torch\.bool"),
+    ("AAE uint8 x_hat", lambda e: _aae(x_hat=(255 * _IMAGES).to(torch.uint8)),
+     r"^x_hat must be a floating-point tensor, got dtype torch\.uint8"),
+    ("AAE boolean x", lambda e: _aae(x=_IMAGES > 0.5), r"^x must be a floating-point tensor"),
+    ("AAE NumPy x", lambda e: _aae(x=_IMAGES.numpy()),
+     r"^x must be a tensor of shape \(N, \.\.\.\), got ndarray"),
+    ("AAE samples of no values", lambda e: _aae(torch.ones(3, 0), torch.zeros(3, 0)),
+     r"samples of no coordinates"),
+    ("AAE costs overflow", lambda e: _aae(x=1e200 * _IMAGES),
+     r"^the squared costs .* overflows torch\.float64: x has entries"),
+    ("AAE penalty=1e308", lambda e: _aae(penalty=1e308),
+     r"^lam_aae \* penalty = 5 \* 1e\+308 overflows"),
+    ("AAE penalty=10**400", lambda e: _aae(penalty=10**400), r"^penalty is too large"),
+    ("AAE lam_aae=complex tensor", lambda e: _aae(lam_aae=torch.tensor(1j)),
+     r"^lam_aae must be a number >= 0, got a Tensor of dtype torch\.complex64"),
+    ("AAE sigma2_range from 1e-320", lambda e: _aae(sigma2_range=(1e-320, 1.0)),
+     r"^the low end of sigma2_range, 1e-320, is too small"),
+    ("aae.static_figure([0.1, 1e308])", lambda e: e["aae"].static_figure([0.1, 1e308]),
+     r"^values\[1\]=1e\+308 is too large"),
+    # --- CriticExplorer (each refused before any critic is trained)
+    ("critic gp_weights=None", lambda e: _critic(gp_weights=None),
+     r"^gp_weights must be a sequence"),
+    ("critic gp_weights='10'", lambda e: _critic(gp_weights="10"),
+     r"^gp_weights must be a sequence"),
+    ("critic clip_values=0-d tensor", lambda e: _critic(clip_values=torch.tensor(0.1)),
+     r"^clip_values must be a sequence"),
+    ("critic clip_values=[nan]", lambda e: _critic(clip_values=[math.nan]),
+     r"^clip_values\[0\] must be a positive finite number, got nan"),
+    ("critic gp_weights=[]", lambda e: _critic(gp_weights=[]), r"^gp_weights is empty"),
+    ("critic gp_weights=[1e308]", lambda e: _critic(gp_weights=[1e308]),
+     r"^gp_weights\[0\]=1e\+308 is too large: .*float32"),
+    ("critic steps='200'", lambda e: _critic(steps="200"),
+     r"^steps must be a positive integer, got '200'"),
+    ("critic steps=None", lambda e: _critic(steps=None), r"^steps must be a positive integer"),
+    ("critic steps=1e308", lambda e: _critic(steps=1e308), r"^steps must be a positive integer"),
+    ("critic seed='0'", lambda e: _critic(seed="0"), r"^seed must be an integer, got '0'"),
+    ("critic seed=nan", lambda e: _critic(seed=math.nan), r"^seed must be an integer, got nan"),
+    ("critic seed=None", lambda e: _critic(seed=None), r"^seed must be an integer, got None"),
+    ("critic lr=complex tensor", lambda e: _critic(lr=torch.tensor(1j)),
+     r"^lr must be a positive number, got a Tensor of dtype torch\.complex64"),
+    ("critic lr=10**400", lambda e: _critic(lr=10**400), r"^lr is too large"),
+    ("critic progress='yes'", lambda e: _critic(progress="yes"),
+     r"^progress must be True or False, got 'yes'"),
+    ("critic.update('gp', [10.0])", lambda e: e["critic"].update("gp", [10.0]),
+     r"^setting must be a positive number, got \[10\.0\]"),
+    ("critic.update('gp', nan)", lambda e: e["critic"].update("gp", math.nan),
+     r"^setting must be a positive finite number, got nan"),
+    ("critic.update('gp', True)", lambda e: e["critic"].update("gp", True),
+     r"^setting must be a positive number, got True"),
+    ("critic.update({})", lambda e: e["critic"].update({}), r"^unknown critic \{\}; critic"),
+    ("critic.update(array)", lambda e: e["critic"].update(np.array(["gp"])),
+     r"^unknown critic array\(\['gp'\]"),
+    ("critic.static_figure('gp')", lambda e: e["critic"].static_figure("gp"),
+     r"^values must be a sequence of settings"),
+    ("critic.static_figure(['gp'])", lambda e: e["critic"].static_figure(["gp"]),
+     r"^values\[0\] must be a pair \(critic, setting\), got 'gp'"),
+    ("critic.static_figure([('gp', 'ten')])",
+     lambda e: e["critic"].static_figure([("gp", "ten")]),
+     r"^values\[0\]\[1\] must be a positive number, got 'ten'"),
+    ("critic.static_figure([(['gp'], 1.0)])",
+     lambda e: e["critic"].static_figure([(["gp"], 1.0)]),
+     r"^unknown critic \['gp'\]; values\[0\]\[0\] must be one of"),
+]
+
+
+@pytest.fixture(scope="module")
+def explorers(sinkhorn_explorer, pot_explorer, critic_explorer, aae_batch):
+    return {"sinkhorn": sinkhorn_explorer, "pot": pot_explorer, "critic": critic_explorer,
+            "aae": AAESigmaExplorer(*aae_batch, penalty=0.7)}
+
+
+@pytest.mark.parametrize(("call", "message"), [case[1:] for case in _BAD_INPUT],
+                         ids=[case[0] for case in _BAD_INPUT])
+def test_explorers_refuse_bad_input_naming_the_argument(explorers, call, message):
+    with pytest.raises(ValueError, match=message):
+        call(explorers)
+
+
+def _state(explorer):
+    """What an update changes: the numbers shown and what the live figure draws."""
+    lines = [line.get_xydata().tolist() for ax in explorer.figure.axes for line in ax.lines]
+    return repr(explorer.values), _titles(explorer.figure), lines
+
+
+@pytest.mark.parametrize(("name", "shown", "refused"), [
+    ("sinkhorn", (0.5,), [(1e-320,), ("0.1",), (torch.tensor([0.1, 0.2]),)]),
+    ("pot", (2.0,), [(-1.0,), (math.inf,), (torch.tensor(1j),)]),
+    ("aae", (1.0,), [(1e308,), (1e-320,), (0.0,)]),
+    ("critic", ("clip", 0.5), [(["gp"],), ("gp", "ten"), ("gp", 3.0), ("sn", 1.0)]),
+])
+def test_a_refused_update_leaves_the_explorer_as_it_was(explorers, name, shown, refused):
+    explorer = explorers[name]
+    numbers = explorer.update(*shown)
+    before = _state(explorer)
+    for args in refused:
+        with pytest.raises(ValueError):
+            explorer.update(*args)
+        assert _state(explorer) == before, (name, args)
+    assert explorer.values == numbers
+
+
+def test_critic_explorer_names_the_setting_whose_training_diverged():
+    # fit_critic's own advice ("lower ... λ (lam)") names an argument the explorer has not
+    with pytest.raises(RuntimeError, match=r"^the gradient penalty critic \(gp_weights entry "
+                       r"10\) diverged in training .*lower lr \(lr=1e\+10\) or that entry"):
+        _critic(lr=1e10, steps=20)
+
+
+def test_critic_explorer_finds_a_grid_setting_given_in_float32(critic_explorer):
+    # 0.01 read from a float32 tensor is 0.0099999998: still the grid's 0.01
+    assert critic_explorer.update("clip", torch.tensor(0.01))["setting"] == 0.01
 
 
 # ============================================================================ the widgets

@@ -228,8 +228,82 @@ def test_fgan_model_for_mnist_bound_and_losses():
                                        lambda n, g: torch.zeros(n, 1), "critic", "js"),
          "critic must be an nn.Module"),
         (lambda: FGANModel.for_mnist(generator_loss="wgan"), "generator_loss must be"),
+        # Issue 23: "name must be one of ...", where the caller typed divergence=.
+        (lambda: FGANModel.for_mnist(divergence="wass"),
+         r"^divergence must be one of \('kl', .*got 'wass'; e\.g\. divergence='kl'"),
+        (lambda: FGANModel.for_mnist(divergence=["gan"]), r"^divergence must be one of"),
+        (lambda: FGANModel.for_mnist(z_dim=0), r"^z_dim must be a positive integer"),
+        (lambda: variational_bound(torch.zeros(2), torch.zeros(2), None), r"^name must be one"),
+        # optimal_critic: TypeError ("new(): invalid data type 'str'", "must be real number,
+        # not complex") or silent acceptance (a bool as the ratio 1, a complex array's real part)
+        (lambda: optimal_critic("a", "kl"), r"^ratio could not be read as an array of real"),
+        (lambda: optimal_critic(1j, "kl"), r"^ratio is complex; pass real numbers"),
+        (lambda: optimal_critic(np.array([1 + 1j]), "kl"), r"^ratio is complex"),
+        (lambda: optimal_critic(True, "kl"), r"^ratio must hold density ratios.*got booleans"),
+        (lambda: optimal_critic(torch.tensor([True]), "kl"), r"^ratio must hold density ratios"),
+        (lambda: optimal_critic([[1.0], [1.0, 2.0]], "kl"), r"^ratio could not be read"),
+        (lambda: optimal_critic([math.nan], "kl"), r"^ratio must hold positive finite"),
+        (lambda: f_divergence([], [], "tv"), r"^p must be a non-empty 1-D probability vector"),
+        (lambda: kl_between_gaussians([0.0], [[1.0]], [0.0, 0.0], np.eye(2)),
+         r"different dimensions \(m1: \(1,\), m2: \(2,\)\)"),
+        (lambda: js_between_unit_gaussians(None, 0.0), r"^mu_p must be one real number"),
+        (lambda: gan_generator_loss(torch.zeros(3), ["minimax"]), r"^kind must be one of"),
     ],
 )
 def test_bad_input_is_refused_with_the_fix(call, match):
     with pytest.raises(ValueError, match=match):
         call()
+
+
+class _Scores(torch.nn.Module):
+    def __init__(self, d=1):
+        super().__init__()
+        self.layer = torch.nn.Linear(d, 1)
+
+    def forward(self, x):
+        return self.layer(x).squeeze(-1)
+
+
+def _same(n, g):
+    return torch.randn(n, 1, generator=g)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        # Before: TypeError from calling the sampler with (n, generator).
+        ({"sample_p": lambda n: torch.randn(n, 1)},
+         r"^sample_p\(n, generator\) failed \(.*\); a sampler takes the number of points"),
+        # Before: accepted, three points for n = 4000.
+        ({"sample_q": lambda n, g: torch.randn(3, 1, generator=g)},
+         r"^sample_q\(4000, generator\) must return a floating-point tensor of shape \(4000, d\)"
+         r", got shape \(3, 1\)"),
+        ({"sample_p": lambda n, g: [0.0] * n}, r"^sample_p\(4000, generator\) must return.*list"),
+        ({"sample_p": lambda n, g: torch.ones(n, 1, dtype=torch.long)},
+         r"^sample_p\(4000, generator\) must return.*torch\.int64"),
+        # Before: "scores_p must be a 1-D ...", naming no argument of the call.
+        ({"critic": torch.nn.Linear(1, 1)},
+         r"^critic must return one floating-point score per point, shape \(4000,\), got "
+         r"\(4000, 1\); squeeze"),
+        # Before: RuntimeError "mat1 and mat2 shapes cannot be multiplied".
+        ({"critic": _Scores(3)}, r"^critic failed on points of shape \(4000, 1\).*it must map"),
+        # Before: "_BoundFit has no parameters to train", naming a private class.
+        ({"critic": torch.nn.Flatten(0)},
+         r"^critic must be an nn\.Module with parameters to train.*got Flatten"),
+        ({"steps": 0}, r"^steps must be a positive integer"),
+        ({"batch_size": 2.5}, r"^batch_size must be a positive integer"),
+        ({"lr": -1.0}, r"^lr must be a positive"),
+        ({"seed": -1}, r"^seed must be"),
+        ({"n_eval": True}, r"^n_eval must be a positive integer"),
+        ({"eval_every": 0}, r"^eval_every must be a positive integer"),
+        ({"name": "wass"}, r"^name must be one of"),
+    ],
+    ids=["sampler-signature", "sampler-n", "sampler-list", "sampler-int", "critic-2d",
+         "critic-width", "critic-no-parameters", "steps", "batch_size", "lr", "seed", "n_eval",
+         "eval_every", "name"],
+)
+def test_fit_variational_bound_refuses_bad_input_naming_the_argument(kwargs, match):
+    args = {"sample_p": _same, "sample_q": _same, "critic": _Scores(), "name": "js",
+            "steps": 2, **kwargs}
+    with pytest.raises(ValueError, match=match):
+        fit_variational_bound(**args)

@@ -108,9 +108,12 @@ def test_pot_loss_rejects_non_scalar_penalty():
 
 
 @pytest.mark.parametrize("cost", [squared_cost, euclidean_cost])
-def test_costs_reject_an_empty_batch_with_a_clear_message(cost):
-    with pytest.raises(ValueError, match="empty batches"):
+def test_costs_reject_an_empty_batch_naming_the_argument(cost):
+    # Issue 23: "empty batches: shape (0, 3) holds no samples" named no argument.
+    with pytest.raises(ValueError, match=r"^x is an empty batch \(shape \(0, 3\)\); pass at"):
         cost(torch.zeros(0, 3), torch.zeros(0, 3))
+    with pytest.raises(ValueError, match=r"^y is an empty batch"):
+        cost(torch.zeros(2, 3), torch.zeros(0, 3))
 
 
 def test_gaussian_nll_cost_is_minus_the_gaussian_log_density_per_sample():
@@ -394,6 +397,13 @@ def _parts():
         ({"wcg_reg": 0.1}, "wcg_reg is only used with divergence='wcg'"),
         ({"divergence": "wcg", "wcg_reg": 0.0}, "wcg_reg"),
         ({"divergence": "wcg", "wcg_reg": -1.0}, "wcg_reg"),
+        ({"divergence": "wcg", "wcg_reg": math.nan}, "wcg_reg must be a positive finite"),
+        ({"divergence": "wcg", "wcg_reg": "0.1"}, "wcg_reg must be a positive number, got '0.1'"),
+        ({"divergence": "wcg", "wcg_reg": True}, "wcg_reg must be a positive number, got True"),
+        # Issue 23: 1e-320 built a model whose Sinkhorn returned a NaN penalty, silently.
+        ({"divergence": "wcg", "wcg_reg": 1e-320},
+         r"^wcg_reg=1e-320 is below 1e-12: .*use e\.g\. wcg_reg=0\.05, or wcg_reg=None"),
+        ({"divergence": "wcg", "wcg_reg": 1e-13}, r"^wcg_reg=1e-13 is below 1e-12"),
         ({"divergence": "wcg", "discriminator": LatentDiscriminator(2, hidden=(4,))},
          "only used with divergence='gan'"),
     ],
@@ -561,3 +571,82 @@ def test_a_models_loss_checks_its_weight_once_at_construction_not_per_batch(monk
         (terms["reconstruction"] + 3.0 * terms["penalty"]).item(), rel=1e-6)
     pot_loss(torch.ones(2), torch.tensor(0.5), lam=1.0)  # the public function still checks
     assert len(calls) == 1
+
+
+# --------------------------------------------------------------------------- bad input (issue 23)
+@pytest.mark.filterwarnings("ignore:Sinkhorn did not converge")
+def test_wcg_reg_at_the_floor_is_accepted_and_gives_a_finite_penalty():
+    torch.manual_seed(0)
+    model = POTModel.for_toy(hidden=(4,), divergence="wcg", wcg_reg=1e-12)
+    assert model.wcg_reg == 1e-12
+    assert math.isfinite(model.losses(torch.randn(8, 2))["penalty"].item())
+
+
+def test_wcg_costs_beyond_sinkhorns_range_raise_naming_wcg_reg_and_the_fix():
+    # Costs of 1e3 / 1e-12 = 1e15 are beyond float64's reach in Sinkhorn's log domain:
+    # before, the plan's mass drifted from 1 (or overflowed) without a word.
+    torch.manual_seed(0)
+    model = POTModel.for_toy(hidden=(4,), divergence="wcg", wcg_reg=1e-12)
+    z = torch.randn(6, 2)
+    with pytest.raises(ValueError, match=r"^wcg_reg=1e-12 is too small for this batch's costs "
+                                         r"\(largest .*raise wcg_reg to at least .*wcg_reg=None"):
+        model._latent_transport(z, z + 1e3)
+
+
+@pytest.mark.parametrize("wcg_reg", [None, 0.1])
+@pytest.mark.parametrize("where", ["codes at step 3", "data"])
+def test_wcg_divergence_raises_fits_guard_naming_the_step(monkeypatch, where, wcg_reg):
+    # Issue 23: NaN codes or data reached ot.emd, which said "the network simplex did not
+    # reach the optimum ... raise num_iter_max", naming no step. Now the cost matrix, already
+    # on the host for the solver, is checked there: a NaN penalty, no solver, fit's guard.
+    import vegan_lib.pot as pot_module
+
+    finite = []  # one entry per solver call: was the cost matrix it got finite?
+
+    def spy(solver):
+        def solve(a, b, C, *args, **kwargs):
+            finite.append(bool(np.isfinite(C).all()))
+            return solver(a, b, C, *args, **kwargs)
+        return solve
+
+    monkeypatch.setattr(pot_module, "solve_emd", spy(pot_module.solve_emd))
+    monkeypatch.setattr(pot_module.ot, "sinkhorn", spy(pot_module.ot.sinkhorn))
+    torch.manual_seed(0)
+    x = torch.randn(40, 2)
+    if where == "data":
+        x[3] = math.nan
+        model, step = POTModel.for_toy(hidden=(4,), divergence="wcg", wcg_reg=wcg_reg), 1
+    else:
+        model, step = POTModel(_NaNAfter(3), MLPDecoder(2, 2, hidden=(4,)), 2,
+                               divergence="wcg", wcg_reg=wcg_reg), 3
+    with pytest.raises(RuntimeError, match=rf"step {step}: training diverged.*penalty = nan"):
+        fit(model, x, steps=5, batch_size=40 if where == "data" else 10, progress=False)
+    assert finite == [True] * (step - 1)  # the solver never saw the NaN matrix
+
+
+@pytest.mark.parametrize(
+    ("call", "match"),
+    [
+        (lambda: POTModel.for_toy(hidden=(4,), cost=lambda a, b: torch.ones(
+            a.shape[0], dtype=torch.long)).losses(torch.randn(4, 2)),
+         r"^the cost returned shape \(4,\) and dtype torch\.int64 for a batch of 4; a cost "
+         r"returns one value per sample, a floating-point tensor"),
+        (lambda: POTModel.for_toy(hidden=(4,)).losses(torch.zeros(0, 2)), r"^x is an empty batch"),
+        (lambda: POTModel.for_toy(hidden=(4,), lam_aae=None, lam=None, z_dim=0), r"^z_dim must"),
+        (lambda: POTModel.for_mnist(divergence="wass"), r"^unknown divergence 'wass'"),
+        (lambda: POTModel.for_toy(hidden=(4,), mmd_scales="1"), r"^mmd_scales must be an iter"),
+        (lambda: setattr(POTModel.for_toy(hidden=(4,)), "lam", math.inf), r"^lam must be a fin"),
+        (lambda: POTModel.for_toy(hidden=(4,)).prior_mmd(torch.randn(4, 2), seed=-1),
+         r"^seed must be in \[0, 2\*\*32\)"),
+        (lambda: pot_loss(torch.ones(2), torch.tensor(0.5), None), r"^lam must be a number >= 0"),
+        (lambda: pot_loss(torch.ones(2), torch.ones(1), 1.0), r"^penalty must be a 0-dim"),
+        (lambda: squared_cost(torch.zeros(2, 2), torch.zeros(2, 2, dtype=torch.long)),
+         r"^y must be a floating-point tensor"),
+        (lambda: euclidean_cost(torch.tensor(1.0), torch.tensor(1.0)), r"^x is 0-dimensional"),
+    ],
+    ids=["cost-int", "losses-empty", "z_dim", "divergence", "mmd_scales", "lam-setter",
+         "prior_mmd-seed", "pot_loss-lam", "pot_loss-penalty", "squared-int", "euclidean-0d"],
+)
+def test_pot_functions_refuse_bad_input_naming_the_argument(call, match):
+    with pytest.raises(ValueError, match=match):
+        call()

@@ -284,3 +284,268 @@ def test_the_one_family_registry_is_the_only_place_that_names_families():
             for i, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1)
             if re.search(r"family\s*==", line)]
     assert hits == [], hits
+
+
+# --------------------------------------------------------------------------- bad input
+_TOY = "toy WAE-MMD (weak)"  # quick batches of 100 points in 2-D
+_TS = TrainingSettings(10, 10, 1e-3)
+
+
+def _digits(n=40, seed=0):
+    return torch.rand(n, 1, 28, 28, generator=torch.Generator().manual_seed(seed))
+
+
+def _classifier():
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(0)
+        return DigitClassifier().eval()
+
+
+def _wae():
+    with torch.random.fork_rng(devices=[]):
+        return recipes.build("WAE-MMD", seed=0)
+
+
+class _ToySampler(nn.Module):
+    def sample(self, n):
+        return torch.zeros(n, 2)
+
+
+def _points(n=200, d=2):
+    return torch.randn(n, d, generator=torch.Generator().manual_seed(0))
+
+
+# (call, what the message must say): a ValueError that names the caller's argument and
+# the fix, before any state changes (issue 23: score and diagnostics gave AttributeError)
+_BAD_CALLS = {
+    # score
+    "score-a-linear-layer": (lambda: recipes.score(nn.Linear(2, 2), _digits(), _classifier(),
+                                                   n=20),
+                             r"model must be a trained model with sample\(n\), got Linear"),
+    "score-no-model": (lambda: recipes.score(None, _digits(), _classifier(), n=20),
+                       r"model must be a trained model with sample\(n\), got NoneType"),
+    "score-a-recipe-name": (lambda: recipes.score("VAE", _digits(), _classifier(), n=20),
+                            r"model must be .* got str"),
+    "score-no-test-digits": (lambda: recipes.score(_wae(), None, _classifier(), n=20),
+                             r"x_test must be a torch.Tensor"),
+    "score-toy-test-points": (lambda: recipes.score(_wae(), _points(), _classifier(), n=20),
+                              r"x_test must have shape \(N, 1, 28, 28\)"),
+    "score-too-few-test-digits": (lambda: recipes.score(_wae(), _digits(5), _classifier(),
+                                                        n=20),
+                                  r"x_test holds 5 images but n=20"),
+    "score-nan-test-digits": (lambda: recipes.score(_wae(), _digits() * math.nan, _classifier(),
+                                                    n=20),
+                              r"x_test contains NaN"),
+    "score-8-bit-test-digits": (lambda: recipes.score(_wae(), (255 * _digits()).byte(),
+                                                      _classifier(), n=20),
+                                r"x_test.*255"),
+    "score-no-classifier": (lambda: recipes.score(_wae(), _digits(), None, n=20),
+                            r"classifier must be an nn.Module"),
+    "score-classifier-without-features": (lambda: recipes.score(_wae(), _digits(),
+                                                                nn.Linear(784, 10), n=20),
+                                          r"classifier \(Linear\) has no features"),
+    "score-n-one": (lambda: recipes.score(_wae(), _digits(), _classifier(), n=1),
+                    r"n must be an integer >= 2, got 1.*covariances"),
+    "score-n-float": (lambda: recipes.score(_wae(), _digits(), _classifier(), n=20.0),
+                      r"n must be an integer >= 2, got 20.0"),
+    "score-seed-none": (lambda: recipes.score(_wae(), _digits(), _classifier(), n=20,
+                                              seed=None),
+                        r"seed must be an integer, got None"),
+    "score-seed-negative": (lambda: recipes.score(_wae(), _digits(), _classifier(), n=20,
+                                                  seed=-1),
+                            r"seed must be in \[0, 2\*\*32\), got -1"),
+    "score-seed-float": (lambda: recipes.score(_wae(), _digits(), _classifier(), n=20,
+                                               seed=1.0),
+                         r"seed must be an integer, got 1.0"),
+    "score-a-model-of-points": (lambda: recipes.score(_ToySampler(), _digits(), _classifier(),
+                                                      n=20),
+                                r"model.sample\(20\) returned \(20, 2\), not 20 digit images"),
+    # diagnostics
+    "diagnostics-a-linear-layer": (lambda: recipes.diagnostics(nn.Linear(2, 2), _digits(),
+                                                               _digits(), n=20),
+                                   r"model must be a model of the book with facts \(a "
+                                   r"ModelFacts\), got Linear"),
+    "diagnostics-a-sampler": (lambda: recipes.diagnostics(_ToySampler(), _digits(), _digits(),
+                                                          n=20),
+                              r"model must be a model of the book with facts"),
+    "diagnostics-no-test-digits": (lambda: recipes.diagnostics(_wae(), None, _digits(), n=20),
+                                   r"x_test must be a torch.Tensor"),
+    "diagnostics-no-training-digits": (lambda: recipes.diagnostics(_wae(), _digits(), None,
+                                                                   n=20),
+                                       r"x_train must be a torch.Tensor"),
+    "diagnostics-empty-training-digits": (lambda: recipes.diagnostics(_wae(), _digits(),
+                                                                      _digits()[:0], n=20),
+                                          r"x_train is empty"),
+    "diagnostics-too-few-test-digits": (lambda: recipes.diagnostics(_wae(), _digits(5),
+                                                                    _digits(), n=20),
+                                        r"x_test holds 5 images but n=20"),
+    "diagnostics-n-zero": (lambda: recipes.diagnostics(_wae(), _digits(), _digits(), n=0),
+                           r"n must be a positive integer, got 0"),
+    "diagnostics-seed-none": (lambda: recipes.diagnostics(_wae(), _digits(), _digits(), n=20,
+                                                          seed=None),
+                              r"seed must be an integer, got None"),
+    # recipe, build, settings
+    "recipe-none": (lambda: recipes.recipe(None), r"name must be one of \('VAE'"),
+    "recipe-unknown": (lambda: recipes.recipe("WAE"), r"name must be one of .*got 'WAE'"),
+    "build-dtype-string": (lambda: recipes.build("VAE", dtype="float64"),
+                           r"dtype must be a floating-point torch.dtype or None, got 'float64'"),
+    "build-dtype-integer": (lambda: recipes.build("VAE", dtype=torch.int64),
+                            r"dtype must be a floating-point torch.dtype"),
+    "build-seed-float": (lambda: recipes.build("VAE", seed=1.0), r"seed must be an integer"),
+    "build-seed-bool": (lambda: recipes.build("VAE", seed=True), r"seed must be an integer"),
+    "build-device": (lambda: recipes.build("VAE", device="gpu"), r"device='gpu' is not a device"),
+    "settings-full-string": (lambda: recipes.settings("VAE", full="yes"),
+                             r"full must be True or False, got 'yes'"),
+    "settings-full-none": (lambda: recipes.settings("VAE", full=None),
+                           r"full must be True or False, got None"),
+    "settings-unknown": (lambda: recipes.settings(3), r"name must be one of"),
+    # protocol_table, fingerprint
+    "table-a-string": (lambda: recipes.protocol_table("VAE"),
+                       r"names must be a list of names among \('VAE'.*got 'VAE'"),
+    "table-none": (lambda: recipes.protocol_table(None), r"names must be a list .*got None"),
+    "table-unknown": (lambda: recipes.protocol_table(["VAE", "VEA"]), r"got 'VEA' in it"),
+    "table-full-string": (lambda: recipes.protocol_table(["VAE"], full="yes"),
+                          r"full must be True or False"),
+    "fingerprint-a-string": (lambda: recipes.fingerprint("VAE"),
+                             r"names must be a non-empty list of names.*got 'VAE'"),
+    "fingerprint-no-names": (lambda: recipes.fingerprint([]), r"names must be a non-empty list"),
+    "fingerprint-modes-string": (lambda: recipes.fingerprint(["VAE"], modes="full"),
+                                 r"modes must be a non-empty list of names among \('quick', "
+                                 r"'full'\), e.g. modes=\('full',\), got 'full'"),
+    "fingerprint-modes-none": (lambda: recipes.fingerprint(["VAE"], modes=None),
+                               r"modes must be a non-empty list"),
+    "fingerprint-modes-empty": (lambda: recipes.fingerprint(["VAE"], modes=[]),
+                                r"modes must be a non-empty list"),
+    "fingerprint-unknown-mode": (lambda: recipes.fingerprint(["VAE"], modes=["slow"]),
+                                 r"got 'slow' in it"),
+    # Recipe and TrainingSettings, at definition
+    "recipe-name-none": (lambda: recipes.Recipe(None, "vae", "mnist", 5, {}, _TS, _TS),
+                         r"name must be a str \(not empty\), got None"),
+    "recipe-name-empty": (lambda: recipes.Recipe("", "vae", "mnist", 5, {}, _TS, _TS),
+                          r"name must be a str \(not empty\)"),
+    "recipe-chapter-string": (lambda: recipes.Recipe("x", "vae", "mnist", "5", {}, _TS, _TS),
+                              r"chapter must be a non-negative integer, got '5'"),
+    "recipe-options-none": (lambda: recipes.Recipe("x", "vae", "mnist", 5, None, _TS, _TS),
+                            r"options must be a Mapping, got None; e.g. options=\{\}"),
+    "recipe-options-pairs": (lambda: recipes.Recipe("x", "vae", "mnist", 5, [("z_dim", 2)],
+                                                    _TS, _TS),
+                             r"options must be a Mapping"),
+    "recipe-quick-dict": (lambda: recipes.Recipe("x", "vae", "mnist", 5, {}, {"steps": 3}, _TS),
+                          r"quick must be a TrainingSettings, got \{'steps': 3\}"),
+    "recipe-full-none": (lambda: recipes.Recipe("x", "vae", "mnist", 5, {}, _TS, None),
+                         r"full must be a TrainingSettings, got None"),
+    "recipe-summary-number": (lambda: recipes.Recipe("x", "vae", "mnist", 5, {}, _TS, _TS, 3),
+                              r"summary must be a str, got 3"),
+    "recipe-extra-none": (lambda: recipes.Recipe("x", "vae", "mnist", 5, {}, _TS, _TS, "",
+                                                 None),
+                          r"extra must be a Mapping"),
+    "settings-zero-steps": (lambda: TrainingSettings(0, 10, 1e-3),
+                            r"steps must be a positive integer, got 0"),
+    "settings-float-batch": (lambda: TrainingSettings(10, 10.0, 1e-3),
+                             r"batch_size must be a positive integer, got 10.0"),
+    "settings-lr-string": (lambda: TrainingSettings(10, 10, "1e-3"),
+                           r"lr must be a positive number, got '1e-3'"),
+    "settings-lr-nan": (lambda: TrainingSettings(10, 10, math.nan), r"lr must be a positive"),
+    "settings-betas": (lambda: TrainingSettings(10, 10, 1e-3, betas=(0.5, 1.5)),
+                       r"betas must lie in \[0, 1\)"),
+    "settings-adversary-lr": (lambda: TrainingSettings(10, 10, 1e-3, adversary_lr=-1.0),
+                              r"adversary_lr must be a positive"),
+    "settings-adversary-steps": (lambda: TrainingSettings(10, 10, 1e-3, adversary_steps=True),
+                                 r"adversary_steps must be a positive integer, got True"),
+}
+
+
+@pytest.mark.parametrize("case", _BAD_CALLS)
+def test_bad_input_to_the_recipes_gives_a_value_error_naming_the_argument(case):
+    call, message = _BAD_CALLS[case]
+    with pytest.raises(ValueError, match=message):
+        call()
+
+
+# train: everything is checked before the model is built (which seeds torch) or trained
+_BAD_TRAINING = {
+    "data-points-of-another-dimension": ((_TOY, _points(d=3)), {},
+                                         r"data must have shape \(N, 2\) for recipe 'toy "
+                                         r"WAE-MMD \(weak\)' \(toy data\), got \(200, 3\)"),
+    "data-digits-for-points": ((_TOY, _digits(200)), {}, r"data must have shape \(N, 2\)"),
+    "data-points-for-digits": (("VAE", _points()), {},
+                               r"data must have shape \(N, 1, 28, 28\) for recipe 'VAE' "
+                               r"\(mnist data\), got \(200, 2\); reshape it \(e.g. "
+                               r"data.reshape\(-1, 1, 28, 28\)\)"),
+    "data-flat-digits-for-images": (("VAE", _digits(200).flatten(1)), {},
+                                    r"data must have shape \(N, 1, 28, 28\)"),
+    "data-images-for-flat-digits": (("2-D WAE-MMD", _digits(200)), {},
+                                    r"data must have shape \(N, 784\).*data.flatten\(1\)"),
+    "data-one-dimensional": ((_TOY, _points()[:, 0]), {}, r"data must have shape \(N, 2\)"),
+    "data-a-number": ((_TOY, torch.tensor(1.0)), {}, r"data must have shape \(N, 2\)"),
+    "data-integers": ((_TOY, _points().long()), {},
+                      r"data must be floating-point, got torch.int64"),
+    "data-empty": ((_TOY, _points()[:0]), {}, r"data holds 0 samples"),
+    "data-smaller-than-a-batch": ((_TOY, _points(40)), {},
+                                  r"data holds 40 samples, fewer than a batch of recipe 'toy "
+                                  r"WAE-MMD \(weak\)' \(100, quick mode\).*batch_size="),
+    "data-nan": ((_TOY, _points() * math.nan), {}, r"data contains NaN or inf"),
+    "data-inf": ((_TOY, _points().index_fill(0, torch.tensor([7]), math.inf)), {},
+                 r"data contains NaN or inf"),
+    "data-x-of-a-tuple": ((_TOY, (_points(d=3), torch.zeros(200))), {},
+                          r"data\[0\] must have shape \(N, 2\)"),
+    "data-none": ((_TOY, None), {}, r"data must be a tensor"),
+    "seed-float": ((_TOY, _points()), {"seed": 1.0}, r"seed must be an integer, got 1.0"),
+    "seed-none": ((_TOY, _points()), {"seed": None}, r"seed must be an integer, got None"),
+    "seed-negative": ((_TOY, _points()), {"seed": -1}, r"seed must be in \[0, 2\*\*32\)"),
+    "steps-bool": ((_TOY, _points()), {"steps": True}, r"steps must be a positive integer"),
+    "full-string": ((_TOY, _points()), {"full": "yes"}, r"full must be True or False"),
+    "progress-string": ((_TOY, _points()), {"progress": "no"},
+                        r"progress must be True or False, got 'no'"),
+    "dtype-string": ((_TOY, _points()), {"dtype": "float64"},
+                     r"dtype must be a floating-point torch.dtype"),
+    "device": ((_TOY, _points()), {"device": "gpu"}, r"device='gpu' is not a device"),
+    "unknown-fit-option": ((_TOY, _points()), {"epochs": 3},
+                           r"fit_options: fit takes no epochs; it takes callback, checkpoint"),
+    "repeated-setting": ((_TOY, _points()), {"lr": 1e-2}, r"fit_options repeat lr"),
+    "name-unknown": (("WAE", _points()), {}, r"name must be one of"),
+}
+
+
+@pytest.mark.parametrize("case", _BAD_TRAINING)
+def test_train_checks_its_input_before_it_builds_or_trains(monkeypatch, case):
+    def no_fit(*args, **kwargs):
+        raise AssertionError("fit was called with bad input")
+
+    monkeypatch.setattr(recipes, "fit", no_fit)
+    args, kwargs, message = _BAD_TRAINING[case]
+    torch.manual_seed(123)
+    before = torch.get_rng_state()
+    with pytest.raises(ValueError, match=message):
+        recipes.train(*args, **{"progress": False, **kwargs})
+    assert torch.equal(torch.get_rng_state(), before), "the global generator was seeded"
+
+
+def test_score_checks_its_input_before_it_seeds_or_samples():
+    class Counting(nn.Module):
+        calls = 0
+
+        def sample(self, n):
+            Counting.calls += 1
+            return _digits(n)
+
+    cases = [{"n": 1}, {"seed": -1}, {"x_test": _digits(5)}, {"classifier": nn.Linear(2, 2)}]
+    cases = [{"x_test": _digits(), "classifier": _classifier(), "n": 20, **bad} for bad in cases]
+    torch.manual_seed(123)
+    before = torch.get_rng_state()
+    for args, name in zip(cases, ["n", "seed", "x_test", "classifier"], strict=True):
+        with pytest.raises(ValueError, match=name):
+            recipes.score(Counting(), **args)
+    assert Counting.calls == 0 and torch.equal(torch.get_rng_state(), before)
+
+
+def test_recipes_accept_what_the_chapters_pass():
+    # a Recipe wherever a name is taken, names and modes as tuples, dicts or generators
+    r = RECIPES["VAE"]
+    assert recipes.recipe(r) is r and recipes.settings(r) == recipes.settings("VAE")
+    assert recipes.fingerprint(("VAE",), modes=("full",)) == recipes.fingerprint(
+        (n for n in ["VAE"]), modes=["full"])
+    assert [row["recipe"] for row in recipes.protocol_table(SCOREBOARD[:2], full=True)] == list(
+        SCOREBOARD[:2])
+    model = recipes.build("VAE", seed=0, dtype=torch.float32)
+    assert next(model.parameters()).dtype == torch.float32

@@ -8,10 +8,12 @@ recipe. When a recipe changes, these tests fail with the fix: rerun ``make refer
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import json
 import math
 import os
+import re
 import subprocess
 import sys
 
@@ -220,6 +222,157 @@ def test_per_seed_names_an_unknown_metric(tmp_path):
     path.write_text(json.dumps(_payload()))
     with pytest.raises(ValueError, match="no 'kl' for 'A'"):
         reference.per_seed(reference.load(path), "kl")
+
+
+# --------------------------------------------------------------------------- bad input
+def _set(*keys_and_value):
+    """A damage of the payload: set payload[k1][k2]... to the last argument."""
+    *keys, value = keys_and_value
+
+    def damage(payload):
+        for key in keys[:-1]:
+            payload = payload[key]
+        payload[keys[-1]] = value
+    return damage
+
+
+def _append_copy_of_first_run(payload):
+    payload["runs"].append(copy.deepcopy(payload["runs"][0]))
+
+
+# (damage of the stored payload, what the message names); each must give the ValueError
+# naming the file (issue 23: several gave AttributeError or TypeError, or were accepted)
+_DAMAGED = {
+    "metrics-list": (_set("runs", 0, "metrics", [1.0, 2.0]),
+                     r"the metrics of VAE, seed 0 is a list, not an object"),
+    "metrics-null": (_set("runs", 0, "metrics", None), r"metrics of VAE, seed 0 is null"),
+    "run-number": (_set("runs", 0, 3), r"runs\[0\] is a number, not an object"),
+    "recipe-list": (_set("runs", 0, "recipe", ["VAE"]), r"runs\[0\]\.recipe is a list"),
+    "provenance-null": (_set("provenance", None), r"provenance is null, not an object"),
+    "seeds-null": (_set("seeds", None), r"seeds is null, not a list"),
+    "terms-list": (_set("replay", "terms", ["VAE"]), r"replay\.terms is a list, not an object"),
+    "terms-of-a-recipe-list": (_set("replay", "terms", "VAE", [1.0]),
+                               r"replay\.terms\['VAE'\] is a list"),
+    "terms-values-string": (_set("replay", "terms", "VAE", "loss", "1.0"),
+                            r"replay\.terms\['VAE'\]\['loss'\] is a string"),
+    "terms-values-null": (_set("replay", "terms", "VAE", "loss", [None]),
+                          r"\['loss'\] = \[None\], not a list of finite numbers"),
+    "first-step-list": (_set("replay", "run_first_step", ["VAE"]),
+                        r"replay\.run_first_step is a list"),
+    "first-step-string": (_set("replay", "run_first_step", "VAE", "loss", "x"),
+                          r"run_first_step\['VAE'\]\['loss'\] = 'x'"),
+    "replay-null": (_set("replay", None), r"replay is null"),
+    "replay-seed-float": (_set("replay", "seed", 0.5), r"replay\.seed = 0\.5"),
+    "runs-object": (_set("runs", {}), r"runs is an object, not a list"),
+    "seeds-floats": (_set("seeds", [0.0, 1.0, 2.0]), r"seeds = \[0\.0, 1\.0, 2\.0\]"),
+    "seeds-string": (_set("seeds", "012"), r"seeds is a string"),
+    "seeds-repeated": (_set("seeds", [0, 0, 1, 2]), r"not a list of distinct"),
+    "seed-float": (_set("runs", 0, "seed", 0.5), r"VAE: seed 0\.5 is not a non-negative"),
+    "seed-bool": (_set("runs", 0, "seed", False), r"VAE: seed False"),
+    "seed-negative": (_set("runs", 0, "seed", -1), r"VAE: seed -1"),
+    "steps-string": (_set("runs", 0, "steps", "2500"), r"steps '2500' is not a positive"),
+    "metric-string": (_set("runs", 0, "metrics", "w2", "6.2"), r"metric w2 = '6\.2'"),
+    "metric-bool": (_set("runs", 0, "metrics", "fcd", True), r"metric fcd = True"),
+    "other-metric-string": (_set("runs", 0, "metrics", "kl", "x"), r"metric kl = 'x'"),
+    "run-repeated": (_append_copy_of_first_run, r"runs repeated: \[\('VAE', 0\)\]"),
+    "run-of-another-seed": (_set("runs", 0, "seed", 7), r"runs of seeds not in seeds"),
+    "schema-true": (_set("schema", True), r"schema True, expected 1"),
+    "fingerprint-number": (_set("fingerprint", 3), r"fingerprint is a number"),
+    "floors-null": (_set("floors", None), r"floors is null"),
+    "floor-nan": (_set("floors", "fcd", float("nan")), r"floors\.fcd = nan"),
+    "data-source-null": (_set("provenance", "data_source", None),
+                         r"provenance\.data_source is null"),
+    "settings-list": (_set("settings", []), r"settings is a list"),
+}
+
+
+@pytest.fixture(scope="module")
+def stored_payload():
+    return json.loads(STORED.read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize("damage", _DAMAGED)
+def test_load_names_the_file_and_the_field_of_a_damaged_reference(tmp_path, stored_payload,
+                                                                  damage):
+    payload = copy.deepcopy(stored_payload)
+    function, message = _DAMAGED[damage]
+    function(payload)
+    path = tmp_path / "ref.json"
+    path.write_text(json.dumps(payload), encoding="utf-8")
+    with pytest.raises(ValueError, match=message) as err:
+        reference.load(path)
+    assert str(err.value).startswith(f"{path} is not a reference run of vegan_lib")
+    assert "make reference" in str(err.value)
+
+
+def test_load_names_a_file_that_is_not_utf8(tmp_path):
+    path = tmp_path / "ref.json"
+    path.write_bytes(b"\xff\xfe{}")  # was: UnicodeDecodeError, naming no file
+    with pytest.raises(ValueError, match=rf"{re.escape(str(path))} is not UTF-8 text.*make "
+                                         "reference"):
+        reference.load(path)
+    path.write_bytes('{"schema": "é"}'.encode("latin-1"))
+    with pytest.raises(ValueError, match="not UTF-8"):
+        reference.load(path)
+
+
+@pytest.mark.parametrize("path", [3, 1.5, ["ref.json"], b"ref.json"])
+def test_load_refuses_a_path_that_is_not_a_path(path):
+    with pytest.raises(ValueError, match="path must be the path of a reference run"):
+        reference.load(path)
+
+
+def test_the_stored_file_is_utf8_and_still_loads(stored_payload):
+    # the file holds σ²: load reads it as UTF-8 (not in the locale's encoding)
+    assert "σ²" in STORED.read_bytes().decode("utf-8")
+    assert reference.load()["runs"] == stored_payload["runs"]
+
+
+_BAD_READS = {
+    "summary-metrics-string": (lambda ref: reference.summary(ref, "w2"),
+                               r"metrics must be a list of metric names, e\.g\. "
+                               r"metrics=\['w2'\], got 'w2'"),
+    "summary-metrics-none": (lambda ref: reference.summary(ref, None), r"metrics must be a list"),
+    "summary-metrics-number": (lambda ref: reference.summary(ref, 3), r"metrics must be a list"),
+    "summary-metrics-of-numbers": (lambda ref: reference.summary(ref, [3]),
+                                   r"metrics must be a list of metric names.*got \[3\]"),
+    "summary-names-string": (lambda ref: reference.summary(ref, ["w2"], "VAE"),
+                             r"names must be a list of recipe names, e\.g\. names=\['VAE'\]"),
+    "summary-unknown-name": (lambda ref: reference.summary(ref, ["w2"], ["VEA"]),
+                             r"no recipe 'VEA' \(names\); it holds runs of \['VAE'"),
+    "summary-unknown-metric": (lambda ref: reference.summary(ref, ["w3"]),
+                               r"no 'w3' for 'VAE'; its metrics are \[.*'w2'"),
+    "summary-not-a-reference": (lambda ref: reference.summary(None, ["w2"]),
+                                r"reference must be a reference run as load\(\) returns it"),
+    "summary-a-dict-without-runs": (lambda ref: reference.summary({}, ["w2"]),
+                                    r"reference must be a reference run"),
+    "per-seed-metric-list": (lambda ref: reference.per_seed(ref, ["w2"]),
+                             r"metric must be one metric name \(a str\), got \['w2'\]"),
+    "per-seed-metric-none": (lambda ref: reference.per_seed(ref, None), r"metric must be one"),
+    "per-seed-names-string": (lambda ref: reference.per_seed(ref, "w2", "VAE"),
+                              r"names must be a list of recipe names"),
+    "per-seed-names-number": (lambda ref: reference.per_seed(ref, "w2", 3),
+                              r"names must be a list"),
+    "per-seed-names-of-numbers": (lambda ref: reference.per_seed(ref, "w2", [3]),
+                                  r"names must be a list.*got \[3\]"),
+    "per-seed-a-path": (lambda ref: reference.per_seed(str(STORED), "w2"),
+                        r"reference must be a reference run.*got str; e\.g\. "
+                        r"ref = reference\.load\(\)"),
+}
+
+
+@pytest.mark.parametrize("case", _BAD_READS)
+def test_summary_and_per_seed_name_the_bad_argument(stored, case):
+    call, message = _BAD_READS[case]
+    with pytest.raises(ValueError, match=message):
+        call(stored)
+
+
+def test_summary_takes_any_list_of_metric_names(stored):
+    # the chapters pass a dict (its keys are the metrics) and a tuple of recipes
+    by_dict = reference.summary(stored, {"w2": "W2", "fcd": "FCD"}, ("VAE", "AAE"))
+    assert by_dict == reference.summary(stored, ["w2", "fcd"], ["VAE", "AAE"])
+    assert list(by_dict) == ["VAE", "AAE"] and list(by_dict["VAE"]) == ["w2", "fcd"]
 
 
 # --------------------------------------------------------------------------- making

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import math
 import os
 import pickle
@@ -15,8 +16,13 @@ from torch import nn
 from torch.utils.data import DataLoader, TensorDataset
 
 from vegan_lib import train as train_module
+from vegan_lib._checkpoint import objective
+from vegan_lib.costs import gaussian_nll_cost
+from vegan_lib.fdivergences import FGANModel
 from vegan_lib.pot import POTModel
 from vegan_lib.train import History, fit, load_checkpoint
+from vegan_lib.vae import AVBModel, VAEModel
+from vegan_lib.wgan import WGANModel
 
 
 def _blob(n=400, seed=0):
@@ -574,3 +580,204 @@ def test_fit_refuses_bad_settings_before_the_first_step(tmp_path, kwargs, match)
         fit(model, torch.randn(20, 2), steps=kwargs.pop("steps", 2), batch_size=10,
             progress=False, **kwargs)
     assert not calls
+
+
+# --------------------------------------------------------------------------- bad input (issue 23)
+def _small(seed=0, **kwargs):
+    torch.manual_seed(seed)
+    return POTModel.for_toy(hidden=(4,), **kwargs)
+
+
+def _weights(model):
+    return {k: v.detach().clone() for k, v in model.state_dict().items()}
+
+
+def _unchanged(model, before):
+    return all(torch.equal(before[k], v) for k, v in model.state_dict().items())
+
+
+def _digest(path):
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        # used to be ignored: fit trained from step 1 and wrote nothing
+        ({"resume": True}, r"resume=True .*no checkpoint was given; pass checkpoint=path"),
+        # used to count as True
+        ({"resume": "yes", "checkpoint": "CKPT"}, "resume must be True or False, got 'yes'"),
+        ({"progress": "no"}, "progress must be True or False, got 'no'"),  # drew a bar
+        ({"desc": 3}, "desc must be a string"),  # a TypeError inside the progress bar
+        ({"callback": "print"}, "callback must be a function callback"),
+    ],
+)
+def test_fit_refuses_bad_resume_progress_desc_and_callback_before_the_first_step(
+        tmp_path, kwargs, match):
+    kwargs = {k: str(tmp_path / "run.pt") if v == "CKPT" else v for k, v in kwargs.items()}
+    model = _small()
+    calls = []
+    model.losses = lambda x: calls.append(1)  # would fail loudly if a step ran
+    with pytest.raises(ValueError, match=match):
+        fit(model, torch.randn(20, 2), **{"steps": 2, "batch_size": 10, "progress": False,
+                                          **kwargs})
+    assert not calls and not os.listdir(tmp_path)
+
+
+def test_resume_refuses_a_checkpoint_of_more_steps_and_leaves_file_and_model_as_they_were(
+        tmp_path):
+    # Used to rewrite the file as step 3 while it still held the weights and history of
+    # step 6.
+    path, x = tmp_path / "run.pt", torch.randn(40, 2)
+    fit(_small(), x, steps=6, batch_size=10, checkpoint=path, progress=False)
+    digest, model = _digest(path), _small(seed=1)
+    before = _weights(model)
+    with pytest.raises(ValueError, match=r"holds 6 finished steps, more than steps=3.*steps>=6"):
+        fit(model, x, steps=3, batch_size=10, checkpoint=path, resume=True, progress=False)
+    assert _digest(path) == digest and _unchanged(model, before)
+    history = fit(model, x, steps=8, batch_size=10, checkpoint=path, resume=True, progress=False)
+    assert history.step == list(range(1, 9))
+
+
+@pytest.mark.parametrize(
+    ("trained", "resumed", "match"),
+    [
+        # used to resume without complaint: same networks, another objective
+        ({}, {"divergence": "wcg"}, r"divergence is 'mmd' in the file, 'wcg' in the model"),
+        ({}, {"lam": 1.0}, r"lam is 10.0 in the file, 1.0 in the model"),
+        ({}, {"cost": "euclidean"}, r"cost is 'squared' in the file, 'euclidean' in the model"),
+        ({}, {"mmd_kernel": "rbf"}, r"mmd_kernel is 'imq' in the file, 'rbf' in the model"),
+        ({"divergence": "gan"}, {"divergence": "gan", "cost": gaussian_nll_cost(0.5),
+                                 "lam_aae": 1.0},
+         r"cost is 'squared' in the file, 'gaussian_nll_cost\(sigma2=0.5\)' in the model"),
+    ],
+    ids=["wcg", "lam", "cost", "kernel", "aae"],
+)
+def test_resume_refuses_a_checkpoint_of_another_objective(tmp_path, trained, resumed, match):
+    path, x = tmp_path / "run.pt", torch.randn(40, 2)
+    fit(_small(**trained), x, steps=2, batch_size=10, checkpoint=path, progress=False)
+    digest, model = _digest(path), _small(seed=1, **resumed)
+    before = _weights(model)
+    with pytest.raises(ValueError, match=rf"another objective than this POTModel .*{match}"):
+        fit(model, x, steps=4, batch_size=10, checkpoint=path, resume=True, progress=False)
+    assert _digest(path) == digest and _unchanged(model, before)
+
+
+def test_a_checkpoint_written_before_the_objective_was_recorded_still_resumes_exactly(tmp_path):
+    kwargs = {"steps": 8, "batch_size": 50, "progress": False}
+    reference = fit(_toy("gan"), _blob(), **kwargs)
+    path = tmp_path / "old.pt"
+    fit(_toy("gan"), _blob(), checkpoint=path, **{**kwargs, "steps": 5})
+    payload = torch.load(path, weights_only=True)
+    del payload["config"]["objective"]  # the format of the previous release
+    torch.save(payload, path)
+    resumed = fit(_toy("gan", seed=99), _blob(), checkpoint=path, resume=True, **kwargs)
+    assert resumed.terms == reference.terms and resumed.step == reference.step
+
+
+def _damage(payload, entry, value):
+    # entry "a/0/b": payload["a"][0]["b"] (a list index, or an optimizer's parameter id)
+    *keys, last = [int(k) if k.isdigit() else k for k in entry.split("/")]
+    node = payload
+    for key in keys:
+        node = node[key]
+    if value is _DELETE:
+        del node[last]
+    else:
+        node[last] = value
+
+
+_DELETE = object()
+
+
+@pytest.mark.parametrize(
+    ("entry", "value", "match"),
+    [
+        # AttributeError, after the model's weights had been overwritten
+        ("optimizer", None, r"'optimizer' entry is None, not an optimizer state dict"),
+        # an unnamed ValueError from torch, after the weights had been overwritten
+        ("optimizer/param_groups", [], r"'optimizer' entry has parameter groups of sizes \[\]"),
+        ("optimizer/param_groups/0/lr", None, r"'optimizer' entry .* without a valid 'lr'"),
+        ("optimizer/state/0/exp_avg", torch.zeros(3, 3), "state for parameter 0 that does not"),
+        ("adversary_optimizer", None, r"'adversary_optimizer' entry is None"),
+        # TypeError / AttributeError, after the weights had been overwritten
+        ("rng", "garbage", r"'rng' entry is not torch's random state"),
+        ("rng/cpu", "garbage", "cpu random state is a str, not a ByteTensor"),
+        ("rng/cpu", torch.zeros(5056), "cpu random state is a torch.float32 tensor"),
+        ("rng/cpu", torch.zeros(5056, dtype=torch.uint8), "cpu random state is invalid"),
+        ("rng", _DELETE, "no 'rng' entry"),
+        ("history/step", [1, 2, 9], "history's steps are not increasing integers up to its step"),
+        ("config/objective", "WAE", "'objective' entry is not a dict"),
+    ],
+    ids=["optimizer None", "no param groups", "lr None", "state shape", "adversary None",
+         "rng a str", "cpu a str", "cpu float", "cpu invalid", "no rng", "history", "objective"],
+)
+def test_resume_validates_the_whole_checkpoint_before_touching_model_or_file(
+        tmp_path, entry, value, match):
+    path, x = tmp_path / "run.pt", torch.randn(40, 2)
+    fit(_small(divergence="gan"), x, steps=2, batch_size=10, checkpoint=path, progress=False)
+    payload = torch.load(path, weights_only=True)
+    _damage(payload, entry, value)
+    torch.save(payload, path)
+    digest, model = _digest(path), _small(seed=1, divergence="gan")
+    before = _weights(model)
+    with pytest.raises(ValueError, match=match):
+        fit(model, x, steps=4, batch_size=10, checkpoint=path, resume=True, progress=False)
+    assert _digest(path) == digest and _unchanged(model, before)
+
+
+@pytest.mark.parametrize("labels", [list(range(32)), np.arange(32)], ids=["list", "numpy"])
+@pytest.mark.parametrize("make", [Quadratic, LabelledLinear], ids=["no labels", "uses_labels"])
+def test_labels_that_are_not_a_tensor_are_refused_before_training(labels, make):
+    # Used to train one step on the whole of x as a batch, then raise (or not at all).
+    model = make()
+    x = _regression_data(32) if make is Quadratic else torch.zeros(32, 1)
+    before = _weights(model)
+    with pytest.raises(ValueError, match=r"data=.*labels must be a tensor with one entry per "
+                                         r"row of x, e.g. data=\(x, torch.as_tensor\(labels\)\)"):
+        fit(model, (x, labels), steps=2, batch_size=8, progress=False)
+    assert _unchanged(model, before)
+    assert getattr(model, "calls", 0) == 0 and not getattr(model, "seen", [])  # no step ran
+
+
+@pytest.mark.parametrize(
+    "data",
+    [torch.zeros(8, 1), (torch.zeros(8, 1),), [torch.zeros(4, 1), torch.zeros(4, 1)]],
+    ids=["tensor", "1-tuple", "iterable of tensors"],
+)
+def test_a_model_with_uses_labels_given_no_labels_is_told_what_is_missing(data):
+    # Used to fail inside losses with "not enough values to unpack (expected 2, got 1)".
+    model = LabelledLinear()
+    with pytest.raises(ValueError, match=r"without labels, .*uses_labels=True.*data=\(x, labels\)"):
+        fit(model, data, steps=2, batch_size=4, progress=False)
+    assert model.seen == []
+
+
+@pytest.mark.parametrize(
+    ("build", "expected"),
+    [
+        (lambda: POTModel.for_toy(hidden=(4,), divergence="wcg", lam=3.0),
+         {"model": "POTModel", "divergence": "wcg", "lam": 3.0, "cost": "squared"}),
+        (lambda: POTModel.aae_for_toy(hidden=(4,), sigma2=0.5, lam_aae=2.0),
+         {"lam_aae": 2.0, "lam": 2.0, "cost": "gaussian_nll_cost(sigma2=0.5)",
+          "facts.family": "AAE"}),
+        (lambda: VAEModel.for_toy(hidden=(4,), beta=4.0),
+         {"model": "VAEModel", "sigma2": 1.0, "beta": 4.0, "z_dim": 2}),
+        (lambda: AVBModel.for_toy(hidden=(4,)), {"model": "AVBModel", "sigma2": 1.0}),
+        (lambda: WGANModel.for_toy(hidden=(4,), lipschitz="clip"),
+         {"model": "WGANModel", "lipschitz": "clip", "facts.adversary": "critic"}),
+        (lambda: FGANModel.for_mnist(z_dim=2, divergence="kl"),
+         {"model": "FGANModel", "divergence": "kl", "generator_loss": "non-saturating"}),
+    ],
+    ids=["POT", "AAE", "VAE", "AVB", "WGAN", "f-GAN"],
+)
+def test_the_objective_of_every_model_family_is_recorded(build, expected):
+    found = objective(build())
+    assert {k: found.get(k) for k in expected} == expected, found
+
+
+def test_the_checkpoint_records_the_objective_and_reads_it_back(tmp_path):
+    path, model = tmp_path / "run.pt", _small(divergence="gan")
+    fit(model, torch.randn(20, 2), steps=1, batch_size=10, checkpoint=path, progress=False)
+    recorded = load_checkpoint(path, _small(divergence="gan"))["config"]["objective"]
+    assert recorded == objective(model) and recorded["divergence"] == "gan"

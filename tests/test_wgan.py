@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pytest
 import torch
 from torch import nn
@@ -321,3 +322,75 @@ def test_an_unconstrained_critic_is_neither_clipped_nor_penalised():
 def test_wgan_constructors_reject_an_unknown_lipschitz_constraint(bad):
     with pytest.raises(ValueError, match="unknown lipschitz constraint"):
         WGANModel.for_toy(lipschitz=bad, hidden=(4,))
+
+
+# ---------------------------------------------------------------- bad input (issue 23)
+def _linear_critic():
+    layer = nn.Linear(2, 1)
+    return lambda x: layer(x).squeeze(-1)
+
+
+@pytest.mark.parametrize(
+    ("call", "match"),
+    [
+        # Before: "mat1 and mat2 must have the same dtype, but got Double and Float".
+        (lambda: gradient_penalty(_linear_critic(), torch.zeros(4, 2),
+                                  torch.zeros(4, 2, dtype=torch.float64)),
+         r"^real and fake must have one dtype, got torch\.float32 and torch\.float64; "
+         r"convert both .* fake = fake\.to\(real\.dtype\)"),
+        # Before: AttributeError: 'int' object has no attribute 'device'.
+        (lambda: gradient_penalty(_linear_critic(), torch.zeros(4, 2), torch.ones(4, 2),
+                                  generator=0),
+         r"^generator must be a torch\.Generator or None, got int 0; e\.g\. generator="),
+        (lambda: gradient_penalty(_linear_critic(), torch.zeros(4, 2), torch.ones(4, 2),
+                                  generator="cpu"), r"^generator must be a torch\.Generator"),
+        # Before: "empty batches: shape (0, 2) holds no samples", naming neither.
+        (lambda: gradient_penalty(_linear_critic(), torch.zeros(0, 2), torch.zeros(0, 2)),
+         r"^real is an empty batch \(shape \(0, 2\)\); pass at least one sample"),
+        (lambda: gradient_penalty(_linear_critic(), torch.zeros(3, 2), torch.zeros(0, 2)),
+         r"^fake is an empty batch"),
+        (lambda: gradient_penalty(_linear_critic(), [[0.0, 0.0]], torch.zeros(1, 2)),
+         r"^real must be a floating-point tensor"),
+        (lambda: gradient_penalty(_linear_critic(), torch.zeros(3, 2), torch.zeros(3, 3)),
+         r"^real and fake must have the same shape"),
+        (lambda: gradient_penalty(3, torch.zeros(3, 2), torch.zeros(3, 2)),
+         r"^critic must be callable"),
+        (lambda: gradient_penalty(nn.Linear(2, 1), torch.zeros(3, 2), torch.zeros(3, 2)),
+         r"critic must return one score per sample, shape \(3,\), got \(3, 1\)"),
+        # Before: autograd's "element 0 of tensors does not require grad".
+        (lambda: gradient_penalty(lambda x: torch.zeros(x.shape[0]), torch.zeros(3, 2),
+                                  torch.zeros(3, 2)), r"^the critic's scores carry no gradient"),
+        (lambda: clip_weights_(nn.Linear(2, 1), True), r"^c must be a positive number, got True"),
+        (lambda: clip_weights_([], 0.1), r"^module must be an nn\.Module, got list"),
+        (lambda: wgan_critic_loss([1.0], torch.zeros(2)), r"^scores_real must be a 1-D"),
+        (lambda: wgan_generator_loss(torch.zeros(0)), r"^scores_fake is empty"),
+        (lambda: WGANModel.for_toy(hidden=(4,), gp_weight=math.nan), r"^gp_weight must be a pos"),
+        (lambda: WGANModel.for_toy(hidden=(4,), clip="0.01"), r"^clip must be a positive number"),
+        (lambda: WGANModel.for_toy(hidden=(4,), z_dim=2.0), r"^z_dim must be a positive integer"),
+        (lambda: WGANModel.for_toy(hidden=(4,), lipschitz=["gp"]),
+         r"^unknown lipschitz constraint \['gp'\]"),
+        (lambda: WGANModel.for_toy(hidden=(4,), lipschitz=np.array(["gp", "sn"])),
+         r"^unknown lipschitz constraint"),
+    ],
+    ids=["gp-dtypes", "gp-generator-int", "gp-generator-str", "gp-empty-real", "gp-empty-fake",
+         "gp-list", "gp-shapes", "gp-critic-int", "gp-critic-2d", "gp-no-grad", "clip-bool",
+         "clip-module", "critic-loss-list", "generator-loss-empty", "gp_weight-nan",
+         "clip-str", "z_dim-float", "lipschitz-list", "lipschitz-array"],
+)
+def test_wgan_functions_refuse_bad_input_naming_the_argument(call, match):
+    with pytest.raises(ValueError, match=match):
+        call()
+
+
+def test_a_critic_that_ignores_its_input_has_gradient_zero_so_penalty_one():
+    bias = nn.Parameter(torch.tensor(0.3))
+    gp = gradient_penalty(lambda x: bias.expand(x.shape[0]), torch.zeros(3, 2), torch.ones(3, 2))
+    assert gp.item() == 1.0
+
+
+def test_gradient_penalty_draws_from_the_generator_it_is_given():
+    critic = _linear_critic()
+    real, fake = torch.randn(5, 2), torch.randn(5, 2)
+    a = gradient_penalty(critic, real, fake, generator=torch.Generator().manual_seed(3))
+    b = gradient_penalty(critic, real, fake, generator=torch.Generator().manual_seed(3))
+    assert a.item() == b.item()

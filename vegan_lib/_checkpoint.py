@@ -2,13 +2,19 @@
 
 A checkpoint is a dict ``{model, optimizer, adversary_optimizer, step, history, config,
 rng}``: the state dicts, the last finished step, the :class:`~vegan_lib.train.History`
-as a dict, :func:`~vegan_lib.train.fit`'s settings, and torch's random state (CPU, and
-the current CUDA device's when training there), so that ``fit(..., resume=True)``
-continues exactly where the interrupted run stopped.
+as a dict, :func:`~vegan_lib.train.fit`'s settings (with, under ``"objective"``, what the
+model minimises: :func:`objective`), and torch's random state (CPU, and the current CUDA
+device's when training there), so that ``fit(..., resume=True)`` continues exactly where
+the interrupted run stopped. Before it loads anything, :func:`validate_for_resume` checks
+the whole file against the fit that resumes it; a refused file leaves the model, the
+optimizers and the file as they were. A file written before the objective was recorded
+is still resumed (only that record's absence is forgiven).
 """
 
 from __future__ import annotations
 
+import dataclasses
+import numbers
 import os
 import tempfile
 from typing import Any
@@ -189,3 +195,203 @@ def restore_rng(state: dict[str, torch.Tensor], device: torch.device) -> None:
     torch.set_rng_state(state["cpu"].cpu())
     if device.type == "cuda" and "cuda" in state:
         torch.cuda.set_rng_state(state["cuda"].cpu(), device)
+
+
+# --------------------------------------------------------------------------- resuming
+_OBJECTIVE_ATTRIBUTES = ("divergence", "lam", "lam_aae", "cost", "lipschitz", "gp_weight",
+                         "clip", "sigma2", "beta", "generator_loss", "z_dim", "mmd_kernel",
+                         "mmd_scales", "wcg_reg")
+
+
+_SKIP = object()  # an attribute that is absent, or not recorded
+
+
+def _plain(value: Any) -> Any:
+    """``value`` as what a ``weights_only`` load reads back equal, or ``_SKIP``."""
+    if value is None or isinstance(value, (bool, str)):
+        return value
+    if isinstance(value, numbers.Integral):
+        return int(value)
+    if isinstance(value, numbers.Real):
+        return float(value)
+    if isinstance(value, (tuple, list)):
+        items = [_plain(v) for v in value]
+        return _SKIP if any(v is _SKIP for v in items) else items
+    if isinstance(value, (torch.Tensor, torch.nn.Module)) or not callable(value):
+        return _SKIP  # a learnt value, a network or an object without a stable name
+    text = repr(value)  # a cost: its repr, unless that holds a memory address
+    return text if " at 0x" not in text else getattr(value, "__qualname__", type(value).__name__)
+
+
+def objective(model: torch.nn.Module) -> dict[str, Any]:
+    """What ``model`` minimises, as :func:`vegan_lib.train.fit` records it in a checkpoint.
+
+    The class name, the attributes among ``divergence``, ``lam`` (POT units), ``lam_aae``,
+    ``cost``, ``lipschitz``, ``gp_weight``, ``clip``, ``sigma2``, ``beta``,
+    ``generator_loss``, ``z_dim``, ``mmd_kernel``, ``mmd_scales`` and ``wcg_reg`` that it
+    has (plain values only: not tensors or networks, which training changes), and its
+    ``facts`` (:class:`~vegan_lib.protocol.ModelFacts`) as ``"facts.<field>"``.
+
+    Examples
+    --------
+    >>> from vegan_lib.pot import POTModel
+    >>> o = objective(POTModel.for_toy(hidden=(4,)))
+    >>> o["model"], o["divergence"], o["lam"], o["cost"], o["facts.latent_penalty"]
+    ('POTModel', 'mmd', 10.0, 'squared', 'MMD')
+    """
+    found: dict[str, Any] = {"model": type(model).__name__}
+    for name in _OBJECTIVE_ATTRIBUTES:
+        value = _plain(getattr(model, name, _SKIP))
+        if value is not _SKIP:
+            found[name] = value
+    facts = getattr(model, "facts", None)
+    if dataclasses.is_dataclass(facts) and not isinstance(facts, type):
+        for name, value in dataclasses.asdict(facts).items():
+            if _plain(value) is not _SKIP:
+                found[f"facts.{name}"] = _plain(value)
+    return found
+
+
+def _cannot_resume(path: str, why: str) -> ValueError:
+    return ValueError(
+        f"checkpoint={path!r} cannot be resumed: {why}; nothing was loaded: delete it, pass "
+        "another checkpoint path, or resume=False to start again"
+    )
+
+
+def _check_settings(payload: dict, path: str, config: dict) -> None:
+    def settings(c: dict) -> dict:
+        return {k: v for k, v in c.items() if k not in ("steps", "objective")}
+
+    stored = settings(payload.get("config", {}))
+    if stored != settings(config):
+        raise ValueError(
+            f"{path!r} was written by a fit with other settings ({stored}); "
+            "delete it, pass another checkpoint path, or resume=False to start again"
+        )
+    done, steps = payload["step"], config["steps"]
+    if done > steps:
+        raise ValueError(
+            f"checkpoint={path!r} holds {done} finished steps, more than steps={steps}: "
+            f"resuming would label its step-{done} weights and history as step {steps}; pass "
+            f"steps>={done} to continue that run, or another checkpoint path (or "
+            "resume=False) to start a new one"
+        )
+
+
+def _check_objective(payload: dict, path: str, model: torch.nn.Module, config: dict) -> None:
+    stored = payload.get("config", {}).get("objective", _SKIP)
+    if stored is _SKIP:  # written before checkpoints recorded the objective
+        return
+    if not isinstance(stored, dict):
+        raise _cannot_resume(path, "its config's 'objective' entry is not a dict")
+    own = config.get("objective") or objective(model)
+    differ = [f"{k} is {stored.get(k, 'absent')!r} in the file, {own.get(k, 'absent')!r} in "
+              "the model" for k in sorted(set(stored) | set(own))
+              if stored.get(k, _SKIP) != own.get(k, _SKIP)]
+    if differ:
+        raise ValueError(
+            f"checkpoint={path!r} was written for another objective than this "
+            f"{type(model).__name__} ({'; '.join(differ[:4])}); nothing was loaded: build the "
+            "model with the settings it was trained with, or pass another checkpoint path "
+            "(or resume=False to start again)"
+        )
+
+
+def _check_optimizer(state: Any, optimizer: torch.optim.Optimizer, key: str, path: str) -> None:
+    # Compared with the optimizer's own state_dict(): as many groups, as many parameters in
+    # each, numeric settings (lr, betas, ...) of the kind of the optimizer's defaults, and
+    # per-parameter state that is 0-dim (a step count) or shaped as its parameter.
+    own = optimizer.state_dict()["param_groups"]
+    if not isinstance(state, dict) or not isinstance(state.get("state"), dict) or not (
+            isinstance(state.get("param_groups"), list)):
+        got = "None" if state is None else (
+            f"a {type(state).__name__} without 'state' and 'param_groups'")
+        raise _cannot_resume(path, f"its {key!r} entry is {got}, not an optimizer state dict")
+    groups = state["param_groups"]
+    sizes = [len(g["params"]) if isinstance(g, dict) and isinstance(g.get("params"), list)
+             and all(isinstance(i, int) for i in g["params"]) else None for g in groups]
+    if sizes != [len(g["params"]) for g in own]:
+        raise _cannot_resume(
+            path, f"its {key!r} entry has parameter groups of sizes {sizes}, where this "
+            f"model's optimizer has {[len(g['params']) for g in own]}")
+    for k, default in optimizer.defaults.items():  # lr, betas, eps, ...: their kind
+        kind = (int, float) if isinstance(default, (int, float)) else type(default)
+        if isinstance(default, (int, float, tuple)) and not isinstance(default, bool) and not all(
+                isinstance(g.get(k), kind) for g in groups):
+            raise _cannot_resume(path, f"its {key!r} entry has a parameter group without a "
+                                 f"valid {k!r} (the optimizer needs e.g. {k}={default!r})")
+    params = [p for g in optimizer.param_groups for p in g["params"]]
+    shapes = dict(zip([i for g in groups for i in g["params"]],
+                      [p.shape for p in params], strict=True))
+    for i, entry in state["state"].items():
+        if i not in shapes or not isinstance(entry, dict) or any(
+                isinstance(v, torch.Tensor) and v.ndim and v.shape != shapes[i]
+                for v in entry.values()):
+            raise _cannot_resume(
+                path, f"its {key!r} entry holds a state for parameter {i!r} that does not fit "
+                "this model's optimizer")
+
+
+def _check_rng(state: Any, path: str, device: torch.device) -> None:
+    # Types, dtypes and shapes first, then a trial set of each generator, restored at once
+    # (a ByteTensor of the right size can still be an invalid Mersenne Twister state).
+    if not isinstance(state, dict) or "cpu" not in state:
+        raise _cannot_resume(path, "its 'rng' entry is not torch's random state ({'cpu': ...})")
+    cuda = device.type == "cuda" and "cuda" in state
+    generators = [("cpu", torch.get_rng_state, torch.set_rng_state)]
+    if cuda:
+        generators.append(("cuda", lambda: torch.cuda.get_rng_state(device),
+                           lambda s: torch.cuda.set_rng_state(s, device)))
+    for name, get, put in generators:
+        value, own = state[name], get()
+        if not isinstance(value, torch.Tensor) or value.dtype != torch.uint8 or (
+                value.shape != own.shape):
+            got = (f"a {value.dtype} tensor of shape {tuple(value.shape)}"
+                   if isinstance(value, torch.Tensor) else f"a {type(value).__name__}")
+            raise _cannot_resume(path, f"its {name} random state is {got}, not a ByteTensor "
+                                 f"of shape {tuple(own.shape)}")
+        try:
+            put(value.cpu())
+        except (RuntimeError, ValueError) as err:
+            raise _cannot_resume(path, f"its {name} random state is invalid ({err})") from None
+        finally:
+            put(own)
+
+
+def _check_history(payload: dict, path: str) -> None:
+    steps = payload.get("history", {}).get("step", [])
+    if not all(isinstance(s, int) for s in steps) or any(
+            b <= a for a, b in zip(steps, steps[1:], strict=False)) or (
+            steps and steps[-1] > payload["step"]):
+        raise _cannot_resume(path, f"its history's steps are not increasing integers up to "
+                             f"its step {payload['step']}")
+
+
+def validate_for_resume(payload: dict, path: str, model: torch.nn.Module,
+                        optimizers: dict[str, torch.optim.Optimizer | None],
+                        config: dict, device: torch.device) -> None:
+    """Raise ``ValueError`` unless ``fit`` can continue from ``payload`` in every respect.
+
+    ``payload`` is what :func:`read` returned (its schema checked there); ``optimizers``
+    maps ``"optimizer"`` and ``"adversary_optimizer"`` to the fit's optimizers (the latter
+    ``None`` without an adversary), ``config`` holds the fit's settings and objective. The
+    whole file is checked before anything is loaded: settings (``steps`` at least the
+    file's step), objective (skipped for a file that predates its record), architecture,
+    optimizer states, random state and history. A refused file leaves the model, the
+    optimizers and the file as they were.
+    """
+    path = os.fspath(path)
+    _check_settings(payload, path, config)
+    _check_objective(payload, path, model, config)
+    ensure_state_fits(model, payload["model"], path)
+    for key, optimizer in optimizers.items():
+        if optimizer is not None:
+            _check_optimizer(payload.get(key), optimizer, key, path)
+        elif payload.get(key) is not None:
+            raise _cannot_resume(path, f"it holds an {key!r} but this {type(model).__name__} "
+                                 "has no adversary")
+    if "rng" not in payload:
+        raise _cannot_resume(path, "it has no 'rng' entry (torch's random state)")
+    _check_rng(payload["rng"], path, device)
+    _check_history(payload, path)

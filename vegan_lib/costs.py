@@ -15,7 +15,7 @@ from collections.abc import Callable
 
 import torch
 
-from vegan_lib._checks import check_same_shape, check_sigma2
+from vegan_lib._checks import check_batch_pair, check_sigma2
 
 __all__ = ["squared_cost", "euclidean_cost", "COSTS", "gaussian_nll", "GaussianNLLCost",
            "gaussian_nll_cost"]
@@ -26,7 +26,9 @@ def squared_cost(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
 
     Summed, not averaged: the scale against which :math:`\lambda` is chosen (see
     :data:`~vegan_lib.pot.WAE_COST_SCALE`). ``x`` and ``y`` are batches (N, ...) of one shape (a 1-D
-    tensor is N one-dimensional samples); returns shape (N,).
+    tensor is N one-dimensional samples); returns shape (N,). Raises ``ValueError``, naming
+    ``x`` or ``y``, unless both are floating-point tensors of one shape, on one device, with
+    at least one sample.
 
     Examples
     --------
@@ -34,14 +36,18 @@ def squared_cost(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
     >>> squared_cost(x, y)
     tensor([25.,  0.])
     """
-    check_same_shape(x, y)
+    check_batch_pair(x, y)
+    return _squared(x, y)
+
+
+def _squared(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
     return (x - y).pow(2).reshape(x.shape[0], -1).sum(1)
 
 
 def euclidean_cost(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
     r"""Per-sample Euclidean distance :math:`\lVert x - y \rVert_2` of the flattened samples.
 
-    The gradient at :math:`x = y` is 0 (a subgradient), never NaN. Shapes as
+    The gradient at :math:`x = y` is 0 (a subgradient), never NaN. Shapes and errors as
     :func:`squared_cost`.
 
     Examples
@@ -49,7 +55,7 @@ def euclidean_cost(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
     >>> euclidean_cost(torch.tensor([[0.0, 0.0]]), torch.tensor([[3.0, 4.0]]))
     tensor([5.])
     """
-    check_same_shape(x, y)
+    check_batch_pair(x, y)
     # vector_norm's backward masks the zero-norm case, so the gradient at x == y is 0.
     return torch.linalg.vector_norm((x - y).reshape(x.shape[0], -1), dim=1)
 
@@ -72,7 +78,9 @@ def gaussian_nll(x: torch.Tensor, mean: torch.Tensor, sigma2: float) -> torch.Te
 
     :math:`d` the number of coordinates of one sample: ``squared_cost(x, mean) /
     (2 * sigma2)`` plus the constant. ``x`` and ``mean`` are batches (N, ...) of one shape,
-    ``sigma2 > 0``; returns shape (N,) on ``x``'s device and dtype.
+    ``sigma2 > 0``; returns shape (N,) on ``x``'s device and dtype. Raises ``ValueError``
+    naming ``x``, ``mean`` or ``sigma2`` for an empty batch, shapes or devices that differ,
+    a tensor that is not floating point, or a ``sigma2`` that is not one positive number.
 
     Examples
     --------
@@ -82,8 +90,14 @@ def gaussian_nll(x: torch.Tensor, mean: torch.Tensor, sigma2: float) -> torch.Te
     >>> gaussian_nll(x, mean, sigma2=1 / (2 * math.pi))
     tensor([3.1416, 0.0000])
     """
+    return _nll(x, mean, sigma2, ("x", "mean"))
+
+
+def _nll(x: torch.Tensor, mean: torch.Tensor, sigma2: float,
+         names: tuple[str, str]) -> torch.Tensor:
     sigma2 = check_sigma2(sigma2)
-    cost = squared_cost(x, mean)
+    check_batch_pair(x, mean, names)
+    cost = _squared(x, mean)
     d = math.prod(x.shape[1:])  # coordinates per sample; 1 for a 1-D batch
     return cost / (2.0 * sigma2) + 0.5 * d * math.log(2.0 * math.pi * sigma2)
 
@@ -106,7 +120,7 @@ class GaussianNLLCost:
         return self._sigma2
 
     def __call__(self, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-        return gaussian_nll(x, y, self._sigma2)
+        return _nll(x, y, self._sigma2, ("x", "y"))
 
     def __repr__(self) -> str:
         return f"gaussian_nll_cost(sigma2={self._sigma2!r})"

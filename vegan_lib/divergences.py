@@ -35,7 +35,9 @@ from torch import nn
 
 from vegan_lib._checks import (
     check_cloud_pair,
+    check_draw,
     check_logits_or_scores,
+    check_net_scores,
     check_no_overflow,
     check_positive,
     check_positive_int,
@@ -64,12 +66,12 @@ def imq_constant(d: int) -> float:
 
     :math:`2d = \mathbb E \lVert Z - Z' \rVert^2` for two independent prior draws, the scale
     of the squared distances the kernel sees. :func:`mmd2`'s default and every POT model's
-    MMD penalty use it.
+    MMD penalty use it. Raises ``ValueError`` unless ``d`` is a positive integer.
 
     >>> imq_constant(8)
     16.0
     """
-    return 2.0 * d
+    return 2.0 * check_positive_int(d, "d", "d=8 (the dimension of the codes)")
 
 
 def _constant(C: float, dtype: torch.dtype, scales: tuple[float, ...] | None = None) -> float:
@@ -379,7 +381,9 @@ class _DiscriminatorFit(nn.Module):
         z_p, z_q = batch
         z_q = z_q.to(z_p.dtype)
         check_cloud_pair(z_p, z_q, names=("sample_p(n, g)", "sample_q(n, g)"))
-        return {"loss": latent_discriminator_loss(self.discriminator(z_p), self.discriminator(z_q))}
+        logits_p = check_net_scores(self.discriminator, z_p, "discriminator")
+        logits_q = check_net_scores(self.discriminator, z_q, "discriminator")
+        return {"loss": latent_discriminator_loss(logits_p, logits_q)}
 
 
 def js_lower_bound(
@@ -437,8 +441,9 @@ def js_lower_bound(
     ------
     ValueError
         For a non-positive ``steps``, ``batch_size``, ``lr`` or ``n_eval``, a bad seed, a
-        sampler that is not callable or returns something else than (n, d) float tensors
-        of one dimension, or a discriminator whose logits are not of shape (n,).
+        sampler that is not callable, cannot take ``(n, generator)`` or returns something
+        else than n points, (n, d) float tensors of one dimension, or a discriminator that
+        fails on them or whose logits are not of shape (n,).
 
     Examples
     --------
@@ -457,26 +462,29 @@ def js_lower_bound(
                 f"{name} must be a function (n, generator) -> (n, d) tensor, got "
                 f"{type(sampler).__name__}; e.g. {name}=lambda n, g: torch.randn(n, 2, generator=g)"
             )
-    if not isinstance(discriminator, nn.Module):
+    if not isinstance(discriminator, nn.Module) or next(discriminator.parameters(), None) is None:
         raise ValueError(
-            f"discriminator must be an nn.Module mapping (n, d) points to (n,) logits, got "
-            f"{type(discriminator).__name__}; e.g. LatentDiscriminator(d)"
+            f"discriminator must be an nn.Module with parameters to train, mapping (n, d) "
+            f"points to (n,) logits, got {type(discriminator).__name__}; e.g. "
+            "LatentDiscriminator(d)"
         )
     n_eval = check_positive_int(n_eval, "n_eval", "n_eval=4000")
     generator = torch.Generator().manual_seed(check_seed(seed))
     pairs = (
-        (sample_p(batch_size, generator), sample_q(batch_size, generator))
+        (check_draw(sample_p, "sample_p", batch_size, generator),
+         check_draw(sample_q, "sample_q", batch_size, generator))
         for _ in itertools.count()
     )
-    first = next(discriminator.parameters(), None)
-    cuda = [first.device] if first is not None and first.device.type == "cuda" else []
+    first = next(discriminator.parameters())
+    cuda = [first.device] if first.device.type == "cuda" else []
     with torch.random.fork_rng(devices=cuda):  # fit seeds torch's global generator: undo it
         fit(_DiscriminatorFit(discriminator), pairs, steps=steps, batch_size=batch_size,
             lr=lr, seed=seed, progress=False)
     first = next(discriminator.parameters())
     with torch.no_grad():
-        z_p = sample_p(n_eval, generator).to(first.device, first.dtype)
-        z_q = sample_q(n_eval, generator).to(first.device, first.dtype)
+        z_p = check_draw(sample_p, "sample_p", n_eval, generator).to(first.device, first.dtype)
+        z_q = check_draw(sample_q, "sample_q", n_eval, generator).to(first.device, first.dtype)
         check_cloud_pair(z_p, z_q, names=("sample_p(n, g)", "sample_q(n, g)"))
-        loss = latent_discriminator_loss(discriminator(z_p), discriminator(z_q))
+        loss = latent_discriminator_loss(check_net_scores(discriminator, z_p, "discriminator"),
+                                         check_net_scores(discriminator, z_q, "discriminator"))
     return (math.log(4.0) - loss.item()) / 2

@@ -50,11 +50,14 @@ from scipy.special import rel_entr
 from torch import nn
 
 from vegan_lib._checks import (
+    as_tensor,
     check_choice,
     check_cloud_pair,
     check_distribution_pair,
+    check_draw,
     check_gaussian_pair,
     check_logits_or_scores,
+    check_net_scores,
     check_positive_int,
     check_sampler,
     check_seed,
@@ -64,18 +67,9 @@ from vegan_lib.protocol import GeneratorCriticModel, ModelFacts
 from vegan_lib.train import History, fit
 
 __all__ = [
-    "FDivergence",
-    "F_DIVERGENCES",
-    "f_divergence",
-    "kl_between_gaussians",
-    "js_between_unit_gaussians",
-    "variational_bound",
-    "optimal_critic",
-    "VariationalFit",
-    "fit_variational_bound",
-    "GENERATOR_LOSSES",
-    "gan_generator_loss",
-    "FGANModel",
+    "FDivergence", "F_DIVERGENCES", "f_divergence", "kl_between_gaussians",
+    "js_between_unit_gaussians", "variational_bound", "optimal_critic", "VariationalFit",
+    "fit_variational_bound", "GENERATOR_LOSSES", "gan_generator_loss", "FGANModel",
 ]
 
 Fn = Callable[[torch.Tensor], torch.Tensor]
@@ -172,8 +166,8 @@ F_DIVERGENCES: dict[str, FDivergence] = {
 _NAMES = tuple(F_DIVERGENCES)
 
 
-def _divergence(name: str) -> FDivergence:
-    return F_DIVERGENCES[check_choice(name, "name", _NAMES)]
+def _divergence(name: str, arg: str = "name") -> FDivergence:
+    return F_DIVERGENCES[check_choice(name, arg, _NAMES)]  # arg: the caller's argument
 
 
 def f_divergence(p, q, name: str = "kl") -> torch.Tensor:
@@ -414,7 +408,8 @@ def optimal_critic(ratio, name: str) -> torch.Tensor:
     Raises
     ------
     ValueError
-        Unknown name, or a ratio that is not positive and finite.
+        Unknown name, or a ratio that is not real numbers (a bool, a string, complex or
+        ragged values), positive and finite.
 
     Examples
     --------
@@ -424,9 +419,10 @@ def optimal_critic(ratio, name: str) -> torch.Tensor:
     0.5
     """
     div = _divergence(name)
-    r = torch.as_tensor(ratio, dtype=torch.float64) if not isinstance(ratio, torch.Tensor) \
-        else ratio
-    if not r.is_floating_point() or not torch.isfinite(r).all() or (r <= 0).any():
+    if isinstance(ratio, (bool, np.bool_)) or getattr(ratio, "dtype", None) in (torch.bool, bool):
+        raise ValueError(f"ratio must hold density ratios p(x) / q(x), got booleans {ratio!r}")
+    r = as_tensor(ratio, "ratio")  # a float tensor as it is; array-likes as float64
+    if not torch.isfinite(r).all() or (r <= 0).any():
         raise ValueError("ratio must hold positive finite density ratios p(x) / q(x); "
                          "restrict it to the points where both densities are positive")
     return div.derivative(r)
@@ -444,7 +440,8 @@ class _BoundFit(nn.Module):
 
     def losses(self, batch: tuple[torch.Tensor, torch.Tensor]) -> dict[str, torch.Tensor]:
         x_p, x_q = batch
-        bound = variational_bound(self.critic(x_p), self.critic(x_q.to(x_p.dtype)), self.name)
+        v_p, v_q = (check_net_scores(self.critic, x, "critic") for x in (x_p, x_q.to(x_p.dtype)))
+        bound = variational_bound(v_p, v_q, self.name)
         return {"loss": -bound, "bound": bound}
 
 
@@ -518,8 +515,9 @@ def fit_variational_bound(
     Raises
     ------
     ValueError
-        Unknown name; a sampler that is not callable or returns something else than
-        (n, d) float tensors of one dimension; a critic that is not an ``nn.Module``;
+        Unknown name; a sampler that is not callable, cannot take ``(n, generator)`` or
+        returns something else than n points, (n, d) float tensors of one dimension; a
+        critic that is not an ``nn.Module`` or does not map them to (n,) scores;
         non-positive ``steps``, ``batch_size``, ``n_eval`` or ``eval_every``.
 
     Examples
@@ -537,30 +535,32 @@ def fit_variational_bound(
     name = _divergence(name).name
     check_sampler(sample_p, "sample_p")
     check_sampler(sample_q, "sample_q")
-    if not isinstance(critic, nn.Module):
-        raise ValueError(f"critic must be an nn.Module mapping (n, d) points to (n,) scores, "
-                         f"got {type(critic).__name__}; e.g. LatentDiscriminator(d)")
+    if not isinstance(critic, nn.Module) or next(critic.parameters(), None) is None:
+        raise ValueError(f"critic must be an nn.Module with parameters to train, mapping (n, d) "
+                         f"points to (n,) scores, got {type(critic).__name__}; e.g. "
+                         "LatentDiscriminator(d)")
     n_eval = check_positive_int(n_eval, "n_eval", "n_eval=4000")
     eval_every = check_positive_int(eval_every, "eval_every", "eval_every=10")
     generator = torch.Generator().manual_seed(check_seed(seed))
-    x_p, x_q = sample_p(n_eval, generator), sample_q(n_eval, generator)
+    x_p = check_draw(sample_p, "sample_p", n_eval, generator)
+    x_q = check_draw(sample_q, "sample_q", n_eval, generator)
     check_cloud_pair(x_p, x_q, names=("sample_p(n, g)", "sample_q(n, g)"))
-    first = next(critic.parameters(), None)
-    if first is not None:
-        x_p, x_q = x_p.to(first.device, first.dtype), x_q.to(first.device, first.dtype)
+    first = next(critic.parameters())
+    x_p, x_q = x_p.to(first.device, first.dtype), x_q.to(first.device, first.dtype)
     curve_steps: list[int] = []
     curve: list[float] = []
 
     def held_out(step: int, _values=None, _model=None) -> None:
         if step % eval_every == 0 or step == steps:
             with torch.no_grad():
-                curve.append(variational_bound(critic(x_p), critic(x_q), name).item())
+                v_p, v_q = (check_net_scores(critic, x, "critic") for x in (x_p, x_q))
+                curve.append(variational_bound(v_p, v_q, name).item())
             curve_steps.append(step)
 
     held_out(0)
-    pairs = ((sample_p(batch_size, generator), sample_q(batch_size, generator))
-             for _ in itertools.count())
-    cuda = [first.device] if first is not None and first.device.type == "cuda" else []
+    pairs = ((check_draw(sample_p, "sample_p", batch_size, generator),
+              check_draw(sample_q, "sample_q", batch_size, generator)) for _ in itertools.count())
+    cuda = [first.device] if first.device.type == "cuda" else []
     with torch.random.fork_rng(devices=cuda):  # fit seeds torch's global generator: undo it
         history = fit(_BoundFit(critic, name), pairs, steps=steps, batch_size=batch_size,
                       lr=lr, seed=seed, progress=False, callback=held_out)
@@ -648,6 +648,9 @@ class FGANModel(GeneratorCriticModel):
         A key of :data:`F_DIVERGENCES`.
     generator_loss : {"minimax", "non-saturating"}
 
+    ``ValueError``, naming the argument, for an unknown ``divergence`` or
+    ``generator_loss``, networks that are not ``nn.Module`` or ``z_dim < 1``.
+
     Examples
     --------
     >>> _ = torch.manual_seed(0)
@@ -661,7 +664,7 @@ class FGANModel(GeneratorCriticModel):
     def __init__(self, generator: nn.Module, critic: nn.Module, z_dim: int,
                  divergence: str = "gan", generator_loss: str = "non-saturating") -> None:
         super().__init__(generator, critic, z_dim)
-        self.divergence = _divergence(divergence).name
+        self.divergence = _divergence(divergence, "divergence").name
         self.generator_loss = check_choice(generator_loss, "generator_loss", GENERATOR_LOSSES)
 
     @classmethod

@@ -25,9 +25,11 @@ Models follow the protocol of :func:`vegan_lib.train.fit` (``losses``,
 from __future__ import annotations
 
 import copy
+import math
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
+import numpy as np
 import torch
 from torch import nn
 
@@ -112,6 +114,11 @@ DIVERGENCES = ("mmd", "gan", "wcg")
 :math:`W_{c_G}(Q_Z, P_Z)` through the decoder (chapter 6)."""
 
 _LAM_EXAMPLE = "lam=200 (the WAE paper's 10 on its cost scaled by WAE_COST_SCALE)"
+
+# Sinkhorn (log domain) works with c / wcg_reg: float64 rounding loses the plan (its mass
+# drifts from 1) beyond |c| / wcg_reg ~ 1e15, and c / wcg_reg overflows below ~1e-308.
+_WCG_REG_MIN = 1e-12  # at construction: costs up to 100 then stay within _WCG_RANGE
+_WCG_RANGE = 1e14  # each batch: the largest |c_ij| / wcg_reg that Sinkhorn is given
 
 
 # =========================================================================== losses
@@ -251,13 +258,18 @@ class POTModel(GaussianPriorMixin, nn.Module):
     mmd_scales : iterable of float, optional
         Multipliers of :math:`C` for a multi-scale kernel.
     wcg_reg : float, optional
-        ``divergence="wcg"`` only: Sinkhorn's entropic regularisation :math:`\varepsilon > 0`
-        (POT's ``ot.sinkhorn``, log domain) instead of the exact plan of ``ot.emd``.
+        ``divergence="wcg"`` only: Sinkhorn's entropic regularisation :math:`\varepsilon
+        \ge 10^{-12}` (POT's ``ot.sinkhorn``, log domain) instead of the exact plan of
+        ``ot.emd``. Sinkhorn works with :math:`c_{ij} / \varepsilon`: a batch whose largest
+        :math:`|c_{ij}|` exceeds :math:`10^{14}\varepsilon` raises ``ValueError`` in
+        :meth:`losses` (float64 rounding would lose the plan).
 
-    ``ValueError`` for an unknown cost, divergence or kernel, a ``wcg_reg`` that is not
-    positive or comes without ``divergence="wcg"``, a cost that is neither a name
+    ``ValueError`` for an unknown cost, divergence or kernel, a ``wcg_reg`` below
+    :math:`10^{-12}` or without ``divergence="wcg"``, a cost that is neither a name
     nor callable, networks that are not ``nn.Module``, a missing or superfluous
-    discriminator, ``lam < 0``, or ``z_dim < 1``.
+    discriminator, ``lam < 0`` or ``lam_aae < 0``, or ``z_dim < 1``. Under
+    ``divergence="wcg"`` NaN or infinite codes or data give a NaN penalty without calling
+    the solver, so that :func:`~vegan_lib.train.fit` names the step, as for the others.
 
     Examples
     --------
@@ -343,6 +355,11 @@ class POTModel(GaussianPriorMixin, nn.Module):
                 "drop wcg_reg or set divergence='wcg'"
             )
         self.wcg_reg = None if wcg_reg is None else check_positive(wcg_reg, "wcg_reg")
+        if self.wcg_reg is not None and self.wcg_reg < _WCG_REG_MIN:
+            raise ValueError(
+                f"wcg_reg={self.wcg_reg!r} is below {_WCG_REG_MIN:g}: Sinkhorn divides the "
+                "costs by wcg_reg, and float64 rounding (or overflow) would lose the plan; use "
+                "e.g. wcg_reg=0.05, or wcg_reg=None for the exact plan of ot.emd")
 
     # ------------------------------------------------------------------ constructors
     @classmethod
@@ -415,6 +432,8 @@ class POTModel(GaussianPriorMixin, nn.Module):
         ``POTModel.for_toy(x_dim, z_dim, divergence="gan", hidden=hidden,
         cost=gaussian_nll_cost(sigma2), lam_aae=lam_aae)``: same networks in the same order,
         so under one seed the AAE and ``for_toy(divergence="gan")`` start from the same weights.
+        ``ValueError`` naming ``sigma2`` or ``lam_aae`` unless both are numbers, ``sigma2 > 0``
+        and ``lam_aae >= 0``.
 
         Examples
         --------
@@ -422,6 +441,7 @@ class POTModel(GaussianPriorMixin, nn.Module):
         gaussian_nll_cost(sigma2=0.5)
         """
         cost = gaussian_nll_cost(sigma2)
+        lam_aae = check_non_negative(lam_aae, "lam_aae")  # None would mean lam=10 instead
         return cls.for_toy(x_dim, z_dim, divergence="gan", hidden=hidden, cost=cost,
                            lam_aae=lam_aae)
 
@@ -431,6 +451,7 @@ class POTModel(GaussianPriorMixin, nn.Module):
 
         ``POTModel.for_mnist(z_dim, divergence="gan", cost=gaussian_nll_cost(sigma2),
         lam_aae=lam_aae)``: same seed, same initial weights as ``for_mnist(divergence="gan")``.
+        Errors as :meth:`aae_for_toy`.
 
         Examples
         --------
@@ -439,6 +460,7 @@ class POTModel(GaussianPriorMixin, nn.Module):
         (5.0, 1.0)
         """
         cost = gaussian_nll_cost(sigma2)
+        lam_aae = check_non_negative(lam_aae, "lam_aae")  # None would mean lam=10 instead
         return cls.for_mnist(z_dim, divergence="gan", cost=cost, lam_aae=lam_aae)
 
     # ------------------------------------------------------------------ basics
@@ -529,11 +551,21 @@ class POTModel(GaussianPriorMixin, nn.Module):
         rows = y_q.unsqueeze(1).expand(n, m, *y_q.shape[1:]).reshape(n * m, *y_q.shape[1:])
         cols = y_p.unsqueeze(0).expand(n, m, *y_p.shape[1:]).reshape(n * m, *y_p.shape[1:])
         C = cost(rows, cols).reshape(n, m)
-        C64 = C.detach().to("cpu", torch.float64).numpy()
+        C64 = C.detach().to("cpu", torch.float64).numpy()  # the update's one host copy
+        if not np.isfinite(C64).all():  # NaN codes or data: no plan, a NaN for fit's guard
+            return C.sum() * math.nan
         a, b = ot.unif(n), ot.unif(m)
         if self.wcg_reg is None:
             plan = solve_emd(a, b, C64, max(100_000, 10 * n * m))[0]
         else:
+            largest = float(np.abs(C64).max())
+            if largest > _WCG_RANGE * self.wcg_reg:
+                raise ValueError(
+                    f"wcg_reg={self.wcg_reg:g} is too small for this batch's costs (largest "
+                    f"{largest:.3g}): Sinkhorn works with c / wcg_reg, which float64 rounding "
+                    f"loses beyond {_WCG_RANGE:g}; raise wcg_reg to at least "
+                    f"{largest / _WCG_RANGE:.2g}, or set wcg_reg=None for the exact plan"
+                )
             plan = ot.sinkhorn(a, b, C64, self.wcg_reg, method="sinkhorn_log", numItermax=10_000)
         return (torch.as_tensor(plan, dtype=C.dtype, device=C.device) * C).sum()
 
@@ -543,18 +575,21 @@ class POTModel(GaussianPriorMixin, nn.Module):
         Returns ``"loss"`` :math:`= \text{reconstruction} + \lambda\,\text{penalty}`,
         ``"reconstruction"`` (mean per-sample cost: the mean NLL for an AAE) and
         ``"penalty"``. Raises ``ValueError`` if the decoder's output does not have the
-        data's shape or the cost does not return one value per sample.
+        data's shape, the cost does not return one floating-point value per sample, or
+        (``divergence="wcg"`` with ``wcg_reg``) the costs outrun ``wcg_reg``.
         """
         z_q = self.encode(x)
         x_hat = self.decode(z_q)
         check_output_shape(x_hat, x, "decoder")
         cost = COSTS[self.cost] if isinstance(self.cost, str) else self.cost
         reconstruction = cost(x, x_hat)
-        if not isinstance(reconstruction, torch.Tensor) or reconstruction.shape != x.shape[:1]:
-            shape = getattr(reconstruction, "shape", type(reconstruction).__name__)
+        if (not isinstance(reconstruction, torch.Tensor) or reconstruction.shape != x.shape[:1]
+                or not reconstruction.is_floating_point()):
+            got = (f"shape {tuple(reconstruction.shape)} and dtype {reconstruction.dtype}"
+                   if isinstance(reconstruction, torch.Tensor) else type(reconstruction).__name__)
             raise ValueError(
-                f"the cost returned shape {shape} for a batch of {x.shape[0]}; a cost returns "
-                "one value per sample, shape (N,)"
+                f"the cost returned {got} for a batch of {x.shape[0]}; a cost returns one value "
+                "per sample, a floating-point tensor of shape (N,)"
             )
         return _pot_terms(reconstruction, self.latent_penalty(z_q), self._penalty_weight)
 
@@ -632,7 +667,8 @@ def pot_twin(model: POTModel) -> POTModel:
     (2\sigma^2) + \mathrm{const}`, so the twin keeps :math:`\lambda = \lambda_{\mathrm{AAE}}`
     (the :math:`1/(2\sigma^2)` is already in the penalty) and a Sinkhorn ``wcg_reg``
     :math:`\varepsilon` becomes :math:`2\sigma^2\varepsilon` (the same plan for the rescaled
-    cost). Raises ``ValueError`` for any other model.
+    cost; the twin takes that :math:`\varepsilon` as it is, without the floor of
+    :class:`POTModel`). Raises ``ValueError`` naming ``model`` for any other model.
 
     Examples
     --------
@@ -644,21 +680,14 @@ def pot_twin(model: POTModel) -> POTModel:
     if not isinstance(model, POTModel) or not isinstance(model.cost, GaussianNLLCost):
         cost = getattr(model, "cost", None)
         raise ValueError(
-            f"pot_twin expects an AAE, a POTModel with cost=gaussian_nll_cost(sigma2), got "
+            f"model must be an AAE, a POTModel with cost=gaussian_nll_cost(sigma2), got "
             f"{type(model).__name__} with cost={cost!r}; build one with "
             "POTModel.aae_for_toy / POTModel.aae_for_mnist"
         )
-    sigma2 = model.cost.sigma2
-    wcg_reg = None if model.wcg_reg is None else 2.0 * sigma2 * model.wcg_reg
-    return POTModel(
-        copy.deepcopy(model.encoder),
-        copy.deepcopy(model.decoder),
-        model.z_dim,
-        lam=model.lam,
-        cost="squared",
-        divergence=model.divergence,
-        wcg_reg=wcg_reg,
-        discriminator=copy.deepcopy(model.discriminator),
-        mmd_kernel=model.mmd_kernel,
-        mmd_scales=model.mmd_scales,
-    )
+    twin = POTModel(copy.deepcopy(model.encoder), copy.deepcopy(model.decoder), model.z_dim,
+                    lam=model.lam, cost="squared", divergence=model.divergence,
+                    discriminator=copy.deepcopy(model.discriminator),
+                    mmd_kernel=model.mmd_kernel, mmd_scales=model.mmd_scales)
+    # set, not passed: the AAE's plan, whose epsilon may fall below the floor for sigma2 < 1/2
+    twin.wcg_reg = None if model.wcg_reg is None else 2.0 * model.cost.sigma2 * model.wcg_reg
+    return twin

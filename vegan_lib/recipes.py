@@ -31,7 +31,7 @@ from __future__ import annotations
 import hashlib
 import inspect
 import json
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from functools import cached_property
@@ -40,7 +40,17 @@ from typing import Any
 import torch
 from torch import nn
 
-from vegan_lib._checks import check_choice, check_device, check_positive_int, check_seed
+from vegan_lib._checks import (
+    check_betas,
+    check_choice,
+    check_classifier,
+    check_device,
+    check_digit_images,
+    check_int_at_least,
+    check_positive,
+    check_positive_int,
+    check_seed,
+)
 from vegan_lib.device import seed_everything
 from vegan_lib.fdivergences import FGANModel
 from vegan_lib.metrics import frechet_classifier_distance, sharpness_ratio, w2_to_data
@@ -83,6 +93,14 @@ class TrainingSettings:
     betas: tuple[float, float] = (0.5, 0.999)
     adversary_lr: float | None = None
     adversary_steps: int = 1
+
+    def __post_init__(self) -> None:  # checked here, not at the first training step
+        for key in ("steps", "batch_size", "adversary_steps"):
+            check_positive_int(getattr(self, key), key, f"{key}=100")
+        check_positive(self.lr, "lr", "lr=1e-3")
+        if self.adversary_lr is not None:
+            check_positive(self.adversary_lr, "adversary_lr", "adversary_lr=5e-4 (or None)")
+        check_betas(self.betas)
 
     def fit_kwargs(self) -> dict[str, Any]:
         """The settings as ``fit(**kwargs)`` takes them."""
@@ -151,8 +169,9 @@ class Recipe:
     Raises
     ------
     ValueError
-        At definition: an unknown family or data, or an option the builder does not take
-        (the message lists the ones it takes).
+        At definition: a field of the wrong type (name, summary, options, quick, full,
+        chapter), an unknown family or data, or an option the builder does not take (the
+        message lists the ones it takes).
 
     Examples
     --------
@@ -175,6 +194,15 @@ class Recipe:
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
+        for key, kind, example in (
+                ("name", str, "'β-VAE'"), ("summary", str, "''"), ("options", Mapping, "{}"),
+                ("extra", Mapping, "{}"), ("quick", TrainingSettings, "TrainingSettings(300, "
+                "32, 2e-3)"), ("full", TrainingSettings, "TrainingSettings(2500, 100, 1e-3)")):
+            if not isinstance(getattr(self, key), kind) or key == "name" and not self.name:
+                raise ValueError(f"recipe {self.name!r}: {key} must be a {kind.__name__}"
+                                 f"{' (not empty)' * (key == 'name')}, got "
+                                 f"{getattr(self, key)!r}; e.g. {key}={example}")
+        check_int_at_least(self.chapter, "chapter", 0, "chapter=5")
         check_choice(self.family, "family", FAMILIES)
         builders = _BUILDERS[self.family]
         check_choice(self.data, "data", tuple(builders))
@@ -196,7 +224,10 @@ class Recipe:
         return self.facts.lam_pot
 
     def settings(self, full: bool = False) -> TrainingSettings:
-        """The training settings of quick (default) or full mode."""
+        """The training settings of quick (default) or full mode (``full`` is a bool)."""
+        if not isinstance(full, bool):  # "yes", None or 1 would silently pick a mode
+            raise ValueError(f"full must be True or False, got {full!r}; e.g. "
+                             "full=os.environ.get('VEGAN_FULL') == '1'")
         return self.full if full else self.quick
 
     def build(self) -> nn.Module:
@@ -282,15 +313,16 @@ SCOREBOARD = ("VAE", "AVB", "AAE", "WAE-MMD", "WAE-GAN", "WGAN-GP")
 """The six recipes of chapter 8's scoreboard, in its order."""
 
 
-def recipe(name: str) -> Recipe:
-    """The recipe called ``name`` (a key of :data:`RECIPES`).
+def recipe(name: str | Recipe) -> Recipe:
+    """The recipe called ``name`` (a key of :data:`RECIPES`; a :class:`Recipe` is returned).
 
     Raises
     ------
     ValueError
         For an unknown name; the message lists the known ones.
     """
-    return RECIPES[check_choice(name, "name", tuple(RECIPES))]
+    return name if isinstance(name, Recipe) else RECIPES[check_choice(name, "name",
+                                                                      tuple(RECIPES))]
 
 
 @contextmanager
@@ -304,8 +336,46 @@ def _default_dtype(dtype: torch.dtype | None) -> Iterator[None]:
         torch.set_default_dtype(previous)
 
 
-def _as_recipe(name: str | Recipe) -> Recipe:
-    return name if isinstance(name, Recipe) else recipe(name)
+def _check_names(value: Any, arg: str, valid: Sequence[str], example: str,
+                 empty: bool = True) -> list[str]:
+    # a list of names (any iterable but a string), each one of valid; empty if allowed
+    listed = isinstance(value, Iterable) and not isinstance(value, (str, bytes))
+    items = [*value] if listed else []
+    bad = [v for v in items if not isinstance(v, str) or v not in valid][:1]
+    if not listed or not (items or empty) or bad:
+        raise ValueError(f"{arg} must be a {'' if empty else 'non-empty '}list of names among "
+                         f"{tuple(valid)}, e.g. {arg}={example}, got "
+                         f"{f'{bad[0]!r} in it' if bad else repr(value)}")
+    return items
+
+
+def _check_data(r: Recipe, data: Any, full: bool, batch_size: int) -> None:
+    # tensor data, or its x in (x, labels), before anything is built; fit checks a DataLoader
+    x, arg = (data[0], "data[0]") if isinstance(data, tuple) and data else (data, "data")
+    x_dim = inspect.signature(_BUILDERS[r.family][r.data]).parameters.get("x_dim")
+    shape = (1, 28, 28) if r.data == "mnist" else (r.options.get("x_dim", x_dim.default),)
+    mode, hint = "full" if full else "quick", {"mnist": f"{arg}.reshape(-1, 1, 28, 28)",
+                                               "flat digits": f"{arg}.flatten(1)"}
+    if not isinstance(x, torch.Tensor):
+        loader = x is data and isinstance(x, Iterable) and not isinstance(x, (str, bytes))
+        why = "" if loader and not hasattr(x, "__array__") else (
+            f"must be a tensor of shape (N, ...), (x, labels) or a DataLoader, got "
+            f"{type(x).__name__}; convert it with torch.as_tensor({arg}, dtype=torch.float32)")
+    elif x.ndim == 0 or tuple(x.shape[1:]) != shape:
+        why = (f"must have shape (N, {', '.join(map(str, shape))}) for recipe {r.name!r} "
+               f"({r.data} data), got {tuple(x.shape)}; reshape it (e.g. "
+               f"{hint.get(r.data, arg)}), or train a recipe for your data")
+    elif not x.is_floating_point():
+        why = (f"must be floating-point, got {x.dtype}; convert it with {arg}.float() (8-bit "
+               "images: / 255)")
+    elif len(x) < batch_size:
+        why = (f"holds {len(x)} samples, fewer than a batch of recipe {r.name!r} ({batch_size}, "
+               f"{mode} mode); pass more, or train a variant with smaller batches: dataclasses."
+               f"replace(r, {mode}=dataclasses.replace(r.{mode}, batch_size=...))")
+    else:
+        why = "" if bool(torch.isfinite(x).all()) else "contains NaN or inf values; drop them"
+    if why:
+        raise ValueError(f"{arg} {why}")
 
 
 def build(
@@ -328,9 +398,18 @@ def build(
     ('gan', 20.0)
     >>> next(build("VAE", seed=0, dtype=torch.float64).parameters()).dtype
     torch.float64
+
+    Raises
+    ------
+    ValueError
+        Before anything is seeded or built: an unknown name, a ``device`` this machine
+        lacks, a ``seed`` outside :math:`[0, 2^{32})`, a ``dtype`` that is not floating.
     """
     device = check_device(device)
-    r = _as_recipe(name)
+    if dtype is not None and not (isinstance(dtype, torch.dtype) and dtype.is_floating_point):
+        raise ValueError(f"dtype must be a floating-point torch.dtype or None, got {dtype!r}; "
+                         "e.g. dtype=torch.float64")
+    r = recipe(name)
     if seed is not None:
         torch.manual_seed(check_seed(seed))
     with _default_dtype(dtype):
@@ -338,9 +417,18 @@ def build(
     return model if device is None else model.to(device)
 
 
-def settings(name: str, full: bool = False) -> dict[str, Any]:
-    """The keyword arguments of :func:`~vegan_lib.train.fit` for recipe ``name``."""
+def settings(name: str | Recipe, full: bool = False) -> dict[str, Any]:
+    """The keyword arguments of :func:`~vegan_lib.train.fit` for recipe ``name``.
+
+    Raises
+    ------
+    ValueError
+        For an unknown name, or ``full`` that is not a bool.
+    """
     return recipe(name).settings(full).fit_kwargs()
+
+
+_FIT_OPTIONS = frozenset(inspect.signature(fit).parameters) - {"model", "data"}
 
 
 def train(
@@ -371,19 +459,28 @@ def train(
     Raises
     ------
     ValueError
-        If ``fit_options`` repeats a training setting of the recipe (``lr``, ``batch_size``,
-        ...): a different setting is a different recipe; make one with
-        ``dataclasses.replace``.
+        Before anything is built or trained: ``fit_options`` that repeat a setting of the
+        recipe (a variant is made with ``dataclasses.replace``) or that ``fit`` does not
+        take; a bad name, ``seed``, ``steps``, ``device``, ``dtype``, ``full``, ``progress``;
+        ``data`` (or its ``x``) of the wrong shape or dtype, under a batch, or not finite.
     """
-    r = _as_recipe(name)
+    r = recipe(name)
     kwargs = r.settings(full).fit_kwargs()
     clash = sorted(set(fit_options) & {*kwargs, "seed", "device", "progress", "desc"})
     if clash:
         raise ValueError(
             f"fit_options repeat {', '.join(clash)}, which recipe {r.name!r} sets: train a "
             "variant instead, e.g. dataclasses.replace(recipes.recipe(name), full=...)")
+    unknown = sorted(set(fit_options) - _FIT_OPTIONS)
+    if unknown:
+        raise ValueError(f"fit_options: fit takes no {', '.join(unknown)}; it takes "
+                         f"{', '.join(sorted(_FIT_OPTIONS - {*kwargs, 'desc'}))}")
+    if not isinstance(progress, bool):
+        raise ValueError(f"progress must be True or False, got {progress!r}; e.g. progress=False")
+    check_seed(seed)
     if steps is not None:
         kwargs["steps"] = check_positive_int(steps, "steps", "steps=100")
+    _check_data(r, data, full, kwargs["batch_size"])
     model = build(r, device, seed=seed, dtype=dtype)
     history = fit(model, data, seed=seed, device=device, progress=progress,
                   desc=f"{r.name}, seed {seed}", **kwargs, **fit_options)
@@ -396,7 +493,14 @@ def protocol_table(names: Iterable[str] = SCOREBOARD, full: bool = False) -> lis
     Built from :data:`RECIPES` and each model's own facts (``Recipe.facts``), so a table
     printed from it cannot disagree with the code. Columns without a value for a recipe
     (a VAE's adversary) are ``None``.
+
+    Raises
+    ------
+    ValueError
+        If ``names`` is not a list of names of :data:`RECIPES` (a single string is
+        refused: ``["VAE"]``, not ``"VAE"``), or ``full`` is not a bool.
     """
+    names = _check_names(names, "names", tuple(RECIPES), "['VAE', 'WAE-MMD']")
     rows = []
     for name in names:
         r, s = recipe(name), recipe(name).settings(full)
@@ -432,9 +536,16 @@ def fingerprint(names: Iterable[str] | None = None, modes: Iterable[str] = ("qui
     64
     >>> fingerprint(["VAE"]) == fingerprint(["VAE", "AVB"])
     False
+
+    Raises
+    ------
+    ValueError
+        If ``names`` (when given) or ``modes`` is not a non-empty list of recipe names or
+        of ``"quick"`` and ``"full"`` (a single string is refused: ``("full",)``).
     """
-    chosen = sorted(RECIPES) if names is None else sorted({recipe(n).name for n in names})
-    modes = [check_choice(m, "modes", ("quick", "full")) for m in modes]
+    chosen = sorted(RECIPES) if names is None else sorted(set(_check_names(
+        names, "names", tuple(RECIPES), "['VAE', 'WAE-MMD']", empty=False)))
+    modes = _check_names(modes, "modes", ("quick", "full"), "('full',)", empty=False)
     payload = {
         name: {"family": r.family, "data": r.data, "options": dict(r.options),
                **{m: r.settings(m == "full").fit_kwargs() for m in modes}}
@@ -483,10 +594,29 @@ def score(
     -------
     (dict, Tensor)
         The four numbers (python floats) and the ``n`` samples, shape (n, 1, 28, 28).
+
+    Raises
+    ------
+    ValueError
+        Before anything is seeded or sampled: a ``model`` without ``sample(n)``, ``x_test``
+        that is not at least ``n`` finite digit images, a ``classifier`` without ``features``,
+        ``n < 2``, a bad ``seed``; then ``model.sample(n)`` that is not ``n`` digit images.
     """
-    n = check_positive_int(n, "n", "n=500")
+    if not callable(getattr(model, "sample", None)):
+        raise ValueError(f"model must be a trained model with sample(n), got "
+                         f"{type(model).__name__}; e.g. model, _ = recipes.train('VAE', x)")
+    n = check_int_at_least(n, "n", 2, "n=500 (the FCD estimates covariances)")
+    check_digit_images(x_test, "x_test", n)  # at least n, finite (all: sharpness reads all)
+    check_digit_images(x_test, "x_test")
+    check_classifier(classifier, needs_features=True)
+    check_seed(seed)
     seed_everything(1000 + seed)
     samples = model.sample(n)
+    if not (isinstance(samples, torch.Tensor) and samples.shape[:1] == (n,)
+            and tuple(samples.shape[1:]) in ((1, 28, 28), (784,))):
+        got = tuple(samples.shape) if isinstance(samples, torch.Tensor) else type(samples).__name__
+        raise ValueError(f"model.sample({n}) returned {got}, not {n} digit images of shape "
+                         f"({n}, 1, 28, 28) or ({n}, 784); score measures a model of digits")
     row = {
         "w2": w2_to_data(samples, x_test, n=n).item(),
         "fcd": frechet_classifier_distance(samples, x_test, classifier, n=n).item(),
@@ -538,8 +668,23 @@ def diagnostics(
     Returns
     -------
     dict of str to float
+
+    Raises
+    ------
+    ValueError
+        Before any measure: a ``model`` without ``facts``, ``x_test`` or ``x_train`` that
+        are not finite digit images, fewer than ``n`` test digits, a bad ``n`` or ``seed``.
     """
+    facts = getattr(model, "facts", None)
+    if not isinstance(facts, ModelFacts) or facts.has_encoder and not all(
+            callable(getattr(model, m, None)) for m in ("reconstruct", "diagnostics")):
+        raise ValueError(f"model must be a model of the book with facts (a ModelFacts), got "
+                         f"{type(model).__name__}; e.g. recipes.train(name, x_train)[0]")
     n = check_positive_int(n, "n", "n=500")
+    check_digit_images(x_test, "x_test", n)
+    check_digit_images(x_test, "x_test")
+    check_digit_images(x_train, "x_train")
+    seed = check_seed(seed)
     if not model.facts.has_encoder:
         return {}
     x = x_test[:n]

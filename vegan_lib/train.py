@@ -60,11 +60,9 @@ from typing import Any
 import torch
 from torch import nn
 
-from vegan_lib import _checkpoint, _distributed, _progress
+from vegan_lib import _checkpoint, _distributed, _fit_checks, _progress
 from vegan_lib._checks import (
-    check_batchable,
     check_betas,
-    check_callable_or_none,
     check_device,
     check_module,
     check_seed,
@@ -201,7 +199,7 @@ def _batches(
     if isinstance(data, torch.Tensor):
         data = (data,)
     if isinstance(data, tuple) and data and all(isinstance(t, torch.Tensor) for t in data):
-        check_batchable(data, batch_size)
+        _fit_checks.batchable(data, batch_size)
         if group is None:
             return _tensor_batches(data, batch_size, seed)
         k = group.world_size
@@ -211,6 +209,10 @@ def _batches(
                 f"divisible by WORLD_SIZE={k}, e.g. batch_size={max(1, batch_size // k) * k}"
             )
         return _tensor_batches(data, batch_size, seed, group.rank, k)
+    if isinstance(data, tuple) and data and isinstance(data[0], torch.Tensor):
+        bad = next(type(t).__name__ for t in data if not isinstance(t, torch.Tensor))
+        raise ValueError(f"data=(x, labels, ...) holds a {bad}: labels must be a tensor with one "
+                         "entry per row of x, e.g. data=(x, torch.as_tensor(labels))")
     if isinstance(data, Iterable):
         return _iterable_batches(data)
     raise ValueError(
@@ -236,34 +238,13 @@ def _to_model(
     x = x.to(device=device, dtype=dtype)
     if not uses_labels:
         return x
+    if len(parts) < 2:
+        raise ValueError("data gave a batch without labels, but the model sets uses_labels=True: "
+                         "pass data=(x, labels), labels a tensor with one entry per row of x")
     return (x, *(t.to(device) for t in parts[1:]))
 
 
-# --------------------------------------------------------------------------- protocol
-def _parameter_groups(model: nn.Module) -> tuple[list[nn.Parameter], list[nn.Parameter]]:
-    adversary = list(getattr(model, "adversary_parameters", lambda: [])())
-    adversary = [p for p in adversary if p.requires_grad]
-    if adversary and not callable(getattr(model, "adversary_loss", None)):
-        raise ValueError(
-            f"{type(model).__name__} has adversary parameters but no adversary_loss(x); "
-            "define it or return [] from adversary_parameters()"
-        )
-    if callable(getattr(model, "main_parameters", None)):
-        main = [p for p in model.main_parameters() if p.requires_grad]
-    else:
-        taken = {id(p) for p in adversary}
-        main = [p for p in model.parameters() if p.requires_grad and id(p) not in taken]
-    if not main:
-        raise ValueError(f"{type(model).__name__} has no trainable main parameters")
-    overlap = {id(p) for p in main} & {id(p) for p in adversary}
-    if overlap:
-        raise ValueError(
-            f"{len(overlap)} parameter(s) are in both main_parameters() and "
-            "adversary_parameters(); each parameter must belong to one optimizer"
-        )
-    return main, adversary
-
-
+# --------------------------------------------------------------------------- updates
 def _loss_terms(terms: Any, prefix: str) -> tuple[torch.Tensor, list[str], torch.Tensor]:
     # The loss to minimise, the terms' names and their values (float64, on the device):
     # no host copy yet, that waits for the guard after the backward pass.
@@ -350,7 +331,8 @@ def load_checkpoint(
     dict
         ``"step"`` (int), ``"history"`` (:class:`History`), ``"optimizer"`` and
         ``"adversary_optimizer"`` (optimizer state dicts, the latter ``None`` without an
-        adversary) and ``"config"`` (the settings of :func:`fit`).
+        adversary) and ``"config"`` (the settings of :func:`fit`, and under ``"objective"``
+        what the model minimised: ``vegan_lib._checkpoint.objective``).
 
     Raises
     ------
@@ -433,8 +415,10 @@ class _Run:
             why = f"the optimizer applies it in the model's {first.dtype}"
             for name, value in (("lr", lr), ("adversary_lr", adversary_lr)):
                 _positive_float(value, name, maximum=torch.finfo(first.dtype).max, why=why)
+        _fit_checks.callable_or_none(callback, "callback", "callback(step, values, model)")
         self.config = dict(steps=steps, batch_size=batch_size, lr=lr, adversary_lr=adversary_lr,
-                           adversary_steps=self.adversary_steps, optimizer=optimizer, seed=seed)
+                           adversary_steps=self.adversary_steps, optimizer=optimizer, seed=seed,
+                           objective=_checkpoint.objective(model))  # as fit received it
         device = first.device if device is None else torch.device(device)
         self._place(model, data, device, betas, callback)
 
@@ -446,15 +430,14 @@ class _Run:
         model.to(device)
         self.wrapped = None if group is None else _distributed.wrap(model, device)
         self.dtype = next(iter(model.parameters())).dtype
-        self.main_params, self.adversary_params = _parameter_groups(model)
+        self.main_params, self.adversary_params = _fit_checks.parameter_groups(model)
         name = type(model).__name__
         self.after_adversary_step = getattr(model, "after_adversary_step", None)
-        check_callable_or_none(self.after_adversary_step, f"{name}.after_adversary_step",
+        _fit_checks.callable_or_none(self.after_adversary_step, f"{name}.after_adversary_step",
                                "called after each adversary update (or absent)")
         self.after_step = getattr(model, "after_step", None)
-        check_callable_or_none(self.after_step, f"{name}.after_step",
+        _fit_checks.callable_or_none(self.after_step, f"{name}.after_step",
                                "called after each main update")
-        check_callable_or_none(callback, "callback", "callback(step, values, model)")
         self.uses_labels = bool(getattr(model, "uses_labels", False))
         self.batches = _batches(data, config["batch_size"], config["seed"], group)
         # Under torchrun rank r draws its prior samples from seed + r (rank 0 = one process).
@@ -471,17 +454,17 @@ class _Run:
         self.start = time.perf_counter()
 
     def resume(self) -> int:
-        """Continue from the checkpoint, if any, in every respect; returns its step count."""
-        if self.checkpoint is None or not os.path.exists(self.checkpoint):
+        """Continue from the checkpoint, if any, in every respect; returns its step count.
+
+        The whole file is checked before anything is loaded
+        (:func:`vegan_lib._checkpoint.validate_for_resume`): a refused checkpoint leaves the
+        model, the optimizers and the file as they were."""
+        if not os.path.exists(self.checkpoint):
             return 0
-        payload, path = _checkpoint.read(self.checkpoint, self.device), self.checkpoint
-        stored = {k: v for k, v in payload.get("config", {}).items() if k != "steps"}
-        if stored != {k: v for k, v in self.config.items() if k != "steps"} or "rng" not in payload:
-            raise ValueError(
-                f"{os.fspath(path)!r} was written by a fit with other settings ({stored}); "
-                "delete it, pass another checkpoint path, or resume=False to start again"
-            )
-        _checkpoint.ensure_state_fits(self.model, payload["model"], os.fspath(path))
+        payload = _checkpoint.read(self.checkpoint, self.device)
+        optimizers = {"optimizer": self.main_opt, "adversary_optimizer": self.adversary_opt}
+        _checkpoint.validate_for_resume(payload, self.checkpoint, self.model, optimizers,
+                                        self.config, self.device)
         self.model.load_state_dict(payload["model"])
         self.main_opt.load_state_dict(payload["optimizer"])
         if self.adversary_opt is not None:
@@ -628,15 +611,19 @@ def fit(
     desc : str, optional
         Label of the progress bar and of the summary line.
     checkpoint : str or path-like, optional
-        File to write ``{model, optimizer(s), step, history, config}`` to, atomically
+        File to write ``{model, optimizer(s), step, history, config, rng}`` to, atomically
         (a temporary file in the same directory, then ``os.replace``); written every
-        ``checkpoint_every`` steps and after the last step.
+        ``checkpoint_every`` steps and after the last step. ``config`` records the model's
+        objective too (class, divergence, λ, cost, ...).
     checkpoint_every : int, optional
         Checkpoint period in steps (only with ``checkpoint``).
     resume : bool
         If ``checkpoint`` exists, continue from it (weights, optimizers, history, random
         state, position in the batches) instead of starting again: on the same device an
         interrupted run resumed this way ends with the history of an uninterrupted one.
+        Needs ``checkpoint``. The whole file is checked before anything is loaded: a file
+        of other settings or another objective, with more than ``steps`` steps, or with a
+        damaged optimizer or random state is refused, the model and the file untouched.
     log_every : int
         Record the terms every ``log_every`` steps (and at the last step).
     callback : callable, optional
@@ -654,7 +641,9 @@ def fit(
     ValueError
         Bad settings (non-positive steps, batch size, learning rates; ``batch_size > N``;
         unknown optimizer; a device this machine lacks; a ``checkpoint`` that is a
-        directory), all before the first step, or a model that does not follow the protocol.
+        directory; ``resume`` without ``checkpoint``; labels that are not a tensor, or none
+        for a model with ``uses_labels``), all before the first step; a checkpoint that
+        ``resume`` refuses; or a model that does not follow the protocol.
     RuntimeError
         If a loss term or a gradient becomes NaN or inf; raised before the optimizer
         step (so the model keeps its last finite weights), naming the step and the term.
@@ -678,6 +667,7 @@ def fit(
     >>> history.step, sorted(history.terms)
     ([1, 2, 3, 4, 5], ['loss', 'penalty', 'reconstruction'])
     """
+    _fit_checks.flags(resume, checkpoint, progress, desc)
     run = _Run(model, data, steps, batch_size, lr, betas, adversary_lr, adversary_steps,
                optimizer, seed, device, checkpoint, checkpoint_every, log_every, callback)
     done = run.resume() if resume else 0

@@ -14,11 +14,7 @@ from collections.abc import Callable, Sequence
 import torch
 from torch import nn
 
-from vegan_lib._checks import (
-    check_logits_or_scores,
-    check_positive,
-    check_same_shape,
-)
+from vegan_lib._checks import check_batch_pair, check_logits_or_scores, check_positive
 from vegan_lib.nets import ConvCritic, ConvDecoder, Critic, MLPDecoder
 from vegan_lib.protocol import GeneratorCriticModel, ModelFacts
 
@@ -37,6 +33,15 @@ LIPSCHITZ_CONSTRAINTS = ("gp", "clip", "sn", "none")
 The gradient penalty, weight clipping, spectral normalisation, or nothing (``"none"``, whose
 critic objective is then unbounded).
 """
+
+
+def _check_lipschitz(lipschitz: str) -> str:
+    if not isinstance(lipschitz, str) or lipschitz not in LIPSCHITZ_CONSTRAINTS:
+        raise ValueError(
+            f"unknown lipschitz constraint {lipschitz!r}; choose one of "
+            f"{list(LIPSCHITZ_CONSTRAINTS)}, e.g. lipschitz='gp'"
+        )
+    return lipschitz
 
 
 def wgan_critic_loss(scores_real: torch.Tensor, scores_fake: torch.Tensor) -> torch.Tensor:
@@ -153,8 +158,11 @@ def gradient_penalty(
     Raises
     ------
     ValueError
-        If ``real`` and ``fake`` are not floating-point tensors of one shape with at least
-        one sample, or the critic does not return one score per sample.
+        If ``real`` and ``fake`` are not floating-point tensors of one shape, dtype and
+        device with at least one sample; ``critic`` is not callable, does not return one
+        score per sample, or returns scores without gradient (computed under
+        ``torch.no_grad()``); ``generator`` is neither a ``torch.Generator`` nor None. (A
+        critic whose scores do not depend on its input has gradient 0: penalty 1.)
 
     Examples
     --------
@@ -165,12 +173,20 @@ def gradient_penalty(
     >>> gradient_penalty(lambda x: x @ w, torch.zeros(6, 2), torch.ones(6, 2))
     tensor(16.)
     """
-    check_same_shape(real, fake, ("real", "fake"))
+    check_batch_pair(real, fake, ("real", "fake"))
+    if real.dtype != fake.dtype:  # their interpolates would take the wider dtype
+        raise ValueError(
+            f"real and fake must have one dtype, got {real.dtype} and {fake.dtype}; convert "
+            "both to the dtype of the critic's parameters, e.g. fake = fake.to(real.dtype)"
+        )
     n = real.shape[0]
-    if n == 0:
-        raise ValueError("real and fake are empty batches; pass at least one sample")
     if not callable(critic):
         raise ValueError(f"critic must be callable (an nn.Module), got {type(critic).__name__}")
+    if generator is not None and not isinstance(generator, torch.Generator):
+        raise ValueError(
+            f"generator must be a torch.Generator or None, got {type(generator).__name__} "
+            f"{generator!r}; e.g. generator=torch.Generator().manual_seed(0)"
+        )
     if generator is None:
         t = torch.rand(n, device=real.device, dtype=real.dtype)
     else:
@@ -185,7 +201,15 @@ def gradient_penalty(
             f"{None if shape is None else tuple(shape)}; squeeze a trailing axis with "
             ".squeeze(-1)"
         )
-    (grad,) = torch.autograd.grad(scores.sum(), interpolates, create_graph=True)
+    if not scores.requires_grad:
+        raise ValueError(
+            "the critic's scores carry no gradient (computed under torch.no_grad(), or "
+            "detached); call gradient_penalty with a critic that autograd can differentiate"
+        )
+    (grad,) = torch.autograd.grad(scores.sum(), interpolates, create_graph=True,
+                                  allow_unused=True)
+    if grad is None:  # scores that do not depend on the input: a zero gradient
+        grad = torch.zeros_like(interpolates)
     norms = torch.linalg.vector_norm(grad.reshape(n, -1), dim=1)
     return (norms - 1.0).pow(2).mean()
 
@@ -303,11 +327,7 @@ class WGANModel(GeneratorCriticModel):
         gp_weight: float = 10.0,
         clip: float = 0.01,
     ) -> None:
-        if lipschitz not in LIPSCHITZ_CONSTRAINTS:
-            raise ValueError(
-                f"unknown lipschitz constraint {lipschitz!r}; choose one of "
-                f"{list(LIPSCHITZ_CONSTRAINTS)}"
-            )
+        _check_lipschitz(lipschitz)
         super().__init__(generator, critic, z_dim)
         self.gp_weight = check_positive(gp_weight, "gp_weight", "gp_weight=10.0")
         self.clip = check_positive(clip, "clip", "clip=0.01")
@@ -358,7 +378,7 @@ class WGANModel(GeneratorCriticModel):
         """
         return cls(
             MLPDecoder(z_dim, x_dim, hidden),
-            Critic(x_dim, hidden, spectral_norm=lipschitz == "sn"),
+            Critic(x_dim, hidden, spectral_norm=_check_lipschitz(lipschitz) == "sn"),
             z_dim,
             lipschitz=lipschitz,
             **kwargs,
@@ -393,7 +413,7 @@ class WGANModel(GeneratorCriticModel):
         """
         return cls(
             ConvDecoder(z_dim),
-            ConvCritic(spectral_norm=lipschitz == "sn"),
+            ConvCritic(spectral_norm=_check_lipschitz(lipschitz) == "sn"),
             z_dim,
             lipschitz=lipschitz,
             **kwargs,

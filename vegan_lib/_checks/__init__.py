@@ -40,7 +40,6 @@ from vegan_lib._checks.tensors import (  # noqa: F401
     as_numpy,
     as_tensor,
     at_least_float32,
-    check_batchable,
     check_cloud,
     check_cloud_pair,
     check_covariance,
@@ -59,11 +58,13 @@ from vegan_lib._checks.tensors import (  # noqa: F401
 )
 from vegan_lib._checks.transport import check_gaussian_pair, check_no_overflow  # noqa: F401
 from vegan_lib._checks.values import (  # noqa: F401
+    check_batch_pair,
     check_betas,
-    check_callable_or_none,
     check_choice,
     check_device,
+    check_draw,
     check_int_at_least,
+    check_net_scores,
     check_non_negative,
     check_p,
     check_positive,

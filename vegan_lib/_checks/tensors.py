@@ -263,29 +263,6 @@ def psd_sqrt(S: torch.Tensor) -> torch.Tensor:
     return (V * eigenvalues.clamp(min=0).sqrt()) @ V.T
 
 
-def check_batchable(data: tuple[torch.Tensor, ...], batch_size: int) -> None:
-    """Validate tensors to be cut into minibatches: same first dimension ``N >= batch_size``.
-
-    Examples
-    --------
-    >>> check_batchable((torch.zeros(4, 2), torch.zeros(4)), 2)
-    """
-    first = data[0]
-    if first.ndim < 1 or first.shape[0] < 1:
-        raise ValueError(f"data must have shape (N, ...) with N >= 1, got {tuple(first.shape)}")
-    sizes = [t.shape[0] if t.ndim >= 1 else None for t in data]
-    if any(s != sizes[0] for s in sizes):
-        raise ValueError(
-            f"the tensors of data must share their first dimension (one row per sample), "
-            f"got sizes {sizes}; pass e.g. (x, labels) with len(x) == len(labels)"
-        )
-    if batch_size > first.shape[0]:
-        raise ValueError(
-            f"batch_size={batch_size} exceeds the number of samples N={first.shape[0]}; "
-            "lower batch_size or pass more data"
-        )
-
-
 def check_plane_points(x: Any, name: str) -> torch.Tensor:
     """Validate points of the plane for a drawing: real, finite, shape (n, 2) with n >= 1.
 

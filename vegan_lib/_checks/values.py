@@ -38,10 +38,11 @@ def check_p(p: Any) -> float:
 
 def _real(value: Any, name: str, kind: str, example: str) -> float:
     """``value`` as a float (not a bool, not a string); ``kind`` says what it must be."""
-    if not isinstance(value, (bool, str, bytes)):
-        try:
+    complex_like = isinstance(value, complex) or getattr(value, "is_complex", lambda: False)()
+    if not isinstance(value, (bool, str, bytes)) and not complex_like:
+        try:  # a one-element tensor or array, a NumPy scalar, an int too large for a float
             return float(value)
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, RuntimeError, OverflowError):
             pass
     raise ValueError(f"{name} must be {kind}, got {value!r}; e.g. {example}")
 
@@ -167,19 +168,6 @@ def check_betas(betas: Any) -> tuple[float, float]:
     return b1, b2
 
 
-def check_callable_or_none(value: Any, name: str, signature: str) -> None:
-    """Validate an optional hook: ``None`` or a callable.
-
-    Examples
-    --------
-    >>> check_callable_or_none(print, "callback", "callback(step, values, model)")
-    """
-    if value is not None and not callable(value):
-        raise ValueError(
-            f"{name} must be a function {signature} or None, got {type(value).__name__}"
-        )
-
-
 def check_range(bounds: Any, name: str, example: str) -> tuple[float, float]:
     """Validate a slider's range: a pair ``(low, high)`` of finite numbers, ``0 < low < high``.
 
@@ -302,3 +290,83 @@ def check_device(device: Any, name: str = "device") -> torch.device | None:
     return parsed
 
 
+
+
+# ----------------------------------------------------------------- batches, draws and scores
+# (tensor checks appended here for issue 23: each names the caller's argument.)
+def check_batch_pair(x: Any, y: Any, names: tuple[str, str] = ("x", "y")) -> None:
+    """``check_same_shape(x, y, names)``, naming the argument that holds an empty batch.
+
+    Examples
+    --------
+    >>> check_batch_pair(torch.zeros(2, 3), torch.ones(2, 3), ("real", "fake"))  # passes
+    """
+    from vegan_lib._checks.models import check_same_shape
+
+    for name, t in zip(names, (x, y), strict=True):
+        if isinstance(t, torch.Tensor) and t.ndim > 0 and t.shape[0] == 0:
+            raise ValueError(
+                f"{name} is an empty batch (shape {tuple(t.shape)}); pass at least one sample"
+            )
+    check_same_shape(x, y, names)
+
+
+def check_draw(sampler: Any, name: str, n: int, generator: torch.Generator) -> torch.Tensor:
+    """Call ``sampler(n, generator)``; return its draw, a floating-point tensor (n, d).
+
+    ``ValueError`` naming ``name`` for a sampler that cannot take ``(n, generator)`` or
+    returns anything else (a list, an integer tensor, a wrong number of points).
+
+    Examples
+    --------
+    >>> check_draw(lambda n, g: torch.zeros(n, 1), "sample_p", 3, torch.Generator()).shape
+    torch.Size([3, 1])
+    """
+    example = f"{name}=lambda n, g: torch.randn(n, 2, generator=g)"
+    try:
+        drawn = sampler(n, generator)
+    except TypeError as err:  # another signature, e.g. lambda n: ...
+        raise ValueError(
+            f"{name}(n, generator) failed ({err}); a sampler takes the number of points and "
+            f"a torch.Generator, e.g. {example}"
+        ) from err
+    if not (isinstance(drawn, torch.Tensor) and drawn.is_floating_point() and drawn.ndim == 2
+            and drawn.shape[0] == n):
+        got = (f"shape {tuple(drawn.shape)} and dtype {drawn.dtype}"
+               if isinstance(drawn, torch.Tensor) else type(drawn).__name__)
+        raise ValueError(
+            f"{name}({n}, generator) must return a floating-point tensor of shape ({n}, d), "
+            f"got {got}; e.g. {example}"
+        )
+    return drawn
+
+
+def check_net_scores(net: Any, x: torch.Tensor, name: str) -> torch.Tensor:
+    """``net(x)`` for points ``x`` (n, d), checked to be n scores (n,); return it.
+
+    ``ValueError`` naming ``name`` for a network that fails on ``x`` (e.g. a first layer of
+    the wrong width) or does not return one floating-point score per point.
+
+    Examples
+    --------
+    >>> check_net_scores(lambda z: z.sum(1), torch.ones(4, 2), "critic")
+    tensor([2., 2., 2., 2.])
+    """
+    try:
+        scores = net(x)
+    except torch.cuda.OutOfMemoryError:
+        raise
+    except (RuntimeError, TypeError, ValueError) as err:  # e.g. torch's "mat1 and mat2 ..."
+        raise ValueError(
+            f"{name} failed on points of shape {tuple(x.shape)} and dtype {x.dtype} ({err}); "
+            f"it must map (n, {x.shape[-1]}) points to (n,) scores, in the points' dtype"
+        ) from err
+    n = x.shape[0]
+    if not (isinstance(scores, torch.Tensor) and scores.is_floating_point()
+            and scores.shape == (n,)):
+        got = tuple(scores.shape) if isinstance(scores, torch.Tensor) else type(scores).__name__
+        raise ValueError(
+            f"{name} must return one floating-point score per point, shape ({n},), got "
+            f"{got}; squeeze a trailing axis with .squeeze(-1)"
+        )
+    return scores

@@ -17,12 +17,16 @@ from __future__ import annotations
 
 import io
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import matplotlib.pyplot as plt
+import numpy as np
+import torch
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+
+from vegan_lib._checks import check_non_negative, check_positive
 
 __all__: list[str] = []
 
@@ -30,6 +34,90 @@ _PNG_DPI = 80  # the live widget's image: small and fast to encode
 STATIC_MAX_WIDTH = 12.0
 """The widest static figure, in inches. The book's column (about 690 px) shows a figure this
 wide with the theme's 11-pt tick labels at 8 px or more (``site_tests/readers.py``)."""
+
+
+def _short(value: Any) -> str:
+    """``repr(value)``, cut to 60 characters for an error message."""
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _check_number(value: Any, name: str, example: str, kind: str = "a real number") -> float:
+    """``value`` as a float: a real number, a NumPy scalar, or a one-element real tensor or array.
+
+    Raises ``ValueError`` naming ``name``, saying it must be ``kind`` and ending with
+    ``example`` (the fix) for a bool, a string, a complex number, a sequence, an array of
+    several elements or an integer too large for a float. Bounds (positive, finite) are the
+    caller's to check.
+
+    >>> _check_number(torch.tensor([0.5]), "eps", "eps=0.1")
+    0.5
+    >>> _check_number([0.5], "eps", "eps=0.1")
+    Traceback (most recent call last):
+    ...
+    ValueError: eps must be a real number, got [0.5]; e.g. eps=0.1
+    """
+    if isinstance(value, (torch.Tensor, np.ndarray)):
+        size = value.numel() if isinstance(value, torch.Tensor) else value.size
+        if size != 1:
+            raise ValueError(
+                f"{name} must be one number, got an array of shape {tuple(value.shape)}; "
+                f"e.g. {example}"
+            )
+        if value.dtype in (torch.bool, np.bool_) or (
+            value.is_complex() if isinstance(value, torch.Tensor) else np.iscomplexobj(value)
+        ):
+            raise ValueError(
+                f"{name} must be {kind}, got a {type(value).__name__} of dtype "
+                f"{value.dtype}; e.g. {example}"
+            )
+        value = value.item()
+    if not isinstance(value, (bool, np.bool_, str, bytes, complex, np.complexfloating)):
+        try:
+            return float(value)
+        except OverflowError:
+            raise ValueError(
+                f"{name} is too large: an integer of {len(str(abs(value)))} digits exceeds "
+                f"the largest float (1.8e308); e.g. {example}"
+            ) from None
+        except (TypeError, ValueError):
+            pass
+    raise ValueError(f"{name} must be {kind}, got {_short(value)}; e.g. {example}")
+
+
+def _positive(value: Any, name: str, example: str, **bounds: Any) -> float:
+    """:func:`_check_number`, then ``check_positive`` (``bounds``: its ``maximum``, ``why``)."""
+    number = _check_number(value, name, example, "a positive number")
+    return check_positive(number, name, example, **bounds)
+
+
+def _non_negative(value: Any, name: str, example: str) -> float:
+    """:func:`_check_number`, then ``check_non_negative``."""
+    number = _check_number(value, name, example, "a number >= 0")
+    return check_non_negative(number, name, example)
+
+
+def _check_sequence(values: Any, name: str, example: str) -> list[Any]:
+    """The entries of ``values``: a list, tuple, 1-D array or tensor, or another iterable.
+
+    Raises ``ValueError`` naming ``name`` for a single number, a string, a mapping, None or a
+    0-D array, which are no sequence of settings. The entries are the caller's to check.
+
+    >>> _check_sequence((0.5, 1.0), "values", "values=(0.1, 1.0)")
+    [0.5, 1.0]
+    """
+    array = isinstance(values, (torch.Tensor, np.ndarray))
+    if (
+        values is None or isinstance(values, (str, bytes, Mapping))
+        or (array and values.ndim != 1)
+        or not (array or hasattr(values, "__iter__"))
+    ):
+        shape = f" of shape {tuple(values.shape)}" if array else ""
+        raise ValueError(
+            f"{name} must be a sequence of settings (a list or tuple), got "
+            f"{type(values).__name__}{shape} {_short(values)}; e.g. {example}"
+        )
+    return list(values)
 
 
 def _ipywidgets() -> Any:

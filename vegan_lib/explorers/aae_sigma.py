@@ -10,19 +10,37 @@ import numpy as np
 import torch
 from matplotlib.figure import Figure
 
-from vegan_lib._checks import (
-    as_tensor,
-    check_finite,
-    check_non_negative,
-    check_positive,
-    check_range,
-)
+from vegan_lib._checks import as_tensor, check_finite, check_no_overflow, check_range
 from vegan_lib.costs import gaussian_nll, squared_cost
-from vegan_lib.explorers._base import _Explorer, _grid_of_axes, _grid_size, _row_of_axes
+from vegan_lib.explorers._base import (
+    _check_sequence,
+    _Explorer,
+    _grid_of_axes,
+    _grid_size,
+    _non_negative,
+    _positive,
+    _row_of_axes,
+)
 from vegan_lib.plotting import PALETTE
 from vegan_lib.pot import aae_loss, aae_to_pot_lambda, pot_loss
 
 __all__ = ["AAESigmaExplorer"]
+
+
+def _check_batch(t: Any, name: str) -> torch.Tensor:
+    """A real floating-point tensor: integer images (0-255) would be scored on their scale."""
+    if not isinstance(t, torch.Tensor):
+        raise ValueError(
+            f"{name} must be a tensor of shape (N, ...), got {type(t).__name__}; convert it "
+            f"with torch.as_tensor({name}, dtype=torch.float32)"
+        )
+    if not t.is_floating_point() and not t.is_complex():
+        raise ValueError(
+            f"{name} must be a floating-point tensor, got dtype {t.dtype}: integer images "
+            f"would be scored on their 0-255 scale; pass float images in [0, 1], e.g. "
+            f"{name}.float() / 255"
+        )
+    return as_tensor(t, name)  # a complex tensor is refused
 
 
 class AAESigmaExplorer(_Explorer):
@@ -53,9 +71,9 @@ class AAESigmaExplorer(_Explorer):
     Parameters
     ----------
     x : Tensor, shape (N, ...)
-        A batch of data.
+        A batch of data, floating point (e.g. images with pixels in [0, 1]).
     x_hat : Tensor, shape (N, ...)
-        Its reconstructions :math:`G(E(x))`, same shape.
+        Its reconstructions :math:`G(E(x))`, same shape, floating point.
     penalty : float or Tensor of shape ()
         The latent penalty estimate :math:`\mathcal D \ge 0` on this batch (e.g. the
         ``"penalty"`` of ``AAEModel.losses``).
@@ -80,9 +98,12 @@ class AAESigmaExplorer(_Explorer):
     Raises
     ------
     ValueError
-        For complex ``x`` or ``x_hat``, NaN or infinite entries in them (the message names
-        which), shapes that differ, an empty batch, a negative or non-finite penalty or
-        ``lam_aae``, a non-positive :math:`\sigma^2`, or a bad range.
+        For an ``x`` or ``x_hat`` that is not a floating-point tensor (integer images are
+        refused: pass ``x.float() / 255``), is complex, or holds NaN or infinite entries (the
+        message names which), shapes that differ, an empty batch or samples of no
+        coordinates, squared costs that overflow, a ``penalty`` or ``lam_aae`` that is not
+        one finite number >= 0 (or whose product overflows), a :math:`\sigma^2` that is not
+        a positive number or at which the objectives overflow, or a bad range.
 
     Examples
     --------
@@ -107,27 +128,37 @@ class AAESigmaExplorer(_Explorer):
         sigma2_range: tuple[float, float] = (1e-3, 10.0),
         sigma2: float = 0.1,
     ) -> None:
-        if not isinstance(x, torch.Tensor) or not isinstance(x_hat, torch.Tensor):
-            raise ValueError(
-                "x and x_hat must be tensors of shape (N, ...); convert with torch.as_tensor"
-            )
+        x, x_hat = _check_batch(x, "x"), _check_batch(x_hat, "x_hat")
         super().__init__(figsize=(12.5, 4.4))
-        x, x_hat = as_tensor(x, "x"), as_tensor(x_hat, "x_hat")  # a complex tensor is refused
         if x.shape != x_hat.shape or x.ndim < 1 or x.shape[0] == 0:
             raise ValueError(
                 f"x and x_hat must have the same non-empty shape (N, ...), got {tuple(x.shape)} "
                 f"and {tuple(x_hat.shape)}; pass the batch and its reconstructions G(E(x))"
             )
+        self.d = math.prod(x.shape[1:])
+        if self.d == 0:
+            raise ValueError(
+                f"x and x_hat hold samples of no coordinates (shape {tuple(x.shape)}); each "
+                "sample needs at least one value, e.g. images of shape (N, 1, 28, 28)"
+            )
         self.x, self.x_hat = x.detach(), x_hat.detach()
         check_finite(self.x, "x")
         check_finite(self.x_hat, "x_hat")
-        self.d = math.prod(x.shape[1:])
         self.costs = squared_cost(self.x, self.x_hat)
+        check_no_overflow(self.costs, "the squared costs ||x - x_hat||^2",
+                          {"x": self.x, "x_hat": self.x_hat}, "divide both by one scale s")
         self.reconstruction = float(self.costs.mean())
-        value = float(penalty.detach()) if isinstance(penalty, torch.Tensor) else penalty
-        self.penalty = check_non_negative(value, "penalty", "penalty=aae.losses(x)['penalty']")
-        self.lam_aae = check_non_negative(lam_aae, "lam_aae", "lam_aae=5.0")
+        self.penalty = _non_negative(penalty, "penalty", "penalty=aae.losses(x)['penalty']")
+        self.lam_aae = _non_negative(lam_aae, "lam_aae", "lam_aae=5.0")
+        if not math.isfinite(self.lam_aae * self.penalty):
+            raise ValueError(
+                f"lam_aae * penalty = {self.lam_aae:.3g} * {self.penalty:.3g} overflows; lower "
+                "lam_aae or penalty (the AAE loss adds lam_aae * penalty)"
+            )
         self.sigma2_range = check_range(sigma2_range, "sigma2_range", "sigma2_range=(1e-3, 10.0)")
+        for end, value in zip(("low", "high"), self.sigma2_range, strict=True):
+            self._check_reachable(value, f"the {end} end of sigma2_range, {value:.3g},",
+                                  "sigma2_range=(1e-3, 10.0)")
         self.update(sigma2)
 
     def update(self, sigma2: float) -> dict[str, float]:
@@ -153,9 +184,35 @@ class AAESigmaExplorer(_Explorer):
         Raises
         ------
         ValueError
-            If ``sigma2`` is not a positive number.
+            If ``sigma2`` is not a positive number, or the objectives overflow at it (the
+            message says which way to move it); ``figure`` and ``values`` are then left as
+            they were.
         """
-        return self._show(check_positive(sigma2, "sigma2", "sigma2=0.1 (the decoder's variance)"))
+        return self._show(self._sigma2(sigma2, "sigma2", "sigma2=0.1 (the decoder's variance)"))
+
+    def _sigma2(self, value: Any, name: str, example: str) -> float:
+        r"""``value`` as :math:`\sigma^2`: positive, with finite objectives; ``name`` is the
+        caller's argument (``sigma2`` or an entry of ``values``)."""
+        sigma2 = _positive(value, name, example)
+        self._check_reachable(sigma2, f"{name}={sigma2:.3g}", example)
+        return sigma2
+
+    def _check_reachable(self, sigma2: float, label: str, example: str) -> None:
+        """Raise ``ValueError`` if a number :meth:`update` returns at ``sigma2`` overflows."""
+        try:
+            finite = all(math.isfinite(v) for v in self._numbers(sigma2).values())
+        except ValueError:  # the POT weight 2 sigma2 lam_aae itself overflows
+            finite = False
+        if not finite:
+            small = sigma2 < 1
+            what = ("||x - x_hat||^2 / (2 sigma2) in the Gaussian NLL" if small else
+                    f"the POT weight 2 sigma2 lam_aae (lam_aae={self.lam_aae:.3g}), or its "
+                    f"penalty term (penalty={self.penalty:.3g}),")
+            fix = "raise it" if small else "lower it (or lam_aae)"
+            raise ValueError(
+                f"{label} is too {'small' if small else 'large'} for this batch: {what} "
+                f"overflows {self.costs.dtype}; {fix}, e.g. {example}"
+            )
 
     def _numbers(self, sigma2: float) -> dict[str, float]:
         lam = aae_to_pot_lambda(sigma2, self.lam_aae)
@@ -233,9 +290,13 @@ class AAESigmaExplorer(_Explorer):
         Raises
         ------
         ValueError
-            If ``values`` is empty or holds a non-positive number.
+            If ``values`` is not a sequence, is empty, or holds an entry that is not a
+            positive number or at which the objectives overflow (the message names it,
+            ``values[i]``).
         """
-        values = [check_positive(v, "sigma2", "values=(0.01, 0.1, 1.0)") for v in values]
+        example = "values=(0.01, 0.1, 1.0)"
+        values = [self._sigma2(v, f"values[{i}]", example)
+                  for i, v in enumerate(_check_sequence(values, "values", example))]
         return self._static(values, "(0.01, 0.1, 1.0)")
 
     def _static_size(self, n_items: int) -> tuple[float, float]:

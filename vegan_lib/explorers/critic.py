@@ -14,14 +14,22 @@ from matplotlib.figure import Figure
 from torch import nn
 
 from vegan_lib import _progress
-from vegan_lib._checks import check_int_at_least, check_plane_points, check_positive
+from vegan_lib._checks import (
+    check_int_at_least,
+    check_plane_points,
+    check_positive_int,
+    check_seed,
+)
 from vegan_lib.duality import certified_w1_lower_bound, fit_critic
 from vegan_lib.explorers._base import (
     STATIC_MAX_WIDTH,
+    _check_sequence,
     _Explorer,
     _grid_of_axes,
     _grid_size,
+    _positive,
     _row_of_axes,
+    _short,
 )
 from vegan_lib.nets import Critic
 from vegan_lib.plotting import PALETTE
@@ -33,6 +41,15 @@ CRITIC_LABELS: dict[str, str] = {
     "clip": "weight clipping", "gp": "gradient penalty", "sn": "spectral normalisation"
 }
 """The critics :class:`CriticExplorer` compares, by the name ``fit_critic`` uses."""
+
+
+def _check_grid(values: Any, name: str, example: str, **bounds: Any) -> tuple[float, ...]:
+    """A non-empty sequence of positive numbers (``bounds``: ``maximum`` and ``why``)."""
+    grid = tuple(_positive(v, f"{name}[{i}]", example, **bounds)
+                 for i, v in enumerate(_check_sequence(values, name, example)))
+    if not grid:
+        raise ValueError(f"{name} is empty; pass at least one value, e.g. {example}")
+    return grid
 
 
 @dataclass(frozen=True)
@@ -126,8 +143,13 @@ class CriticExplorer(_Explorer):
     Raises
     ------
     ValueError
-        For samples not in the plane, an empty or non-positive grid, or bad training
-        settings.
+        For samples not in the plane, a ``clip_values`` or ``gp_weights`` that is not a
+        non-empty sequence of positive numbers (a penalty weight at most the float32
+        maximum), or bad training settings (``steps``, ``hidden``, ``lr``, ``seed``,
+        ``grid_size``, ``progress``); all are checked before any critic is trained.
+    RuntimeError
+        If a critic's training diverges; the message names the critic and its setting
+        (lower ``lr`` or that setting).
 
     Examples
     --------
@@ -157,12 +179,17 @@ class CriticExplorer(_Explorer):
     ) -> None:
         super().__init__(figsize=(15, 4.4))
         self.x, self.y = check_plane_points(x, "x"), check_plane_points(y, "y")
-        clips = tuple(check_positive(c, "clip value", "clip_values=(0.01,)") for c in clip_values)
-        weights = tuple(check_positive(w, "gp weight", "gp_weights=(10.0,)") for w in gp_weights)
-        if not clips or not weights:
-            raise ValueError("clip_values and gp_weights need at least one value each, "
-                             "e.g. clip_values=(0.01,), gp_weights=(10.0,)")
+        clips = _check_grid(clip_values, "clip_values", "clip_values=(0.01, 0.1)")
+        # A weight beyond float32's range overflows the critics' (float32) loss.
+        weights = _check_grid(gp_weights, "gp_weights", "gp_weights=(1.0, 10.0)",
+                              maximum=float(torch.finfo(torch.float32).max),
+                              why="the critics train in float32")
         grid_size = check_int_at_least(grid_size, "grid_size", 2, "grid_size=60")
+        steps = check_positive_int(steps, "steps", "steps=200")
+        lr = _positive(lr, "lr", "lr=1e-3")
+        seed = check_seed(seed, "seed", bits=63)
+        if not isinstance(progress, bool):
+            raise ValueError(f"progress must be True or False, got {_short(progress)}")
         self.grid: dict[str, tuple[float | None, ...]] = {
             "clip": tuple(sorted(set(clips))), "gp": tuple(sorted(set(weights))), "sn": (None,)
         }
@@ -192,10 +219,19 @@ class CriticExplorer(_Explorer):
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(seed)
             network = Critic(2, hidden, spectral_norm=name == "sn").to(self.x.device)
-            history = fit_critic(
-                network, self.x.float(), self.y.float(), steps=steps, lipschitz=name, lr=lr,
-                seed=seed, log_every=max(1, steps // 50), progress=False, **kwargs,
-            )
+            try:
+                history = fit_critic(
+                    network, self.x.float(), self.y.float(), steps=steps, lipschitz=name,
+                    lr=lr, seed=seed, log_every=max(1, steps // 50), progress=False, **kwargs,
+                )
+            except RuntimeError as err:  # diverged: fit's advice names fit's arguments
+                arg = {"clip": "clip_values", "gp": "gp_weights"}.get(name)
+                which = "no setting" if arg is None else f"{arg} entry {setting:g}"
+                fix = "" if arg is None else f" or that entry of {arg}"
+                raise RuntimeError(
+                    f"the {CRITIC_LABELS[name]} critic ({which}) diverged in training "
+                    f"({str(err).split(';')[0]}); lower lr (lr={lr:g}){fix}"
+                ) from err
         network.eval()
         with torch.no_grad():
             fx, fy = network(self.x.float()), network(self.y.float())
@@ -219,26 +255,35 @@ class CriticExplorer(_Explorer):
         Raises
         ------
         ValueError
-            For an unknown critic name or a setting that is not on the grid.
+            For a critic that is not one of the names above, a setting that is not a
+            positive number, or one that is not on the grid.
         """
-        if critic not in self.grid:
+        return self._run(critic, setting, ("critic", "setting"))
+
+    def _run(self, critic: Any, setting: Any, names: tuple[str, str]) -> CriticRun:
+        """:meth:`run`; ``names`` are the caller's names of the two arguments."""
+        if not isinstance(critic, str) or critic not in self.grid:
             raise ValueError(
-                f"unknown critic {critic!r}; choose one of {list(self.grid)} "
-                "(weight clipping, gradient penalty, spectral normalisation)"
+                f"unknown critic {_short(critic)}; {names[0]} must be one of {list(self.grid)} "
+                f"(weight clipping, gradient penalty, spectral normalisation), e.g. "
+                f"{names[0]}='gp'"
             )
         options = self.grid[critic]
         if critic == "sn":
             if setting is not None:
-                raise ValueError("spectral normalisation has no setting; pass setting=None")
+                raise ValueError(f"spectral normalisation has no setting; pass {names[1]}=None")
             return self.runs["sn", None]
         if setting is None:
             target = {"clip": 0.01, "gp": 10.0}[critic]
             return self.runs[critic, min(options, key=lambda s: abs(math.log(s / target)))]
-        for s in options:
-            if s is not None and math.isclose(s, float(setting), rel_tol=1e-9):
-                return self.runs[critic, s]
+        value = _positive(setting, names[1], f"{names[1]}={options[0]:g} (a value of the grid)")
+        # The nearest grid value, within float32's precision (a setting read from a float32
+        # tensor, 0.1 as 0.100000001, is still the grid's 0.1).
+        nearest = min(options, key=lambda s: abs(s - value))
+        if math.isclose(nearest, value, rel_tol=1e-6):
+            return self.runs[critic, nearest]
         raise ValueError(
-            f"setting {setting!r} of {critic!r} was not precomputed; choose one of "
+            f"setting {_short(setting)} of {critic!r} was not precomputed; choose one of "
             f"{list(options)} or build the explorer with it in its grid"
         )
 
@@ -262,7 +307,9 @@ class CriticExplorer(_Explorer):
         Raises
         ------
         ValueError
-            For an unknown critic name or a setting that is not on the grid.
+            For a critic that is not one of the names above, a setting that is not a
+            positive number, or one that is not on the grid; ``figure`` and ``values`` are
+            then left as they were.
         """
         return self._show(self.run(critic, setting))
 
@@ -363,9 +410,18 @@ class CriticExplorer(_Explorer):
         Raises
         ------
         ValueError
-            If ``values`` is empty, or for an unknown critic or off-grid setting.
+            If ``values`` is not a sequence of pairs or is empty, or for an unknown critic or
+            off-grid setting (the message names the entry, ``values[i]``).
         """
-        runs = [self.run(name, setting) for name, setting in values]
+        example = 'values=[("gp", 10.0), ("sn", None)]'
+        runs = []
+        for i, pair in enumerate(_check_sequence(values, "values", example)):
+            if isinstance(pair, (str, bytes)) or not isinstance(pair, Sequence) or len(pair) != 2:
+                raise ValueError(
+                    f"values[{i}] must be a pair (critic, setting), got {_short(pair)}; "
+                    f"e.g. {example}"
+                )
+            runs.append(self._run(*pair, (f"values[{i}][0]", f"values[{i}][1]")))
         return self._static(runs, '(("gp", 10.0), ("sn", None))')
 
     def _static_size(self, n_items: int) -> tuple[float, float]:

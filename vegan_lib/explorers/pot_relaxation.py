@@ -11,13 +11,60 @@ import torch
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from vegan_lib._checks import check_non_negative, check_plane_points
+from vegan_lib._checks import check_finite, check_p, check_plane_points
 from vegan_lib.exact_pot import PenalizedOTResult, pot_relaxation
-from vegan_lib.explorers._base import STATIC_MAX_WIDTH, _Explorer, _row_of_axes
+from vegan_lib.explorers._base import (
+    STATIC_MAX_WIDTH,
+    _check_number,
+    _check_sequence,
+    _Explorer,
+    _non_negative,
+    _row_of_axes,
+)
 from vegan_lib.plotting import PALETTE, plot_coupling
 from vegan_lib.transport import exact_ot
 
 __all__ = ["POTRelaxationExplorer"]
+
+
+def _check_codes(z: Any) -> torch.Tensor:
+    """The latent atoms: a real, finite, non-empty (m, d_z) tensor (integers become float64).
+
+    An array-like is read by ``torch.as_tensor`` (a list of floats becomes float32), and
+    ``G`` gets it in that dtype.
+    """
+    try:
+        t = torch.as_tensor(z)
+    except (TypeError, ValueError, RuntimeError) as err:
+        raise ValueError(
+            f"z could not be read as latent atoms ({err}); pass a tensor of shape (m, d_z), "
+            "e.g. z = torch.randn(40, 2)"
+        ) from None
+    if t.is_complex():
+        raise ValueError("z is complex; pass real numbers (e.g. z.real)")
+    if t.ndim != 2 or t.shape[0] == 0 or t.shape[1] == 0:
+        raise ValueError(
+            f"z must hold latent atoms of shape (m, d_z), m >= 1 and d_z >= 1, got shape "
+            f"{tuple(t.shape)}; e.g. z = torch.randn(40, 2) (use z[:, None] for 1-D codes)"
+        )
+    t = t if t.is_floating_point() else t.double()
+    check_finite(t, "z")
+    return t
+
+
+def _decode(G: Callable[[torch.Tensor], torch.Tensor], z: torch.Tensor) -> Any:
+    """``G(z)`` without gradient; a failure of ``G`` on ``z`` is a ``ValueError`` naming both."""
+    try:
+        with torch.no_grad():
+            return G(z)
+    except (RuntimeError, TypeError, IndexError) as err:
+        message = str(err) if len(str(err)) <= 120 else str(err)[:117] + "..."
+        raise ValueError(
+            f"G(z) failed on z of shape {tuple(z.shape)} and dtype {z.dtype} "
+            f"({type(err).__name__}: {message}); G must map a (m, d_z) "
+            "tensor to (m, 2) points: give z the shape and the dtype G expects (e.g. "
+            "z.float() for a float32 network, or G.double())"
+        ) from err
 
 
 class POTRelaxationExplorer(_Explorer):
@@ -75,8 +122,10 @@ class POTRelaxationExplorer(_Explorer):
     Raises
     ------
     ValueError
-        For data not in the plane, a generator that does not map into the plane, a
-        negative or non-finite :math:`\lambda`, or invalid weights.
+        For data not in the plane, latent atoms ``z`` that are not a finite (m, d_z) array,
+        a ``G`` that is not callable, fails on ``z`` or does not map it into the plane, a
+        ``lams`` that is not a sequence, an entry of it or a ``lam`` that is negative or not
+        a finite number, or invalid weights or ``p``.
 
     Examples
     --------
@@ -105,28 +154,35 @@ class POTRelaxationExplorer(_Explorer):
     ) -> None:
         super().__init__(figsize=(15, 4.6))
         self.x = check_plane_points(x, "x")
-        self.z = torch.as_tensor(z)
-        if self.z.is_complex():
-            raise ValueError("z is complex; pass real numbers (e.g. z.real)")
-        self.G, self.a, self.b, self.p = G, a, b, p
-        with torch.no_grad():
-            decoded = G(self.z if self.z.is_floating_point() else self.z.double())
-        self.decoded = check_plane_points(decoded, "G(z)")
-        self.exact = exact_ot(self.x, self.decoded, a=a, b=b, p=p)
+        self.z = _check_codes(z)
+        if not callable(G):
+            raise ValueError(
+                f"G must be a generator, a function or nn.Module mapping a (m, d_z) tensor to "
+                f"(m, 2) points, got {type(G).__name__}; e.g. G=lambda z: z @ A for a "
+                "(d_z, 2) matrix A"
+            )
+        grid = None if lams is None else [
+            _non_negative(v, f"lams[{i}]", "lams=[0.0, 1.0, 10.0]")
+            for i, v in enumerate(_check_sequence(lams, "lams", "lams=[0.0, 1.0, 10.0]"))
+        ]
+        if grid == []:
+            raise ValueError("lams is empty; pass a grid of penalty weights, e.g. [0, 1, 10]")
+        if lam is not None:
+            lam = _non_negative(lam, "lam", "lam=1.0")
+        self.G, self.a, self.b = G, a, b
+        self.p = check_p(_check_number(p, "p", "p=1 or p=2", "a real number >= 1"))
+        self.decoded = check_plane_points(_decode(G, self.z), "G(z)")
+        self.exact = exact_ot(self.x, self.decoded, a=a, b=b, p=self.p)
         C = self.exact.cost_matrix
         self.w = float(self.exact.cost)
         self.threshold = float(self.exact.g.max() - self.exact.g.min())
         self.delta = float((C.max(dim=1).values - C.min(dim=1).values).max())
-        if lams is None:
+        if grid is None:
             grid = np.concatenate(
                 [[0.0], np.geomspace(0.01, 1.5 * max(self.delta, 0.01), 24),
                  [self.threshold, self.delta]]
             )
-        else:
-            grid = np.array([check_non_negative(v, "lam", "lams=[0.0, 1.0, 10.0]") for v in lams])
-            if grid.size == 0:
-                raise ValueError("lams is empty; pass a grid of penalty weights, e.g. [0, 1, 10]")
-        self.lams = np.unique(grid)
+        self.lams = np.unique(np.array(grid))
         self.results = [self._solve(float(v)) for v in self.lams]
         self.update(float(self.lams[len(self.lams) // 2]) if lam is None else lam)
 
@@ -139,9 +195,13 @@ class POTRelaxationExplorer(_Explorer):
         Raises
         ------
         ValueError
-            If ``lam`` is negative or not finite.
+            If ``lam`` is negative or not a finite number.
         """
-        lam = check_non_negative(lam, "lam", "lam=1.0")
+        return self._result(lam, "lam", "lam=1.0")
+
+    def _result(self, value: Any, name: str, example: str) -> PenalizedOTResult:
+        """:meth:`result` for the caller's argument ``name`` (``lam`` or ``values[i]``)."""
+        lam = _non_negative(value, name, example)
         hit = np.flatnonzero(np.isclose(self.lams, lam, rtol=1e-12, atol=0.0))
         return self.results[int(hit[0])] if hit.size else self._solve(lam)
 
@@ -165,7 +225,8 @@ class POTRelaxationExplorer(_Explorer):
         Raises
         ------
         ValueError
-            If ``lam`` is negative or not finite.
+            If ``lam`` is negative or not a finite number; ``figure`` and ``values`` are
+            then left as they were.
         """
         return self._show(self.result(lam))
 
@@ -259,11 +320,16 @@ class POTRelaxationExplorer(_Explorer):
         Raises
         ------
         ValueError
-            If ``values`` is empty or holds a negative number.
+            If ``values`` is not a sequence, is empty, or holds an entry that is negative or
+            not a finite number (the message names it, ``values[i]``).
         """
         if values is None:
             values = (0.0, self.threshold / 2, self.threshold)
-        return self._static([self.result(v) for v in values], "(0.0, 1.0)")
+        example = "values=(0.0, 1.0)"
+        values = [_non_negative(v, f"values[{i}]", example)
+                  for i, v in enumerate(_check_sequence(values, "values", example))]
+        results = [self._result(v, f"values[{i}]", example) for i, v in enumerate(values)]
+        return self._static(results, "(0.0, 1.0)")
 
     def _static_size(self, n_items: int) -> tuple[float, float]:
         if n_items == 1:

@@ -11,22 +11,29 @@ import torch
 from matplotlib.figure import Figure
 
 from vegan_lib._checks import (
+    at_least_float32,
     check_int_at_least,
+    check_p,
     check_plane_points,
-    check_positive,
     check_range,
+    common_dtype_device,
 )
 from vegan_lib.explorers._base import (
     STATIC_MAX_WIDTH,
+    _check_number,
+    _check_sequence,
     _Explorer,
     _grid_of_axes,
     _grid_size,
+    _positive,
     _row_of_axes,
 )
 from vegan_lib.plotting import PALETTE, plot_coupling
 from vegan_lib.transport import exact_ot, sinkhorn_plan
 
 __all__ = ["SinkhornExplorer"]
+
+_EPS_EXAMPLE = "eps=0.1 (in the units of the cost)"
 
 
 class SinkhornExplorer(_Explorer):
@@ -78,7 +85,10 @@ class SinkhornExplorer(_Explorer):
     Raises
     ------
     ValueError
-        For points not in the plane, invalid weights or ``p``, or a bad ``eps_range``.
+        For points not in the plane, invalid weights or ``p``, a bad ``eps_range`` or
+        ``curve_points``, or an ``eps`` (or low end of ``eps_range``) that is not a
+        positive number or is so small that Sinkhorn overflows (the message names it and
+        the smallest value that works).
 
     Examples
     --------
@@ -109,9 +119,18 @@ class SinkhornExplorer(_Explorer):
         self.x, self.y = check_plane_points(x, "x"), check_plane_points(y, "y")
         self.eps_range = check_range(eps_range, "eps_range", "eps_range=(0.01, 10.0)")
         curve_points = check_int_at_least(curve_points, "curve_points", 2, "curve_points=25")
-        self.a, self.b, self.p = a, b, p
-        self.exact = exact_ot(self.x, self.y, a=a, b=b, p=p)
+        eps = _positive(eps, "eps", _EPS_EXAMPLE)
+        self.a, self.b = a, b
+        self.p = check_p(_check_number(p, "p", "p=1 or p=2", "a real number >= 1"))
+        self.exact = exact_ot(self.x, self.y, a=a, b=b, p=self.p)
         self.C = self.exact.cost_matrix
+        # Sinkhorn runs in the points' dtype (float32 at least) and divides the costs by eps.
+        self._dtype = at_least_float32(common_dtype_device(self.x, self.y)[0])
+        self._largest = max(float(self.C.max()), 1e-12)
+        lo, hi = self.eps_range
+        self._check_not_too_small(lo, f"the low end of eps_range, {lo:.3g},",
+                                  f"eps_range=({self._smallest():.3g}, {hi:g})")
+        self._check_not_too_small(eps, f"eps={eps:.3g}", f"eps={self._smallest():.3g}")
         self.curve_eps = np.geomspace(*self.eps_range, curve_points)
         self.curve_cost = np.array([self._cost(self.plan(e)) for e in self.curve_eps])
         self.update(eps)
@@ -122,13 +141,38 @@ class SinkhornExplorer(_Explorer):
         Raises
         ------
         ValueError
-            If ``eps`` is not a positive number.
+            If ``eps`` is not a positive number, or is so small that Sinkhorn overflows.
         """
-        eps = check_positive(eps, "eps", "eps=0.1 (in the units of the cost)")
-        return sinkhorn_plan(
-            self.x, self.y, reg=eps, p=self.p, a=self.a, b=self.b,
-            num_iter_max=20_000, stop_thr=1e-9,
+        return self._plan(eps, "eps", _EPS_EXAMPLE)
+
+    def _smallest(self) -> float:
+        r"""An :math:`\varepsilon` that Sinkhorn takes easily: 1/1000 of the largest cost."""
+        return 1e-3 * self._largest
+
+    def _check_not_too_small(self, eps: float, label: str, example: str) -> None:
+        if self._largest / eps > torch.finfo(self._dtype).max:
+            raise ValueError(self._too_small(label, example))
+
+    def _too_small(self, label: str, example: str) -> str:
+        or_64 = "" if self._dtype == torch.float64 else ", or pass x and y in float64"
+        return (
+            f"{label} is too small for these costs (up to {self._largest:.3g}, in "
+            f"{self._dtype}): Sinkhorn divides the costs by it and overflows; raise it, e.g. "
+            f"{example}{or_64}"
         )
+
+    def _plan(self, value: Any, name: str, example: str) -> torch.Tensor:
+        """:meth:`plan` for the caller's argument ``name`` (``eps`` or an entry of ``values``)."""
+        eps = _positive(value, name, example)
+        label, fix = f"{name}={eps:.3g}", f"{name}={self._smallest():.3g}"
+        self._check_not_too_small(eps, label, fix)
+        try:
+            return sinkhorn_plan(
+                self.x, self.y, reg=eps, p=self.p, a=self.a, b=self.b,
+                num_iter_max=20_000, stop_thr=1e-9,
+            )
+        except ValueError as err:  # the inputs were checked: only eps can fail here
+            raise ValueError(self._too_small(label, fix)) from err
 
     def _cost(self, plan: torch.Tensor) -> float:
         return float((plan * self.C).sum())
@@ -152,10 +196,12 @@ class SinkhornExplorer(_Explorer):
         Raises
         ------
         ValueError
-            If ``eps`` is not a positive number.
+            If ``eps`` is not a positive number, or is so small that Sinkhorn overflows
+            (the message gives one that works); ``figure`` and ``values`` are then left as
+            they were.
         """
         plan = self.plan(eps)
-        return self._show((float(eps), plan))
+        return self._show((_check_number(eps, "eps", _EPS_EXAMPLE), plan))
 
     def _numbers(self, item: tuple[float, torch.Tensor]) -> dict[str, float]:
         eps, plan = item
@@ -222,10 +268,15 @@ class SinkhornExplorer(_Explorer):
         Raises
         ------
         ValueError
-            If ``values`` is empty or holds a non-positive number.
+            If ``values`` is not a sequence, is empty, or holds an entry that is not a
+            positive number or is too small for Sinkhorn (the message names it,
+            ``values[i]``).
         """
-        values = [check_positive(v, "eps", "values=(1.0, 0.1, 0.01)") for v in values]
-        return self._static([(v, self.plan(v)) for v in values], "(1.0, 0.1, 0.01)")
+        example = "values=(1.0, 0.1, 0.01)"
+        values = [_positive(v, f"values[{i}]", example)
+                  for i, v in enumerate(_check_sequence(values, "values", example))]
+        plans = [self._plan(v, f"values[{i}]", example) for i, v in enumerate(values)]
+        return self._static(list(zip(values, plans, strict=True)), "(1.0, 0.1, 0.01)")
 
     def _static_size(self, n_items: int) -> tuple[float, float]:
         return (STATIC_MAX_WIDTH, 4.2) if n_items == 1 else _grid_size(n_items + 2, (4.0, 3.9))

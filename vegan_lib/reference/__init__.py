@@ -311,7 +311,7 @@ def refresh_replay(path: str | os.PathLike | None = None,
     """
     path = Path(DEFAULT_FILE if path is None else path)
     try:  # the whole file is validated below, once the new record is in
-        payload = json.loads(path.read_text())
+        payload = json.loads(path.read_text(encoding="utf-8"))
         names = list(dict.fromkeys(r["recipe"] for r in payload["runs"]))
         old = payload["replay"]
         first = old.get("run_first_step") or {  # an old record: the run's own first steps
@@ -326,7 +326,7 @@ def refresh_replay(path: str | os.PathLike | None = None,
     x_train, _ = mnist(split="train", source=payload["provenance"]["data_source"])
     payload["replay"] = _replay_record(names, x_train, seed, first, provenance or {})
     _check_payload(payload, str(path))
-    path.write_text(json.dumps(payload, indent=1, ensure_ascii=False) + "\n")
+    path.write_text(json.dumps(payload, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     return payload
 
 
@@ -423,7 +423,7 @@ def run_reference(
     }
     _check_payload(payload, str(out))
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(payload, indent=1, ensure_ascii=False) + "\n")
+    out.write_text(json.dumps(payload, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     return payload
 
 
@@ -440,6 +440,8 @@ _REQUIRED_METRICS = ("w2", "w2_floor", "fcd", "fcd_floor", "sharpness", "recon_e
 _TOP = ("schema", "provenance", "fingerprint", "floors", "seeds", "runs", "replay")
 _PROVENANCE = ("git_commit", "date", "device_name", "torch", "pot", "data_source",
                "data_sizes", "wall_time_s")
+_JSON_TYPES = {type(None): "null", bool: "a boolean", int: "a number", float: "a number",
+               str: "a string", list: "a list", dict: "an object"}
 
 
 def _bad(path: str, why: str) -> ValueError:
@@ -447,8 +449,69 @@ def _bad(path: str, why: str) -> ValueError:
                       "`make reference` again to rewrite it")
 
 
-def _number(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
+def _finite(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _integer(value: Any, minimum: int = 0) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= minimum
+
+
+def _typed(path: str, value: Any, kind: type, where: str) -> Any:
+    # value if it is a kind (dict, list or str), else the _bad error naming the field
+    if not isinstance(value, kind):
+        raise _bad(path, f"{where} is {_JSON_TYPES.get(type(value), type(value).__name__)}, "
+                         f"not {_JSON_TYPES[kind]}")
+    return value
+
+
+def _check_run(run: Any, i: int, path: str) -> None:
+    # one record of "runs": its recipe, seed, steps and metrics, each of its type
+    run = _typed(path, run, dict, f"runs[{i}]")
+    if not {"recipe", "seed", "steps", "metrics"} <= set(run):
+        raise _bad(path, f"a run without recipe, seed, steps or metrics: {sorted(run)}")
+    name = _typed(path, run["recipe"], str, f"runs[{i}].recipe")
+    if not _integer(run["seed"]):
+        raise _bad(path, f"{name}: seed {run['seed']!r} is not a non-negative integer")
+    if not _integer(run["steps"], 1):
+        raise _bad(path, f"{name}, seed {run['seed']}: steps {run['steps']!r} is not a "
+                         "positive integer")
+    metrics = _typed(path, run["metrics"], dict, f"the metrics of {name}, seed {run['seed']}")
+    for key in (*_REQUIRED_METRICS, *(k for k in metrics if k not in _REQUIRED_METRICS)):
+        value = metrics.get(key, "missing")
+        optional = key == "recon_error" or key not in _REQUIRED_METRICS  # null: not measured
+        if not (_finite(value) or (optional and value is None)):
+            raise _bad(path, f"{name}, seed {run['seed']}: metric {key} = {value!r}")
+
+
+def _check_replay(replay: Any, names: list[str], path: str) -> None:
+    # the float64 replay: terms {recipe: {term: [number per step]}}, run_first_step
+    # {recipe: {term: number}}, both for exactly the recipes of the runs
+    replay = _typed(path, replay, dict, "replay")
+    terms = _typed(path, replay.get("terms", {}), dict, "replay.terms")
+    if set(terms) != set(names):
+        raise _bad(path, f"replayed first steps for {sorted(terms)}, runs of {sorted(set(names))}")
+    if replay.get("dtype") != "float64":
+        raise _bad(path, f"its replay was recorded in {replay.get('dtype', 'float32')}, which "
+                         "other CPUs do not reproduce; `python -m vegan_lib.reference "
+                         "--replay-only` rewrites it in float64")
+    for key, low in (("seed", 0), ("steps", 1)):
+        if key in replay and not _integer(replay[key], low):
+            raise _bad(path, f"replay.{key} = {replay[key]!r}, not an integer >= {low}")
+    for name, record in terms.items():
+        for term, values in _typed(path, record, dict, f"replay.terms[{name!r}]").items():
+            where = f"replay.terms[{name!r}][{term!r}]"
+            if not _typed(path, values, list, where) or not all(map(_finite, values)):
+                raise _bad(path, f"{where} = {values!r}, not a list of finite numbers")
+    first = _typed(path, replay.get("run_first_step", {}), dict, "replay.run_first_step")
+    if set(first) != set(names):
+        raise _bad(path, f"the runs' own first steps for {sorted(first)}, runs of "
+                         f"{sorted(set(names))}")
+    for name, record in first.items():
+        where = f"replay.run_first_step[{name!r}]"
+        for term, value in _typed(path, record, dict, where).items():
+            if not _finite(value):
+                raise _bad(path, f"{where}[{term!r}] = {value!r}, not a finite number")
 
 
 def _check_payload(payload: Any, path: str) -> dict:
@@ -456,8 +519,10 @@ def _check_payload(payload: Any, path: str) -> dict:
 
     Schema 1: the top-level keys, the provenance, one record per recipe and seed with the
     metrics every chapter reads (finite numbers; ``recon_error`` may be ``null`` for a
-    model without an encoder), the float64 replay of every recipe's first steps and the
-    first logged step of its stored seed-0 run.
+    model without an encoder, as may any metric beyond those), the float64 replay of every
+    recipe's first steps and the first logged step of its stored seed-0 run. Every field
+    read is checked for its JSON type too (an object, a list of integers, ...), so that a
+    damaged file gives this error, naming the field, rather than a ``TypeError``.
 
     Examples
     --------
@@ -469,44 +534,40 @@ def _check_payload(payload: Any, path: str) -> dict:
     """
     if not isinstance(payload, dict):
         raise _bad(path, f"it holds a {type(payload).__name__}, not an object")
-    if payload.get("schema") != 1:
+    if not (_integer(payload.get("schema")) and payload["schema"] == 1):
         raise _bad(path, f"schema {payload.get('schema')!r}, expected 1")
     missing = [k for k in _TOP if k not in payload]
     if missing:
         raise _bad(path, f"no {', '.join(missing)}")
-    missing = [k for k in _PROVENANCE if k not in payload["provenance"]]
+    provenance = _typed(path, payload["provenance"], dict, "provenance")
+    missing = [k for k in _PROVENANCE if k not in provenance]
     if missing:
         raise _bad(path, f"its provenance lacks {', '.join(missing)}")
-    runs = payload["runs"]
-    if not isinstance(runs, list) or not runs:
+    _typed(path, provenance["data_source"], str, "provenance.data_source")
+    _typed(path, payload["fingerprint"], str, "fingerprint")
+    for key, value in _typed(path, payload["floors"], dict, "floors").items():
+        if not _finite(value):
+            raise _bad(path, f"floors.{key} = {value!r}, not a finite number")
+    for key, value in _typed(path, payload.get("settings", {}), dict, "settings").items():
+        _typed(path, value, dict, f"settings[{key!r}]")
+    seeds = _typed(path, payload["seeds"], list, "seeds")
+    if not seeds or not all(map(_integer, seeds)) or len(set(seeds)) < len(seeds):
+        raise _bad(path, f"seeds = {seeds!r}, not a list of distinct non-negative integers")
+    runs = _typed(path, payload["runs"], list, "runs")
+    if not runs:
         raise _bad(path, "no runs")
-    names = []
-    for run in runs:
-        if not {"recipe", "seed", "steps", "metrics"} <= set(run):
-            raise _bad(path, f"a run without recipe, seed, steps or metrics: {sorted(run)}")
-        for key in _REQUIRED_METRICS:
-            value = run["metrics"].get(key, "missing")
-            ok = value is None if key == "recon_error" and value is None else (
-                _number(value) and math.isfinite(value))
-            if not ok:
-                raise _bad(path, f"{run['recipe']}, seed {run['seed']}: metric {key} = {value!r}")
-        names.append(run["recipe"])
-    pairs = {(r["recipe"], r["seed"]) for r in runs}
-    expected = {(name, seed) for name in names for seed in payload["seeds"]}
-    if pairs != expected:
-        raise _bad(path, f"runs missing for {sorted(expected - pairs)}")
-    replay = payload["replay"] if isinstance(payload["replay"], dict) else {}
-    terms = replay.get("terms", {})
-    if set(terms) != set(names):
-        raise _bad(path, f"replayed first steps for {sorted(terms)}, runs of {sorted(set(names))}")
-    if replay.get("dtype") != "float64":
-        raise _bad(path, f"its replay was recorded in {replay.get('dtype', 'float32')}, which "
-                         "other CPUs do not reproduce; `python -m vegan_lib.reference "
-                         "--replay-only` rewrites it in float64")
-    first = replay.get("run_first_step", {})
-    if set(first) != set(names):
-        raise _bad(path, f"the runs' own first steps for {sorted(first)}, runs of "
-                         f"{sorted(set(names))}")
+    for i, run in enumerate(runs):
+        _check_run(run, i, path)
+    names = [run["recipe"] for run in runs]
+    pairs = [(r["recipe"], r["seed"]) for r in runs]
+    expected = {(name, seed) for name in names for seed in seeds}
+    if len(set(pairs)) < len(pairs):
+        raise _bad(path, f"runs repeated: {sorted({p for p in pairs if pairs.count(p) > 1})}")
+    if set(pairs) != expected:
+        extra = sorted(set(pairs) - expected)
+        raise _bad(path, f"runs missing for {sorted(expected - set(pairs))}"
+                         + (f", runs of seeds not in seeds: {extra}" if extra else ""))
+    _check_replay(payload["replay"], names, path)
     return payload
 
 
@@ -518,9 +579,15 @@ def load(path: str | os.PathLike | None = None) -> dict[str, Any]:
     FileNotFoundError
         Without the file; the message says how to make it (``make reference``).
     ValueError
-        If the file is not a reference run of this library (wrong schema, missing fields,
-        metrics that are not numbers).
+        If ``path`` is not a path, or the file is not a reference run of this library (not
+        UTF-8 JSON, wrong schema, missing fields, a field of the wrong JSON type such as
+        ``metrics`` that is not an object or a seed that is not an integer, metrics that
+        are not finite numbers, runs missing); the message names the file and the field.
     """
+    if path is not None and not isinstance(path, (str, os.PathLike)):
+        raise ValueError(f"path must be the path of a reference run (a str or os.PathLike), "
+                         f"got {type(path).__name__} {path!r}; e.g. path='reference.json', "
+                         "or None for the stored one")
     path = Path(DEFAULT_FILE if path is None else path)
     if not path.is_file():
         raise FileNotFoundError(
@@ -528,31 +595,88 @@ def load(path: str | os.PathLike | None = None) -> dict[str, Any]:
             "vegan_lib.reference) in a checkout of the repository, or pass its path; an "
             "installed vegan_lib carries it as package data")
     try:
-        payload = json.loads(path.read_text())
+        payload = json.loads(path.read_bytes().decode("utf-8"))
+    except UnicodeDecodeError as err:
+        raise ValueError(f"{path} is not UTF-8 text (byte {err.start}: {err.reason}), so not "
+                         "the JSON of a reference run: pass the file `make reference` wrote, "
+                         "or run `make reference` again") from None
     except json.JSONDecodeError as err:
         raise ValueError(f"{path} is not JSON ({err}); run `make reference` again") from None
     return _check_payload(payload, str(path))
 
 
+def _check_reference(reference: Any) -> list[dict]:
+    # the runs of a loaded reference run, or the error that says how to load one
+    runs = reference.get("runs") if isinstance(reference, dict) else None
+    if not (isinstance(runs, list) and all(isinstance(r, dict) and {"recipe", "seed"} <= set(r)
+                                           and isinstance(r.get("metrics"), dict)
+                                           for r in runs)):
+        raise ValueError(f"reference must be a reference run as load() returns it (a dict "
+                         f"with runs), got {type(reference).__name__}; e.g. "
+                         "ref = reference.load(), then per_seed(ref, 'w2')")
+    return runs
+
+
+def _check_strings(value: Any, arg: str, what: str, example: str) -> list[str]:
+    # a list (any iterable but a string) of strings: metrics, names
+    items = None if isinstance(value, (str, bytes)) or not isinstance(value, Iterable) else [
+        *value]
+    if items is None or not all(isinstance(v, str) for v in items):
+        raise ValueError(f"{arg} must be a list of {what} names, e.g. {arg}={example}, got "
+                         f"{value if items is None else items!r}")
+    return items
+
+
 def per_seed(reference: dict[str, Any], metric: str,
              names: Iterable[str] | None = None) -> dict[str, list[float]]:
-    """``{recipe: [metric of seed 0, seed 1, ...]}`` from a loaded reference run."""
-    names = list(dict.fromkeys(r["recipe"] for r in reference["runs"])) if names is None else names
+    """``{recipe: [metric of seed 0, seed 1, ...]}`` from a loaded reference run.
+
+    ``metric`` is one metric name (``"w2"``); ``names`` a list of recipes (default: all,
+    in the order of the runs). A metric stored as ``null`` (not measured) reads as NaN.
+
+    Raises
+    ------
+    ValueError
+        If ``reference`` is not what :func:`load` returns, ``metric`` is not a string,
+        ``names`` is not a list of strings, or a recipe or metric is not in the run.
+    """
+    runs = _check_reference(reference)
+    if not isinstance(metric, str):
+        raise ValueError(f"metric must be one metric name (a str), got {metric!r}; e.g. "
+                         "metric='w2' (summary takes a list of them)")
+    stored = list(dict.fromkeys(r["recipe"] for r in runs))
+    names = stored if names is None else _check_strings(names, "names", "recipe", "['VAE']")
     out = {}
     for name in names:
-        runs = sorted((r for r in reference["runs"] if r["recipe"] == name),
-                      key=lambda r: r["seed"])
-        if not runs or any(metric not in r["metrics"] for r in runs):
-            raise ValueError(f"the reference run has no {metric!r} for {name!r}")
+        mine = sorted((r for r in runs if r["recipe"] == name), key=lambda r: r["seed"])
+        if not mine:
+            raise ValueError(f"the reference run has no recipe {name!r} (names); it holds "
+                             f"runs of {stored}")
+        if any(metric not in r["metrics"] for r in mine):
+            raise ValueError(f"the reference run has no {metric!r} for {name!r}; its metrics "
+                             f"are {sorted(mine[0]['metrics'])}")
         out[name] = [math.nan if r["metrics"][metric] is None else float(r["metrics"][metric])
-                     for r in runs]
+                     for r in mine]
     return out
 
 
 def summary(reference: dict[str, Any], metrics: Iterable[str],
             names: Iterable[str] | None = None) -> dict[str, dict[str, tuple[float, float]]]:
-    """``{recipe: {metric: (mean, std over seeds)}}`` (``std`` with ``ddof=1``)."""
-    names = list(dict.fromkeys(r["recipe"] for r in reference["runs"])) if names is None else names
+    """``{recipe: {metric: (mean, std over seeds)}}`` (``std`` with ``ddof=1``).
+
+    ``metrics`` is a list of metric names (any iterable of strings, e.g. a dict's keys),
+    ``names`` a list of recipes (default: all).
+
+    Raises
+    ------
+    ValueError
+        As :func:`per_seed`, and if ``metrics`` is not a list of strings (``["w2"]``, not
+        ``"w2"``).
+    """
+    runs = _check_reference(reference)
+    metrics = _check_strings(metrics, "metrics", "metric", "['w2']")
+    stored = list(dict.fromkeys(r["recipe"] for r in runs))
+    names = stored if names is None else _check_strings(names, "names", "recipe", "['VAE']")
     table: dict[str, dict[str, tuple[float, float]]] = {name: {} for name in names}
     for metric in metrics:
         for name, values in per_seed(reference, metric, names).items():
