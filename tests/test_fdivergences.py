@@ -64,16 +64,55 @@ def test_disjoint_supports_follow_the_limits_of_f():
     assert f_divergence([0.5, 0.5], [1.0, 0.0], "kl").item() == rel_entr([0.5, 0.5], [1, 0]).sum()
 
 
+# Where each conjugate is finite (a closed or open interval), and points beyond it.
+CONJUGATE_DOMAINS = {
+    "kl": ((-6.0, 3.0), ()),
+    "reverse_kl": ((-10.0, -0.05), (0.1, 1.0)),
+    "js": ((-6.0, math.log(2) / 2 - 0.01), (math.log(2) / 2 + 0.1, 1.0)),
+    "gan": ((-6.0, -0.01), (0.1, 1.0)),
+    "tv": ((-3.0, 0.5), (0.6, 2.0)),
+    "chi2": ((-10.0, 6.0), ()),
+    "hellinger": ((-10.0, 0.9), (1.1, 2.0)),
+}
+# u >= 0, the density ratios: 0 (where TV's and chi2's sups sit for small t), 1 (TV's kink)
+U_GRID = torch.cat([torch.tensor([0.0, 1.0], dtype=torch.float64),
+                    torch.logspace(-8, 4, 200_001, dtype=torch.float64)])
+
+
 @pytest.mark.parametrize("name", sorted(F_DIVERGENCES))
-def test_conjugate_is_the_numerical_supremum(name):
-    # f*(t) = sup_u t u - f(u), maximised on a fine grid of u > 0 (an independent oracle)
+def test_conjugate_is_the_supremum_over_nonnegative_ratios(name):
+    # f*(t) = sup_{u >= 0} t u - f(u), maximised on a fine grid of u (an independent oracle),
+    # on a grid of t over the conjugate's domain and over the activation's range
     div = F_DIVERGENCES[name]
-    u = torch.cat([torch.logspace(-8, 4, 200_001, dtype=torch.float64),
-                   torch.ones(1, dtype=torch.float64)])  # the kink of TV's f
-    ts = div.activation(torch.linspace(-2, 2, 9, dtype=torch.float64))
-    for t in ts:
-        sup = (t * u - div.f(u)).max().item()
-        assert div.conjugate(t).item() == pytest.approx(sup, rel=1e-5, abs=1e-6), (name, t)
+    (lo, hi), beyond = CONJUGATE_DOMAINS[name]
+    ts = torch.cat([torch.linspace(lo, hi, 41, dtype=torch.float64),
+                    div.activation(torch.linspace(-4, 4, 17, dtype=torch.float64))])
+    with np.errstate(all="ignore"):
+        for t in ts:
+            sup = (t * U_GRID - div.f(U_GRID)).max().item()
+            assert div.conjugate(t).item() == pytest.approx(sup, rel=1e-5, abs=1e-6), (name, t)
+        for t in torch.tensor(beyond, dtype=torch.float64):  # unbounded in u: +inf
+            assert div.conjugate(t).item() == math.inf, (name, t)
+            assert (t * U_GRID - div.f(U_GRID)).max().item() > 100, (name, t)
+    # the activation keeps the critic's output where the conjugate is finite
+    t_act = div.activation(torch.linspace(-20, 20, 401, dtype=torch.float64))
+    assert torch.isfinite(div.conjugate(t_act)).all(), name
+
+
+def test_chi2_and_tv_conjugates_stop_at_u_equal_zero():
+    # Over u in R, chi2's conjugate would be t^2/4 + t (-0.75 at t = -3) and TV's +inf for
+    # t < -1/2; over the density ratios u >= 0 the sup sits at u = 0 there: -f(0).
+    t = torch.tensor([-10.0, -3.0, -2.0, -1.0, 0.0, 2.0], dtype=torch.float64)
+    chi2 = F_DIVERGENCES["chi2"].conjugate(t)
+    assert chi2.tolist() == pytest.approx([-1.0, -1.0, -1.0, -0.75, 0.0, 3.0])
+    assert F_DIVERGENCES["chi2"].conjugate_of_activation(t).tolist() == chi2.tolist()
+    tv = F_DIVERGENCES["tv"].conjugate(torch.tensor([-3.0, -0.75, -0.5, 0.25, 0.5, 0.75]))
+    assert tv.tolist() == [-0.5, -0.5, -0.5, 0.25, 0.5, math.inf]
+    # the chi2 bound at a critic with values below -2 is still below the divergence
+    p, q = torch.tensor(P), torch.tensor(Q)
+    t_low = torch.full((7,), -5.0, dtype=torch.float64)
+    assert ((p * t_low).sum() - (q * F_DIVERGENCES["chi2"].conjugate(t_low)).sum()).item() == (
+        pytest.approx(-4.0))  # -5 + 1 <= chi2(P || Q)
 
 
 @pytest.mark.parametrize("name", sorted(F_DIVERGENCES))
@@ -196,6 +235,74 @@ def test_generator_losses_saturate_as_the_theory_says():
         v_ = v.clone().requires_grad_(True)
         (grad,) = torch.autograd.grad(gan_generator_loss(v_, kind), v_)
         assert grad.item() == pytest.approx(slope, abs=1e-6), kind
+
+
+def _quad(fn, theta: float) -> float:
+    """Integral of fn over the line, where N(0, 1) and N(theta, 1) hold their mass."""
+    return integrate.quad(fn, -12.0, theta + 12.0, points=[0.0, theta], limit=200)[0]
+
+
+def _log_ratio(x, theta0: float):
+    """log q(x) / p(x) for P = N(0, 1), Q = N(theta0, 1): the optimal discriminator's -logit."""
+    return theta0 * x - theta0**2 / 2
+
+
+def _quantile_logits(theta0: float):
+    """theta and the optimal logits log(D* / (1 - D*)) frozen at theta0, on Q's quantiles."""
+    eps = torch.tensor(stats.norm.ppf((np.arange(20_000) + 0.5) / 20_000))
+    theta = torch.tensor(theta0, dtype=torch.float64, requires_grad=True)
+    return theta, -_log_ratio(theta + eps, theta0)
+
+
+def test_minimax_loss_has_the_gradient_of_2js_minus_log4_but_not_its_value():
+    theta0, h = 1.0, 1e-4
+
+    def loss(theta):  # E_{N(theta, 1)} log(1 - D*), D* = p / (p + q_theta0) held fixed
+        return _quad(lambda x: stats.norm.pdf(x, theta)
+                     * -np.logaddexp(0.0, -_log_ratio(x, theta0)), theta)
+
+    def bound(theta):  # max_D E_P log D + E_Q log(1 - D)
+        return 2 * js_between_unit_gaussians(0.0, theta) - math.log(4)
+
+    e_p_log_d = _quad(lambda x: stats.norm.pdf(x) * -np.logaddexp(0.0, _log_ratio(x, theta0)),
+                      theta0)
+    # the values differ, by E_P log D*, a term without the generator in it
+    assert loss(theta0) == pytest.approx(-0.5817257, abs=1e-6)
+    assert bound(theta0) == pytest.approx(-1.1634514, abs=1e-6)
+    assert loss(theta0) + e_p_log_d == pytest.approx(bound(theta0), abs=1e-9)
+    # the gradients agree (central differences of the two quadratures)
+    d_loss = (loss(theta0 + h) - loss(theta0 - h)) / (2 * h)
+    d_bound = (bound(theta0 + h) - bound(theta0 - h)) / (2 * h)
+    assert d_loss == pytest.approx(d_bound, rel=1e-6)
+    # and so does the library's loss, by autograd through Q's quantiles
+    theta, logits = _quantile_logits(theta0)
+    value = gan_generator_loss(logits, "minimax")
+    (grad,) = torch.autograd.grad(value, theta)
+    assert value.item() == pytest.approx(loss(theta0), abs=1e-3)
+    assert grad.item() == pytest.approx(d_bound, abs=1e-3)
+
+
+@pytest.mark.parametrize("theta0, want", [(0.5, 0.064377), (2.0, 1.326338), (4.0, 6.734560)])
+def test_non_saturating_gradient_is_that_of_2_kl_from_the_mixture_to_the_data(theta0, want):
+    # KL(Q || P) - 2 JS(P, Q) = 2 KL(M || P), M = (P + Q) / 2
+    def two_kl_m_p(theta):
+        def integrand(x):
+            lp, lq = stats.norm.logpdf(x), stats.norm.logpdf(x, theta)
+            lm = np.logaddexp(lp, lq) - math.log(2)
+            return 2 * math.exp(lm) * (lm - lp)
+        return _quad(integrand, theta)
+
+    kl_qp = kl_between_gaussians([theta0], [[1.0]], [0.0], [[1.0]]).item()
+    assert kl_qp == pytest.approx(theta0**2 / 2)
+    difference = kl_qp - 2 * js_between_unit_gaussians(0.0, theta0)
+    assert difference == pytest.approx(two_kl_m_p(theta0), abs=1e-9)
+    assert difference == pytest.approx(want, abs=1e-6)
+    # -E_Q log D* (D* frozen at theta0) descends it
+    theta, logits = _quantile_logits(theta0)
+    (grad,) = torch.autograd.grad(gan_generator_loss(logits, "non-saturating"), theta)
+    h = 1e-4
+    slope = (two_kl_m_p(theta0 + h) - two_kl_m_p(theta0 - h)) / (2 * h)
+    assert grad.item() == pytest.approx(slope, abs=1e-3)
 
 
 def test_fgan_model_for_mnist_bound_and_losses():

@@ -7,7 +7,7 @@ For a convex :math:`f: [0, \infty) \to \mathbb{R} \cup \{\infty\}` with :math:`f
     \begin{aligned}
     D_f(P \,\|\, Q) &= \int f\!\left(\frac{dP}{dQ}\right) dQ \\
         &\ge \sup_{T}\ \mathbb{E}_P\, T(X) - \mathbb{E}_Q\, f^*\big(T(X)\big), \\
-    f^*(t) &= \sup_u\ t u - f(u),
+    f^*(t) &= \sup_{u \ge 0}\ t u - f(u),
     \end{aligned}
 
 with equality at :math:`T^* = f'(dP/dQ)` (Nguyen, Wainwright & Jordan, 2010; Nowozin,
@@ -15,7 +15,10 @@ Cseke & Tomioka, 2016). A *critic* is a network with an unconstrained output :ma
 the output activation :math:`g_f` of each divergence maps it into the domain of
 :math:`f^*`, :math:`T = g_f(v)` (Nowozin et al., Table 2). :data:`F_DIVERGENCES` holds, by
 name, :math:`f`, :math:`f^*`, :math:`f'`, :math:`g_f` and :math:`f^* \circ g_f` (the
-last in a form that never overflows):
+last in a form that never overflows). The sup is over :math:`u \ge 0`, the density ratios:
+``"chi2"`` has :math:`f^*(t) = -1` for :math:`t < -2` and ``"tv"`` :math:`f^*(t) = -\tfrac12`
+for :math:`t < -\tfrac12`, below the sup over :math:`\mathbb{R}` of Nowozin et al.'s Table 2
+(:math:`t^2/4 + t` and :math:`+\infty` there):
 
 * ``"kl"``: :math:`f(u) = u \log u`, :math:`\mathrm{KL}(P\|Q)`;
 * ``"reverse_kl"``: :math:`f(u) = -\log u`, :math:`\mathrm{KL}(Q\|P)`;
@@ -73,7 +76,7 @@ __all__ = [
 ]
 
 Fn = Callable[[torch.Tensor], torch.Tensor]
-_INF = math.inf
+_INF, _LOG2 = math.inf, math.log(2.0)
 
 
 @dataclass(frozen=True)
@@ -86,7 +89,7 @@ class FDivergence:
     f : callable
         :math:`f(u)` for :math:`u \ge 0` (elementwise; :math:`f(0)` as a limit).
     conjugate : callable
-        :math:`f^*(t)`, :math:`+\infty` outside its domain.
+        :math:`f^*(t) = \sup_{u \ge 0} tu - f(u)`, :math:`+\infty` outside its domain.
     derivative : callable
         :math:`f'(u)` for :math:`u > 0`: the optimal critic is :math:`T^* = f'(dP/dQ)`.
     activation : callable
@@ -113,15 +116,9 @@ def _outside(t: torch.Tensor, inside: torch.Tensor, value: torch.Tensor) -> torc
     return torch.where(inside, value, torch.full_like(t, _INF))
 
 
-_LOG2 = math.log(2.0)
-
-
-def _js_f(u: torch.Tensor) -> torch.Tensor:
-    return 0.5 * (torch.xlogy(u, u) - torch.xlogy(u + 1, (u + 1) / 2))
-
-
-def _gan_f(u: torch.Tensor) -> torch.Tensor:
-    return torch.xlogy(u, u) - torch.xlogy(u + 1, u + 1)
+def _chi2_conjugate(t: torch.Tensor) -> torch.Tensor:  # attained at u = max(1 + t/2, 0)
+    s = t.clamp(min=-2.0)
+    return s * s / 4 + s  # t^2/4 + t for t >= -2, -1 below
 
 
 F_DIVERGENCES: dict[str, FDivergence] = {
@@ -136,24 +133,25 @@ F_DIVERGENCES: dict[str, FDivergence] = {
             lambda t: _outside(t, t < 0, -1 - torch.log(-t.clamp(max=0))),
             lambda u: -1 / u, lambda v: -torch.exp(-v), lambda v: v - 1, 0.0, "KL(Q‖P)"),
         FDivergence(
-            "js", _js_f,
+            "js", lambda u: 0.5 * (torch.xlogy(u, u) - torch.xlogy(u + 1, (u + 1) / 2)),
             lambda t: _outside(t, t < _LOG2 / 2,
                                -0.5 * torch.log((2 - torch.exp(2 * t)).clamp(min=0))),
             lambda u: 0.5 * torch.log(2 * u / (u + 1)),
             lambda v: 0.5 * (_LOG2 - F.softplus(-v)),
             lambda v: 0.5 * (F.softplus(v) - _LOG2), _LOG2 / 2, "JS(P, Q)"),
         FDivergence(
-            "gan", _gan_f,
+            "gan", lambda u: torch.xlogy(u, u) - torch.xlogy(u + 1, u + 1),
             lambda t: _outside(t, t < 0, -torch.log(-torch.expm1(t.clamp(max=0)))),
             lambda u: torch.log(u / (u + 1)), lambda v: -F.softplus(-v), F.softplus, 0.0,
             "2 JS − log 4"),
         FDivergence(
             "tv", lambda u: 0.5 * (u - 1).abs(),
-            lambda t: _outside(t, t.abs() <= 0.5, t), lambda u: 0.5 * torch.sign(u - 1),
+            lambda t: _outside(t, t <= 0.5, t.clamp(min=-0.5)),  # u = 0 for t < -1/2
+            lambda u: 0.5 * torch.sign(u - 1),
             lambda v: 0.5 * torch.tanh(v), lambda v: 0.5 * torch.tanh(v), 0.5, "TV(P, Q)"),
         FDivergence(
-            "chi2", lambda u: (u - 1) ** 2, lambda t: t * t / 4 + t, lambda u: 2 * (u - 1),
-            lambda v: v, lambda v: v * v / 4 + v, _INF, "χ²(P‖Q)"),
+            "chi2", lambda u: (u - 1) ** 2, _chi2_conjugate, lambda u: 2 * (u - 1),
+            lambda v: v, _chi2_conjugate, _INF, "χ²(P‖Q)"),
         FDivergence(
             "hellinger", lambda u: (torch.sqrt(u) - 1) ** 2,
             lambda t: _outside(t, t < 1, t / (1 - t)),
@@ -585,9 +583,13 @@ def gan_generator_loss(logits_fake: torch.Tensor, kind: str = "non-saturating") 
         \end{aligned}
 
     Both are minimised by the generator. Against the optimal discriminator
-    :math:`D^* = p/(p+q)` the minimax loss is :math:`2\,\mathrm{JS}(P\|Q) - \log 4` in value
-    and gradient; the non-saturating one has the gradient of
-    :math:`\mathrm{KL}(Q\|P) - 2\,\mathrm{JS}(P\|Q)` (Arjovsky & Bottou, 2017, Thm. 2.5),
+    :math:`D^* = p/(p+q)` (:math:`P` the data, :math:`Q = P_G`), held fixed while the
+    generator steps, the minimax loss has the gradient of :math:`2\,\mathrm{JS}(P, Q) - \log 4`,
+    not its value: that bound is :math:`\mathbb{E}_P \log D^* + \mathbb{E}_Q \log(1 - D^*)`,
+    the loss plus :math:`\mathbb{E}_P \log D^*`, a term free of the generator (for
+    :math:`N(0, 1)` against :math:`N(1, 1)`: loss :math:`-0.5817`, bound :math:`-1.1635`). The
+    non-saturating one has the gradient of :math:`\mathrm{KL}(Q\|P) - 2\,\mathrm{JS}(P, Q) =
+    2\,\mathrm{KL}(M\|P)`, :math:`M = \tfrac12(P + Q)` (Arjovsky & Bottou, 2017, Thm. 2.5),
     which does not vanish when :math:`D^*` rejects every fake.
 
     Parameters
@@ -613,9 +615,7 @@ def gan_generator_loss(logits_fake: torch.Tensor, kind: str = "non-saturating") 
     """
     kind = check_choice(kind, "kind", GENERATOR_LOSSES)
     check_logits_or_scores(logits_fake, "logits_fake")
-    if kind == "minimax":
-        return -F.softplus(logits_fake).mean()
-    return F.softplus(-logits_fake).mean()
+    return -F.softplus(logits_fake).mean() if kind == "minimax" else F.softplus(-logits_fake).mean()
 
 
 class FGANModel(GeneratorCriticModel):
@@ -686,9 +686,8 @@ class FGANModel(GeneratorCriticModel):
         """The generator's loss on a batch (``x`` sets the batch size only)."""
         v = self.critic(self._fake_like(x))
         div = F_DIVERGENCES[self.divergence]
-        if self.generator_loss == "minimax":
-            return {"loss": -div.conjugate_of_activation(v).mean()}
-        return {"loss": -div.activation(v).mean()}
+        term = div.conjugate_of_activation if self.generator_loss == "minimax" else div.activation
+        return {"loss": -term(v).mean()}
 
     def adversary_loss(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
         """The critic's loss: minus the variational bound (fakes detached from :math:`G`)."""
