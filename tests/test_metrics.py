@@ -1,4 +1,5 @@
-"""Tests for vegan_lib.metrics: sharpness, W_2 to data, the data floor and the Fréchet distances."""
+"""Tests for vegan_lib.metrics: sharpness, W_2 to data, the data floor, the Fréchet distances
+and precision/recall/density/coverage."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from vegan_lib.metrics import (
     frechet_classifier_distance,
     frechet_distance,
     model_w2_to_data,
+    precision_recall,
     sharpness,
     sharpness_ratio,
     w2_to_data,
@@ -543,3 +545,136 @@ def test_data_floors_are_what_real_digits_score_and_beat_noise(labelled_digits, 
     fcd_noise = frechet_classifier_distance(noise, test_x, small_classifier, n=200).item()
     assert 0 < floors["fcd"] < fcd_noise / 10
     assert floors["w2"] < w2_to_data(noise, test_x, n=200).item()
+
+
+# ------------------------------------------------------- precision, recall, density, coverage
+KEYS = ("precision", "recall", "density", "coverage")
+
+
+def _brute_prdc(real: np.ndarray, fake: np.ndarray, k: int) -> dict[str, float]:
+    # Every pairwise distance, the k-th neighbour radius (column 0 of a sorted row is the
+    # point itself), and the four counts of Kynkäänniemi et al. and Naeem et al.
+    def dist(a, b):
+        return np.sqrt(((a[:, None, :] - b[None, :, :]) ** 2).sum(-1))
+
+    r_real = np.sort(dist(real, real), axis=1)[:, k]
+    r_fake = np.sort(dist(fake, fake), axis=1)[:, k]
+    cross = dist(real, fake)  # (N, M)
+    in_real_ball = cross < r_real[:, None]  # [i, j]: fake j inside real i's ball
+    in_fake_ball = cross < r_fake[None, :]  # [i, j]: real i inside fake j's ball
+    n_fakes_in_real_balls = sum(any(in_real_ball[:, j]) for j in range(len(fake)))
+    n_reals_in_fake_balls = sum(any(in_fake_ball[i]) for i in range(len(real)))
+    return {"precision": n_fakes_in_real_balls / len(fake),
+            "recall": n_reals_in_fake_balls / len(real),
+            "density": int(in_real_ball.sum()) / (k * len(fake)),
+            "coverage": sum(any(in_real_ball[i]) for i in range(len(real))) / len(real)}
+
+
+def _two_modes(n: int, seed: int, spread: float = 0.5) -> np.ndarray:
+    # Half the points around (-5, 0), half around (5, 0): two well-separated clusters.
+    rng = np.random.default_rng(seed)
+    centres = np.where(np.arange(n)[:, None] % 2 == 0, [-5.0, 0.0], [5.0, 0.0])
+    return centres + spread * rng.normal(size=(n, 2))
+
+
+@pytest.mark.parametrize(("n", "m", "d", "k", "seed"), [
+    (120, 90, 2, 1, 0), (150, 150, 5, 3, 1), (90, 130, 8, 5, 2), (200, 60, 3, 10, 3)])
+def test_precision_recall_equals_a_brute_force_count(n, m, d, k, seed):
+    rng = np.random.default_rng(seed)
+    real = rng.normal(size=(n, d))
+    fake = 0.7 * rng.normal(size=(m, d)) + 0.8  # narrower, shifted: no score is 0 or 1
+    got, want = precision_recall(torch.from_numpy(real), fake, k=k), _brute_prdc(real, fake, k)
+    assert set(got) == set(KEYS) and all(type(v) is float for v in got.values()), got
+    assert got == pytest.approx(want, abs=1e-12), (got, want)
+    assert all(0 < got[key] < 1 for key in ("precision", "recall", "coverage")), got
+
+
+@pytest.mark.parametrize("k", [1, 3, 7])
+def test_precision_recall_of_two_copies_of_one_set_is_one(k):
+    real = torch.randn(150, 4, generator=torch.Generator().manual_seed(k))
+    shuffled = real[torch.randperm(150, generator=torch.Generator().manual_seed(9))]
+    got = precision_recall(real, shuffled, k=k)
+    assert (got["precision"], got["recall"], got["coverage"]) == (1.0, 1.0, 1.0), got
+    # Each open ball holds its centre and k - 1 neighbours, so k of the M points: density 1
+    # (a k-th neighbour on the sphere may round inside in the cross distances).
+    assert got["density"] == pytest.approx(1.0, abs=1 / (k * 150) + 1e-12), got
+
+
+def test_precision_recall_of_far_apart_sets_is_zero():
+    real = torch.randn(100, 3, generator=torch.Generator().manual_seed(0))
+    assert precision_recall(real, real + 50.0) == dict.fromkeys(KEYS, 0.0)
+
+
+def test_a_collapsed_generator_loses_recall_but_keeps_precision():
+    real, faithful = _two_modes(400, seed=0), _two_modes(400, seed=1)
+    collapsed = faithful[faithful[:, 0] > 0]  # every sample at the right-hand mode
+    good, bad = precision_recall(real, faithful), precision_recall(real, collapsed)
+    assert good["recall"] > 0.9 and good["precision"] > 0.9, good
+    assert bad["precision"] > 0.9, bad  # what it draws looks real ...
+    assert bad["recall"] < 0.6 and bad["coverage"] < 0.6, bad  # ... but half the data is missed
+
+
+def test_samples_between_the_modes_lose_precision():
+    real, faithful = _two_modes(400, seed=0), _two_modes(400, seed=1)
+    t = np.random.default_rng(2).uniform(0.3, 0.7, size=(200, 1))
+    between = (1 - t) * faithful[0:400:2][:200] + t * faithful[1:400:2][:200]  # in the gap
+    mixed = np.concatenate([faithful[:200], between])
+    good, bad = precision_recall(real, faithful), precision_recall(real, mixed)
+    assert good["precision"] > 0.9, good
+    assert bad["precision"] < 0.6 and bad["density"] < good["density"] - 0.3, (good, bad)
+    assert bad["recall"] > 0.8, bad  # the samples at the modes still reach the data
+
+
+def test_precision_recall_calls_prdc_and_keeps_its_print_quiet(monkeypatch, capsys):
+    calls = []
+    real = metrics_module.compute_prdc
+
+    def spy(x, y, nearest_k):
+        calls.append((x.dtype, y.dtype, x.shape, y.shape, nearest_k))
+        return real(x, y, nearest_k)
+
+    monkeypatch.setattr(metrics_module, "compute_prdc", spy)
+    x = torch.randn(20, 3, requires_grad=True)
+    precision_recall(x.float(), np.ones((30, 3)) + np.arange(30)[:, None], k=2)
+    assert calls == [(np.float64, np.float64, (20, 3), (30, 3), 2)]
+    assert capsys.readouterr().out == ""
+
+
+_X = torch.randn(10, 3, generator=torch.Generator().manual_seed(0))
+
+
+@pytest.mark.parametrize(
+    ("args", "match"),
+    [
+        ((torch.randn(10), _X), r"real_features must be a 2-D point cloud"),
+        ((_X, torch.randn(10, 3, 1)), r"fake_features must be a 2-D point cloud"),
+        ((_X, torch.randn(10, 4)), r"real_features and fake_features must have the same dim"),
+        ((torch.randn(4, 3), _X), r"real_features holds 4 points but k=3 needs k \+ 2 = 5"),
+        ((_X, _X[:2], 1), r"fake_features holds 2 points but k=1 needs k \+ 2 = 3"),
+        ((_X, _X, 9), r"real_features holds 10 points but k=9 .* lower k"),
+        ((torch.zeros(0, 3), _X), r"real_features is empty"),
+        ((torch.zeros(10, 0), torch.zeros(10, 0)), r"real_features has points of dimension 0"),
+        ((torch.full((10, 3), float("nan")), _X), r"real_features contains 30 NaN or infinite"),
+        ((_X, np.full((10, 3), np.inf)), r"fake_features contains 30 NaN or infinite"),
+        ((_X, _X, 0), r"k must be a positive integer, got 0; e.g. k=3"),
+        ((_X, _X, -1), r"k must be a positive integer, got -1"),
+        ((_X, _X, 3.0), r"k must be a positive integer, got 3.0"),
+        ((_X, _X, True), r"k must be a positive integer, got True"),
+        ((_X, _X, "3"), r"k must be a positive integer, got '3'"),
+        ((np.full((10, 3), "a"), _X), r"real_features could not be read as an array of real"),
+        ((_X, "features"), r"fake_features could not be read as an array of real"),
+        ((_X, _X.numpy() + 1j), r"fake_features is complex"),
+    ],
+)
+def test_precision_recall_rejects_bad_input(args, match):
+    with pytest.raises(ValueError, match=match):
+        precision_recall(*args)
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
+def test_precision_recall_reads_cuda_tensors():
+    real = torch.randn(80, 4, generator=torch.Generator().manual_seed(0))
+    fake = torch.randn(70, 4, generator=torch.Generator().manual_seed(1)) + 0.5
+    want = precision_recall(real, fake)
+    assert precision_recall(real.cuda(), fake.cuda()) == want
+    assert precision_recall(real.cuda().float(), fake.numpy()) == pytest.approx(want, abs=0.02)

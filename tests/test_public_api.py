@@ -69,6 +69,7 @@ PROMISED = {
         "data_floors",
         "frechet_distance",
         "frechet_classifier_distance",
+        "precision_recall",
     ],
     "recipes": ["RECIPES", "SCOREBOARD", "build", "settings", "train", "score",
                 "diagnostics", "protocol_table", "fingerprint", "Recipe", "FAMILIES"],
