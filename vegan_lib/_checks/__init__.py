@@ -38,6 +38,7 @@ from vegan_lib._checks.models import (  # noqa: F401
 )
 from vegan_lib._checks.tensors import (  # noqa: F401
     as_numpy,
+    as_real_tensor,
     as_tensor,
     at_least_float32,
     check_cloud,

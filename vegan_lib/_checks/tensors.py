@@ -263,6 +263,25 @@ def psd_sqrt(S: torch.Tensor) -> torch.Tensor:
     return (V * eigenvalues.clamp(min=0).sqrt()) @ V.T
 
 
+def as_real_tensor(x: Any, name: str, what: str, example: str) -> torch.Tensor:
+    """``torch.as_tensor(x)`` in the dtype it gives, refusing what is not real numbers.
+
+    ``what`` says what ``x`` holds and ``example`` what to pass, for the message.
+
+    Examples
+    --------
+    >>> as_real_tensor([[1, 2]], "z", "latent atoms", "z = torch.randn(40, 2)").dtype
+    torch.int64
+    """
+    try:
+        t = torch.as_tensor(x)
+    except (TypeError, ValueError, RuntimeError) as err:
+        raise ValueError(f"{name} could not be read as {what} ({err}); pass {example}") from None
+    if t.is_complex():
+        raise ValueError(f"{name} is complex; pass real numbers (e.g. {name}.real)")
+    return t
+
+
 def check_plane_points(x: Any, name: str) -> torch.Tensor:
     """Validate points of the plane for a drawing: real, finite, shape (n, 2) with n >= 1.
 
@@ -274,15 +293,7 @@ def check_plane_points(x: Any, name: str) -> torch.Tensor:
     >>> check_plane_points([[0, 1]], "x")
     tensor([[0., 1.]], dtype=torch.float64)
     """
-    try:
-        t = torch.as_tensor(x)
-    except (TypeError, ValueError, RuntimeError) as err:
-        raise ValueError(
-            f"{name} could not be read as points of the plane ({err}); "
-            "pass a tensor or an array of shape (n, 2)"
-        ) from None
-    if t.is_complex():
-        raise ValueError(f"{name} is complex; pass real numbers (e.g. {name}.real)")
+    t = as_real_tensor(x, name, "points of the plane", "a tensor or an array of shape (n, 2)")
     if t.ndim != 2 or t.shape[1] != 2 or t.shape[0] < 1:
         raise ValueError(
             f"{name} must be points of the plane, shape (n, 2), got {tuple(t.shape)}; the "

@@ -11,7 +11,7 @@ import torch
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from vegan_lib._checks import check_finite, check_p, check_plane_points
+from vegan_lib._checks import as_real_tensor, check_finite, check_p, check_plane_points
 from vegan_lib.exact_pot import PenalizedOTResult, pot_relaxation
 from vegan_lib.explorers._base import (
     STATIC_MAX_WIDTH,
@@ -33,15 +33,8 @@ def _check_codes(z: Any) -> torch.Tensor:
     An array-like is read by ``torch.as_tensor`` (a list of floats becomes float32), and
     ``G`` gets it in that dtype.
     """
-    try:
-        t = torch.as_tensor(z)
-    except (TypeError, ValueError, RuntimeError) as err:
-        raise ValueError(
-            f"z could not be read as latent atoms ({err}); pass a tensor of shape (m, d_z), "
-            "e.g. z = torch.randn(40, 2)"
-        ) from None
-    if t.is_complex():
-        raise ValueError("z is complex; pass real numbers (e.g. z.real)")
+    t = as_real_tensor(z, "z", "latent atoms",
+                       "a tensor of shape (m, d_z), e.g. z = torch.randn(40, 2)")
     if t.ndim != 2 or t.shape[0] == 0 or t.shape[1] == 0:
         raise ValueError(
             f"z must hold latent atoms of shape (m, d_z), m >= 1 and d_z >= 1, got shape "
