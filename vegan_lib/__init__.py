@@ -56,7 +56,6 @@ from vegan_lib.fdivergences import (
 )
 from vegan_lib.metrics import (
     data_floor,
-    data_floors,
     frechet_classifier_distance,
     frechet_distance,
     model_w2_to_data,
@@ -74,6 +73,7 @@ from vegan_lib.pot import (
     pot_twin,
 )
 from vegan_lib.recipes import RECIPES
+from vegan_lib.scoring import cross_seed_count, data_floors, fcd_drift, split_floor_digits
 from vegan_lib.theory import (
     encoder_form,
     fold_generator,
@@ -126,6 +126,7 @@ __all__ = [
     "certified_w1_lower_bound",
     "classifier_accuracy",
     "cost_matrix",
+    "cross_seed_count",
     "data_floor",
     "data_floors",
     "digits",
@@ -133,6 +134,7 @@ __all__ = [
     "encoder_form",
     "euclidean_cost",
     "exact_ot",
+    "fcd_drift",
     "f_divergence",
     "fit",
     "fit_critic",
@@ -176,6 +178,7 @@ __all__ = [
     "sharpness_ratio",
     "sinkhorn",
     "sinkhorn_plan",
+    "split_floor_digits",
     "squared_cost",
     "toy_2d",
     "train_digit_classifier",

@@ -54,7 +54,6 @@ __all__ = [
     "w2_to_data",
     "model_w2_to_data",
     "data_floor",
-    "data_floors",
     "frechet_distance",
     "frechet_classifier_distance",
     "precision_recall",
@@ -594,44 +593,6 @@ def frechet_classifier_distance(
     y = check_digit_images(reference, "reference", n)
     fx, fy = classifier_features(classifier, x), classifier_features(classifier, y)
     return frechet_distance(fx, fy).to(samples.device, float64_on(samples.device))
-
-
-@torch.no_grad()
-def data_floors(
-    train_images: torch.Tensor,
-    test_images: torch.Tensor,
-    classifier: nn.Module,
-    n: int = 1000,
-) -> dict[str, float]:
-    r"""What real training digits score on the scoreboard's three sample metrics.
-
-    The floors that chapter 8 and the reference run (:mod:`vegan_lib.reference`) read every
-    model's scores against, computed in one place:
-
-    * ``"w2"``: :func:`data_floor`, the first ``n`` training images against the test images;
-    * ``"fcd"``: :func:`frechet_classifier_distance` of the last ``n`` training images;
-    * ``"sharpness"``: :func:`sharpness_ratio` of the last ``n`` training images (about 1).
-
-    Parameters
-    ----------
-    train_images : Tensor, shape (N, 1, 28, 28)
-        Real training digits, none of them among the test digits, :math:`N \ge n`.
-    test_images : Tensor, shape (M, 1, 28, 28)
-        Held-out digits, :math:`M \ge n`.
-    classifier : nn.Module
-        The digit classifier of :func:`~vegan_lib.classifier.train_digit_classifier`.
-    n : int
-        Images per side.
-
-    Returns
-    -------
-    dict of str to float
-        ``{"w2": ..., "fcd": ..., "sharpness": ...}``.
-    """
-    real = train_images[-n:]
-    return {"w2": data_floor(train_images, test_images, n=n).item(),
-            "fcd": frechet_classifier_distance(real, test_images, classifier, n=n).item(),
-            "sharpness": sharpness_ratio(real, test_images).item()}
 
 
 def precision_recall(real_features: Any, fake_features: Any, k: int = 3) -> dict[str, float]:

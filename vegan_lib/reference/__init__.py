@@ -10,11 +10,19 @@ writes one JSON file (:data:`DEFAULT_FILE`) with
   wall time;
 * ``fingerprint``: :func:`~vegan_lib.recipes.fingerprint` of the recipes it ran (other
   recipes may change without invalidating it);
-* ``floors``: the same metrics for real training digits against the test digits;
-* ``runs``: one record per recipe and seed with its ``metrics`` (``w2``, ``w2_floor``,
-  ``fcd``, ``fcd_floor``, ``sharpness``, ``sharpness_floor``, ``recon_error``,
-  ``ms_per_step`` and recipe-specific diagnostics), the FCD every tenth of the run
-  (``fcd_curve``), and a thinned loss history;
+* ``protocol``: the budget rule (:data:`BUDGET_RULE`: the same generator updates for every
+  recipe), the plateau criterion (:func:`~vegan_lib.scoring.fcd_drift` within
+  :data:`~vegan_lib.scoring.PLATEAU_TOLERANCE`), and which digits each part saw: the
+  models and the classifier fit the training digits but the last
+  :data:`~vegan_lib.scoring.FLOOR_DIGITS`, on which every floor is measured
+  (:func:`~vegan_lib.scoring.split_floor_digits`);
+* ``settings``: each recipe's full settings and its adversary's updates;
+* ``floors``: the same metrics for those held-out real digits against the test digits;
+* ``runs``: one record per recipe and seed with its ``wall_s``, ``adversary_updates``,
+  ``metrics`` (those of :func:`~vegan_lib.scoring.score`: ``w2``, ``fcd``, ``sharpness``,
+  ``precision``, ``recall``, ``density``, ``coverage``, ``recon_error``; each floor,
+  ``ms_per_step``, the plateau measure ``fcd_drift`` and the family's diagnostics), the FCD
+  every twentieth of the run (``fcd_curve``), and a thinned loss history;
 * ``replay``: the first ``REPLAY_STEPS`` logged steps of each recipe, seed 0, trained in
   float64 on the CPU (:func:`replay_history`), which a unit test recomputes with today's
   code (:func:`replay_mismatches`, relative tolerance :data:`REPLAY_RTOL`), and the first
@@ -58,8 +66,16 @@ from vegan_lib import recipes
 from vegan_lib.classifier import classifier_accuracy, train_digit_classifier
 from vegan_lib.data import mnist
 from vegan_lib.device import get_device
-from vegan_lib.metrics import data_floors, frechet_classifier_distance
+from vegan_lib.metrics import frechet_classifier_distance
 from vegan_lib.plotting import save_image_grid
+from vegan_lib.reference._schema import SCHEMA, validate_payload
+from vegan_lib.scoring import (
+    PLATEAU_TOLERANCE,
+    PR_K,
+    data_floors,
+    fcd_drift,
+    split_floor_digits,
+)
 
 __all__ = [
     "DEFAULT_FILE",
@@ -79,7 +95,11 @@ __all__ = [
 ]
 
 REFERENCE_RECIPES = (*recipes.SCOREBOARD, "VAE (σ² = 0.3)", "VAE (σ² = 1)", "WAE-MMD (weak)")
-"""Chapter 8's six recipes, the two other VAEs of chapter 5's sweep, the weak WAE-MMD."""
+"""Chapter 8's seven families, the two other VAEs of chapter 5's sweep, the weak WAE-MMD."""
+BUDGET_RULE = ("the same number of generator (decoder) updates for every recipe, on batches "
+               "of the same size: every generator learns from the same number of digits, "
+               "and what an adversary adds (its updates, the compute time) is shown beside it")
+"""The one budget rule of the reference run (stored in its ``protocol``)."""
 SEEDS = (0, 1, 2)
 """The seeds of every reference recipe."""
 N_EVAL = 1000
@@ -89,14 +109,15 @@ REPLAY_STEPS = 5
 REPLAY_RTOL = 1e-9
 """The relative tolerance of the float64 replay, far above kernel rounding (about 1e-14 after
 five steps) and far below what a 1 % change of a recipe does (1e-4 and more)."""
-CURVE_POINTS = 10
+CURVE_POINTS = 20
+"""FCD evaluations per run: four in each fifth, for the plateau measure
+(:func:`~vegan_lib.scoring.fcd_drift`)."""
 HISTORY_POINTS = 100
 CHECKPOINT_EVERY = 250
 DEFAULT_FILE = Path(__file__).resolve().parents[1] / "results" / "reference.json"
 """Where ``make reference`` writes and :func:`load` reads: package data (``vegan_lib/results/``,
 with the sample grids in ``samples/``), so a checkout and an installed package (pip, Colab,
 Binder) read the same file."""
-SCHEMA = 1
 
 
 def slug(name: str) -> str:
@@ -170,8 +191,9 @@ def run_one(job: Mapping[str, Any]) -> dict[str, Any]:
     device = torch.device(job["device"])
     if device.type == "cpu":
         torch.set_num_threads(job["threads"])
-    x_train, _ = mnist(split="train", source=job["source"])
+    x_all, _ = mnist(split="train", source=job["source"])
     x_test, _ = mnist(split="test", source=job["source"])
+    (x_train, _), _ = split_floor_digits(x_all, n=job["floor_digits"])  # the floor's are out
     x_train, x_test = x_train.to(device), x_test.to(device)
     classifier = torch.load(job["classifier"], map_location=device, weights_only=False)
     name, seed, n = job["recipe"], job["seed"], job["n_eval"]
@@ -207,10 +229,12 @@ def run_one(job: Mapping[str, Any]) -> dict[str, Any]:
         scores["recon_error"] = None  # JSON has no NaN
     record = {
         "recipe": name, "seed": seed, "steps": steps, "wall_s": round(history.wall_time, 1),
+        "adversary_updates": _adversary_updates(name, steps),
         "git_commit": job["commit"],
         "finished": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "metrics": {**scores, **{f"{k}_floor": v for k, v in job["floors"].items()},
-                    "ms_per_step": 1000 * history.wall_time / steps, **extra},
+                    "ms_per_step": 1000 * history.wall_time / steps,
+                    "fcd_drift": fcd_drift(curve["step"], curve["fcd"], steps), **extra},
         "fcd_curve": curve,
         "history": _thin(history.step, history.terms, HISTORY_POINTS),
         "first_steps": {k: v[:REPLAY_STEPS] for k, v in history.terms.items()},
@@ -325,7 +349,7 @@ def refresh_replay(path: str | os.PathLike | None = None,
                          "`make reference`; a new replay of stale runs would hide that")
     x_train, _ = mnist(split="train", source=payload["provenance"]["data_source"])
     payload["replay"] = _replay_record(names, x_train, seed, first, provenance or {})
-    _check_payload(payload, str(path))
+    validate_payload(payload, str(path))
     path.write_text(json.dumps(payload, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     return payload
 
@@ -376,12 +400,13 @@ def run_reference(
         device)
     workdir, out = Path(workdir), Path(out)
     workdir.mkdir(parents=True, exist_ok=True)
-    x_train, y_train = mnist(split="train", source=source, download=source != "embedded")
+    x_all, y_all = mnist(split="train", source=source, download=source != "embedded")
     x_test, y_test = mnist(split="test", source=source, download=source != "embedded")
-    sizes = {"train": len(x_train), "test": len(x_test)}
     n = min(N_EVAL, len(x_test))
+    (x_train, y_train), (x_floor, _) = split_floor_digits(x_all, y_all, n=n)
+    sizes = {"train": len(x_train), "floor": len(x_floor), "test": len(x_test)}
 
-    classifier_file = workdir / f"classifier-{source}-{CLASSIFIER_STEPS}.pt"
+    classifier_file = workdir / f"classifier-{source}-{CLASSIFIER_STEPS}-fit{len(x_train)}.pt"
     if classifier_file.exists():
         classifier = torch.load(classifier_file, weights_only=False)
     else:
@@ -389,12 +414,13 @@ def run_reference(
                                             progress=progress)
         torch.save(classifier, classifier_file)
     accuracy = classifier_accuracy(classifier, x_test, y_test).item()
-    floors = data_floors(x_train, x_test, classifier, n=n)
+    floors = data_floors(x_floor, x_test, classifier, n=n)
 
     order = sorted(((name, seed) for name in names for seed in seeds),
                    key=lambda p: -_cost(p[0]))  # longest first: a pool ends together
     todo = [{"recipe": name, "seed": seed, "source": source, "device": str(device),
              "threads": threads or torch.get_num_threads(), "n_eval": n, "steps": steps,
+             "floor_digits": n,
              "floors": floors, "progress": progress, "classifier": str(classifier_file),
              "commit": known.get("git_commit", "unknown"),
              "part": str(workdir / f"{slug(name)}-seed{seed}-{source}.json"),
@@ -413,7 +439,18 @@ def run_reference(
                        "wall_time_s": round(time.perf_counter() - t0, 1),
                        "run_wall_time_s": round(sum(r["wall_s"] for r in runs), 1)},
         "fingerprint": recipes.fingerprint(names, modes=("full",)),
-        "settings": {name: recipes.settings(name, full=True) for name in names},
+        "protocol": {"budget_rule": BUDGET_RULE,
+                     "plateau": f"|fcd_drift| < {PLATEAU_TOLERANCE:g}: the mean FCD of the "
+                                "last fifth of the steps within that fraction of the fifth's "
+                                "before", "plateau_tolerance": PLATEAU_TOLERANCE,
+                     "fcd_evaluations": CURVE_POINTS, "precision_recall_k": PR_K,
+                     "digits": "models and classifier fit the first "
+                               f"{sizes['train']} training digits; every floor measures the "
+                               f"last {sizes['floor']} (held out of both) against the "
+                               f"{sizes['test']} test digits"},
+        "settings": {name: {**recipes.settings(name, full=True), "adversary_updates":
+                            _adversary_updates(name, recipes.settings(name, full=True)["steps"])}
+                     for name in names},
         "evaluation": {"n_eval": n, "classifier_steps": CLASSIFIER_STEPS,
                        "classifier_accuracy": accuracy},
         "floors": floors,
@@ -421,10 +458,16 @@ def run_reference(
         "runs": [{k: v for k, v in r.items() if k != "first_steps"} for r in runs],
         "replay": _replay_record(names, x_train.cpu(), seeds[0], first_step, known),
     }
-    _check_payload(payload, str(out))
+    validate_payload(payload, str(out))
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(payload, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     return payload
+
+
+def _adversary_updates(name: str, steps: int) -> int:
+    # the adversary's updates in a run of `steps` generator updates (0 without an adversary)
+    facts, s = recipes.recipe(name).facts, recipes.settings(name, full=True)
+    return steps * s["adversary_steps"] if facts.has_adversary else 0
 
 
 def _cost(name: str) -> float:
@@ -434,143 +477,6 @@ def _cost(name: str) -> float:
 
 
 # --------------------------------------------------------------------------- reading
-# The schema of the file, beside the code that writes and reads it.
-_REQUIRED_METRICS = ("w2", "w2_floor", "fcd", "fcd_floor", "sharpness", "recon_error",
-                    "ms_per_step")
-_TOP = ("schema", "provenance", "fingerprint", "floors", "seeds", "runs", "replay")
-_PROVENANCE = ("git_commit", "date", "device_name", "torch", "pot", "data_source",
-               "data_sizes", "wall_time_s")
-_JSON_TYPES = {type(None): "null", bool: "a boolean", int: "a number", float: "a number",
-               str: "a string", list: "a list", dict: "an object"}
-
-
-def _bad(path: str, why: str) -> ValueError:
-    return ValueError(f"{path} is not a reference run of vegan_lib ({why}); run "
-                      "`make reference` again to rewrite it")
-
-
-def _finite(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
-
-
-def _integer(value: Any, minimum: int = 0) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and value >= minimum
-
-
-def _typed(path: str, value: Any, kind: type, where: str) -> Any:
-    # value if it is a kind (dict, list or str), else the _bad error naming the field
-    if not isinstance(value, kind):
-        raise _bad(path, f"{where} is {_JSON_TYPES.get(type(value), type(value).__name__)}, "
-                         f"not {_JSON_TYPES[kind]}")
-    return value
-
-
-def _check_run(run: Any, i: int, path: str) -> None:
-    # one record of "runs": its recipe, seed, steps and metrics, each of its type
-    run = _typed(path, run, dict, f"runs[{i}]")
-    if not {"recipe", "seed", "steps", "metrics"} <= set(run):
-        raise _bad(path, f"a run without recipe, seed, steps or metrics: {sorted(run)}")
-    name = _typed(path, run["recipe"], str, f"runs[{i}].recipe")
-    if not _integer(run["seed"]):
-        raise _bad(path, f"{name}: seed {run['seed']!r} is not a non-negative integer")
-    if not _integer(run["steps"], 1):
-        raise _bad(path, f"{name}, seed {run['seed']}: steps {run['steps']!r} is not a "
-                         "positive integer")
-    metrics = _typed(path, run["metrics"], dict, f"the metrics of {name}, seed {run['seed']}")
-    for key in (*_REQUIRED_METRICS, *(k for k in metrics if k not in _REQUIRED_METRICS)):
-        value = metrics.get(key, "missing")
-        optional = key == "recon_error" or key not in _REQUIRED_METRICS  # null: not measured
-        if not (_finite(value) or (optional and value is None)):
-            raise _bad(path, f"{name}, seed {run['seed']}: metric {key} = {value!r}")
-
-
-def _check_replay(replay: Any, names: list[str], path: str) -> None:
-    # the float64 replay: terms {recipe: {term: [number per step]}}, run_first_step
-    # {recipe: {term: number}}, both for exactly the recipes of the runs
-    replay = _typed(path, replay, dict, "replay")
-    terms = _typed(path, replay.get("terms", {}), dict, "replay.terms")
-    if set(terms) != set(names):
-        raise _bad(path, f"replayed first steps for {sorted(terms)}, runs of {sorted(set(names))}")
-    if replay.get("dtype") != "float64":
-        raise _bad(path, f"its replay was recorded in {replay.get('dtype', 'float32')}, which "
-                         "other CPUs do not reproduce; `python -m vegan_lib.reference "
-                         "--replay-only` rewrites it in float64")
-    for key, low in (("seed", 0), ("steps", 1)):
-        if key in replay and not _integer(replay[key], low):
-            raise _bad(path, f"replay.{key} = {replay[key]!r}, not an integer >= {low}")
-    for name, record in terms.items():
-        for term, values in _typed(path, record, dict, f"replay.terms[{name!r}]").items():
-            where = f"replay.terms[{name!r}][{term!r}]"
-            if not _typed(path, values, list, where) or not all(map(_finite, values)):
-                raise _bad(path, f"{where} = {values!r}, not a list of finite numbers")
-    first = _typed(path, replay.get("run_first_step", {}), dict, "replay.run_first_step")
-    if set(first) != set(names):
-        raise _bad(path, f"the runs' own first steps for {sorted(first)}, runs of "
-                         f"{sorted(set(names))}")
-    for name, record in first.items():
-        where = f"replay.run_first_step[{name!r}]"
-        for term, value in _typed(path, record, dict, where).items():
-            if not _finite(value):
-                raise _bad(path, f"{where}[{term!r}] = {value!r}, not a finite number")
-
-
-def _check_payload(payload: Any, path: str) -> dict:
-    """Raise ``ValueError`` unless ``payload`` has the fields a reference run stores.
-
-    Schema 1: the top-level keys, the provenance, one record per recipe and seed with the
-    metrics every chapter reads (finite numbers; ``recon_error`` may be ``null`` for a
-    model without an encoder, as may any metric beyond those), the float64 replay of every
-    recipe's first steps and the first logged step of its stored seed-0 run. Every field
-    read is checked for its JSON type too (an object, a list of integers, ...), so that a
-    damaged file gives this error, naming the field, rather than a ``TypeError``.
-
-    Examples
-    --------
-    >>> try:
-    ...     _check_payload({"schema": 2}, "ref.json")
-    ... except ValueError as err:
-    ...     print(str(err)[:60])
-    ref.json is not a reference run of vegan_lib (schema 2, expe
-    """
-    if not isinstance(payload, dict):
-        raise _bad(path, f"it holds a {type(payload).__name__}, not an object")
-    if not (_integer(payload.get("schema")) and payload["schema"] == 1):
-        raise _bad(path, f"schema {payload.get('schema')!r}, expected 1")
-    missing = [k for k in _TOP if k not in payload]
-    if missing:
-        raise _bad(path, f"no {', '.join(missing)}")
-    provenance = _typed(path, payload["provenance"], dict, "provenance")
-    missing = [k for k in _PROVENANCE if k not in provenance]
-    if missing:
-        raise _bad(path, f"its provenance lacks {', '.join(missing)}")
-    _typed(path, provenance["data_source"], str, "provenance.data_source")
-    _typed(path, payload["fingerprint"], str, "fingerprint")
-    for key, value in _typed(path, payload["floors"], dict, "floors").items():
-        if not _finite(value):
-            raise _bad(path, f"floors.{key} = {value!r}, not a finite number")
-    for key, value in _typed(path, payload.get("settings", {}), dict, "settings").items():
-        _typed(path, value, dict, f"settings[{key!r}]")
-    seeds = _typed(path, payload["seeds"], list, "seeds")
-    if not seeds or not all(map(_integer, seeds)) or len(set(seeds)) < len(seeds):
-        raise _bad(path, f"seeds = {seeds!r}, not a list of distinct non-negative integers")
-    runs = _typed(path, payload["runs"], list, "runs")
-    if not runs:
-        raise _bad(path, "no runs")
-    for i, run in enumerate(runs):
-        _check_run(run, i, path)
-    names = [run["recipe"] for run in runs]
-    pairs = [(r["recipe"], r["seed"]) for r in runs]
-    expected = {(name, seed) for name in names for seed in seeds}
-    if len(set(pairs)) < len(pairs):
-        raise _bad(path, f"runs repeated: {sorted({p for p in pairs if pairs.count(p) > 1})}")
-    if set(pairs) != expected:
-        extra = sorted(set(pairs) - expected)
-        raise _bad(path, f"runs missing for {sorted(expected - set(pairs))}"
-                         + (f", runs of seeds not in seeds: {extra}" if extra else ""))
-    _check_replay(payload["replay"], names, path)
-    return payload
-
-
 def load(path: str | os.PathLike | None = None) -> dict[str, Any]:
     """The stored reference run (:data:`DEFAULT_FILE` by default), validated.
 
@@ -602,7 +508,7 @@ def load(path: str | os.PathLike | None = None) -> dict[str, Any]:
                          "or run `make reference` again") from None
     except json.JSONDecodeError as err:
         raise ValueError(f"{path} is not JSON ({err}); run `make reference` again") from None
-    return _check_payload(payload, str(path))
+    return validate_payload(payload, str(path))
 
 
 def _check_reference(reference: Any) -> list[dict]:
