@@ -16,7 +16,6 @@ import vegan_lib.metrics as metrics_module
 from vegan_lib.data import mnist
 from vegan_lib.metrics import (
     data_floor,
-    data_floors,
     frechet_classifier_distance,
     frechet_distance,
     model_w2_to_data,
@@ -533,18 +532,6 @@ def test_fcd_with_a_cuda_classifier_returns_on_the_samples_device(labelled_digit
     assert gpu.device.type == "cpu" and on_cuda.device.type == "cuda"
     assert gpu.item() == pytest.approx(cpu.item(), rel=1e-4)
     assert on_cuda.item() == pytest.approx(cpu.item(), rel=1e-4)
-
-
-def test_data_floors_are_what_real_digits_score_and_beat_noise(labelled_digits, small_classifier):
-    train_x, _, test_x, _ = labelled_digits
-    floors = data_floors(train_x, test_x, small_classifier, n=200)
-    assert set(floors) == {"w2", "fcd", "sharpness"}
-    assert floors["w2"] == pytest.approx(data_floor(train_x, test_x, n=200).item(), rel=1e-12)
-    assert 0.8 < floors["sharpness"] < 1.25  # real digits are as sharp as real digits
-    noise = torch.rand(200, 1, 28, 28, generator=torch.Generator().manual_seed(0))
-    fcd_noise = frechet_classifier_distance(noise, test_x, small_classifier, n=200).item()
-    assert 0 < floors["fcd"] < fcd_noise / 10
-    assert floors["w2"] < w2_to_data(noise, test_x, n=200).item()
 
 
 # ------------------------------------------------------- precision, recall, density, coverage

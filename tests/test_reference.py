@@ -23,6 +23,7 @@ import torch
 
 from vegan_lib import recipes, reference
 from vegan_lib.data import mnist
+from vegan_lib.scoring import FLOOR_DIGITS, fcd_drift
 
 STORED = reference.DEFAULT_FILE
 
@@ -48,10 +49,32 @@ def test_the_stored_run_was_made_with_todays_recipes(stored):
         assert run["steps"] == recipes.settings(run["recipe"], full=True)["steps"]
 
 
+def test_the_stored_run_follows_one_protocol(stored):
+    # seven families, one budget (generator updates) for all, the adversaries' updates
+    # counted, a plateau measure per run that its own curve gives back, floors held out
+    names = {r["recipe"] for r in stored["runs"]}
+    assert set(recipes.SCOREBOARD) <= names and len(recipes.SCOREBOARD) == 7
+    assert len({r["steps"] for r in stored["runs"]}) == 1, "one budget of generator updates"
+    assert stored["protocol"]["budget_rule"] == reference.BUDGET_RULE
+    for run in stored["runs"]:
+        s = recipes.settings(run["recipe"], full=True)
+        facts = recipes.recipe(run["recipe"]).facts
+        assert run["adversary_updates"] == (run["steps"] * s["adversary_steps"]
+                                            if facts.has_adversary else 0)
+        curve = run["fcd_curve"]
+        assert len(curve["step"]) == reference.CURVE_POINTS
+        assert run["metrics"]["fcd_drift"] == pytest.approx(
+            fcd_drift(curve["step"], curve["fcd"], run["steps"]), rel=1e-12)
+    sizes = stored["provenance"]["data_sizes"]
+    assert sizes["floor"] == FLOOR_DIGITS and sizes["train"] + sizes["floor"] == len(
+        mnist(split="train", source=stored["provenance"]["data_source"])[0])
+
+
 def test_the_stored_metrics_sit_beside_their_floors(stored):
     for run in stored["runs"]:
         m = run["metrics"]
-        assert m["fcd_floor"] == stored["floors"]["fcd"] and m["w2_floor"] == stored["floors"]["w2"]
+        assert all(m[f"{k}_floor"] == v for k, v in stored["floors"].items())
+        assert all(0 <= m[k] <= 1 for k in ("precision", "recall", "coverage"))
         assert m["fcd"] > 0 and m["w2"] > 0 and m["ms_per_step"] > 0
         curve = run["fcd_curve"]
         assert curve["step"][-1] == run["steps"] and math.isclose(curve["fcd"][-1], m["fcd"],
@@ -62,7 +85,7 @@ def test_the_stored_metrics_sit_beside_their_floors(stored):
 def x_train(stored):
     if stored["provenance"]["data_source"] != "embedded":
         pytest.skip("the reference run used full MNIST, which tests do not download")
-    return mnist(split="train")[0]
+    return reference.fit_and_floor_digits()[0][0]  # the digits the runs fit
 
 
 @pytest.mark.parametrize("name", reference.REFERENCE_RECIPES)
@@ -122,8 +145,7 @@ def test_the_replay_catches_a_small_change_of_a_recipe(stored, x_train, name, ke
 _OTHER_KERNELS = """
 import json, sys
 from vegan_lib import reference
-from vegan_lib.data import mnist
-x = mnist(split="train")[0]
+x = reference.fit_and_floor_digits()[0][0]
 print(json.dumps({n: reference.replay_history(n, x, 3, 0) for n in sys.argv[1:]}))
 """
 
@@ -176,9 +198,12 @@ def _payload():
     runs = [{"recipe": name, "seed": seed, "steps": 10,
              "metrics": {"w2": w2, "w2_floor": 1.0, "fcd": 2 * w2, "fcd_floor": 0.5,
                          "sharpness": 0.5, "recon_error": None if name == "B" else 3.0,
-                         "ms_per_step": 1.0}}
+                         "ms_per_step": 1.0, "fcd_drift": -0.01,
+                         **dict.fromkeys(("precision", "recall", "density", "coverage"), 0.5)}}
             for name, seed, w2 in [("A", 0, 1.0), ("A", 1, 3.0), ("B", 0, 2.0), ("B", 1, 2.0)]]
-    return {"schema": 1, "fingerprint": "x", "floors": {"w2": 1.0, "fcd": 0.5}, "seeds": [0, 1],
+    floors = {"w2": 1.0, "fcd": 0.5, "sharpness": 1.0,
+              **dict.fromkeys(("precision", "recall", "density", "coverage"), 0.9)}
+    return {"schema": 2, "fingerprint": "x", "floors": floors, "seeds": [0, 1], "protocol": {},
             "provenance": {k: "x" for k in ("git_commit", "date", "device_name", "torch", "pot",
                                             "data_source", "data_sizes", "wall_time_s")},
             "runs": runs, "replay": {"dtype": "float64", "terms": {"A": {}, "B": {}},
@@ -276,13 +301,16 @@ _DAMAGED = {
     "other-metric-string": (_set("runs", 0, "metrics", "kl", "x"), r"metric kl = 'x'"),
     "run-repeated": (_append_copy_of_first_run, r"runs repeated: \[\('VAE', 0\)\]"),
     "run-of-another-seed": (_set("runs", 0, "seed", 7), r"runs of seeds not in seeds"),
-    "schema-true": (_set("schema", True), r"schema True, expected 1"),
+    "schema-true": (_set("schema", True), r"schema True, expected 2"),
     "fingerprint-number": (_set("fingerprint", 3), r"fingerprint is a number"),
     "floors-null": (_set("floors", None), r"floors is null"),
     "floor-nan": (_set("floors", "fcd", float("nan")), r"floors\.fcd = nan"),
     "data-source-null": (_set("provenance", "data_source", None),
                          r"provenance\.data_source is null"),
     "settings-list": (_set("settings", []), r"settings is a list"),
+    "protocol-list": (_set("protocol", []), r"protocol is a list"),
+    "floor-missing": (lambda payload: payload["floors"].pop("recall"), r"floors lack recall"),
+    "drift-null": (_set("runs", 0, "metrics", "fcd_drift", None), r"metric fcd_drift = None"),
 }
 
 
@@ -386,7 +414,7 @@ def test_a_short_trial_run_writes_a_valid_file_and_resumes(tmp_path, monkeypatch
     assert reference.load(out)["provenance"]["steps_override"] == 4
     first = next(r for r in payload["runs"] if r["seed"] == 0)
     assert first["history"]["step"] == [1, 2, 3, 4]
-    x_train, _ = mnist(split="train")
+    (x_train, _), _ = reference.fit_and_floor_digits()
     # the stored first step is the run's own (history thinned to 6 digits), the float32
     # replay gives the run back, and the float64 record is the float64 replay
     replay = payload["replay"]
@@ -454,7 +482,7 @@ def test_a_run_records_the_provenance_its_caller_passes(tmp_path, monkeypatch):
         calls.append(len(jobs))
         return map(function, jobs)
 
-    payload = reference.run_reference(["WGAN-GP"], seeds=(0,), steps=2, out=out,
+    payload = reference.run_reference(["WGAN-GP"], seeds=(0,), steps=3, out=out,
                                       workdir=tmp_path / "work", progress=False, device="cpu",
                                       provenance={"git_commit": "abc123", "processes": 3},
                                       map_runs=counting_map)

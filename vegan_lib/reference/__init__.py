@@ -63,6 +63,7 @@ import torch
 from tqdm.auto import tqdm
 
 from vegan_lib import recipes
+from vegan_lib._checks import check_int_at_least
 from vegan_lib.classifier import classifier_accuracy, train_digit_classifier
 from vegan_lib.data import mnist
 from vegan_lib.device import get_device
@@ -70,6 +71,7 @@ from vegan_lib.metrics import frechet_classifier_distance
 from vegan_lib.plotting import save_image_grid
 from vegan_lib.reference._schema import SCHEMA, validate_payload
 from vegan_lib.scoring import (
+    FLOOR_DIGITS,
     PLATEAU_TOLERANCE,
     PR_K,
     data_floors,
@@ -79,6 +81,7 @@ from vegan_lib.scoring import (
 
 __all__ = [
     "DEFAULT_FILE",
+    "fit_and_floor_digits",
     "REFERENCE_RECIPES",
     "REPLAY_RTOL",
     "SEEDS",
@@ -130,6 +133,18 @@ def samples_file(name: str, results: str | os.PathLike | None = None) -> Path:
     """The PNG grid of 36 samples of recipe ``name`` (seed 0) beside the results file."""
     folder = DEFAULT_FILE.parent if results is None else Path(results).parent
     return folder / "samples" / f"{slug(recipes.recipe(name).name)}.png"
+
+
+def fit_and_floor_digits(source: str = "embedded") -> tuple[tuple[torch.Tensor, torch.Tensor],
+                                                            tuple[torch.Tensor, torch.Tensor]]:
+    """The training digits split as the reference run splits them.
+
+    Returns ``((x, y) that the models and the classifier fit, (x, y) of the floors)``: the
+    last :data:`~vegan_lib.scoring.FLOOR_DIGITS` are held out of both
+    (:func:`~vegan_lib.scoring.split_floor_digits`).
+    """
+    x, y = mnist(split="train", source=source, download=source != "embedded")
+    return split_floor_digits(x, y, n=FLOOR_DIGITS)
 
 
 # --------------------------------------------------------------------------- provenance
@@ -191,9 +206,8 @@ def run_one(job: Mapping[str, Any]) -> dict[str, Any]:
     device = torch.device(job["device"])
     if device.type == "cpu":
         torch.set_num_threads(job["threads"])
-    x_all, _ = mnist(split="train", source=job["source"])
+    (x_train, _), _ = fit_and_floor_digits(job["source"])  # the floor's digits stay out
     x_test, _ = mnist(split="test", source=job["source"])
-    (x_train, _), _ = split_floor_digits(x_all, n=job["floor_digits"])  # the floor's are out
     x_train, x_test = x_train.to(device), x_test.to(device)
     classifier = torch.load(job["classifier"], map_location=device, weights_only=False)
     name, seed, n = job["recipe"], job["seed"], job["n_eval"]
@@ -347,7 +361,7 @@ def refresh_replay(path: str | os.PathLike | None = None,
     if stored_fingerprint != recipes.fingerprint(names, modes=("full",)):
         raise ValueError(f"the recipes changed since the run stored in {path}: rerun "
                          "`make reference`; a new replay of stale runs would hide that")
-    x_train, _ = mnist(split="train", source=payload["provenance"]["data_source"])
+    (x_train, _), _ = fit_and_floor_digits(payload["provenance"]["data_source"])
     payload["replay"] = _replay_record(names, x_train, seed, first, provenance or {})
     validate_payload(payload, str(path))
     path.write_text(json.dumps(payload, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
@@ -394,16 +408,17 @@ def run_reference(
         torch threads per run on a CPU (default: as set now).
     """
     t0 = time.perf_counter()
+    if steps is not None:  # the plateau measure needs evaluations in the last two fifths
+        check_int_at_least(steps, "steps", 3, "steps=20 (a trial of the machinery)")
     names = [recipes.recipe(name).name for name in names]
     known = dict(provenance or {})
     device = get_device(os.environ.get("VEGAN_DEVICE")) if device is None else torch.device(
         device)
     workdir, out = Path(workdir), Path(out)
     workdir.mkdir(parents=True, exist_ok=True)
-    x_all, y_all = mnist(split="train", source=source, download=source != "embedded")
+    (x_train, y_train), (x_floor, _) = fit_and_floor_digits(source)
     x_test, y_test = mnist(split="test", source=source, download=source != "embedded")
     n = min(N_EVAL, len(x_test))
-    (x_train, y_train), (x_floor, _) = split_floor_digits(x_all, y_all, n=n)
     sizes = {"train": len(x_train), "floor": len(x_floor), "test": len(x_test)}
 
     classifier_file = workdir / f"classifier-{source}-{CLASSIFIER_STEPS}-fit{len(x_train)}.pt"
@@ -420,7 +435,6 @@ def run_reference(
                    key=lambda p: -_cost(p[0]))  # longest first: a pool ends together
     todo = [{"recipe": name, "seed": seed, "source": source, "device": str(device),
              "threads": threads or torch.get_num_threads(), "n_eval": n, "steps": steps,
-             "floor_digits": n,
              "floors": floors, "progress": progress, "classifier": str(classifier_file),
              "commit": known.get("git_commit", "unknown"),
              "part": str(workdir / f"{slug(name)}-seed{seed}-{source}.json"),
