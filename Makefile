@@ -123,7 +123,7 @@ site: install
 notebooks: install
 	$(PROGRESS) $(BIN)/python scripts/execute_notebooks.py --jobs $(JOBS) $(NB)
 
-# The converged runs the chapters cite: every recipe at full settings, three seeds, with
+# The reference runs the chapters cite: every recipe at full settings, three seeds, with
 # provenance, in vegan_lib/results/. Resumable: per-run results and checkpoints in .cache/reference.
 reference: install
 	$(BIN)/python -m vegan_lib.reference

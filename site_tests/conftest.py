@@ -28,7 +28,7 @@ from sitecheck import (
     SITE,
     THIRD_PARTY,
     TIMEOUT_MS,
-    VIEWPORT,
+    VIEWPORTS,
     PageReport,
     find_browser,
     visit_page,
@@ -87,45 +87,70 @@ def browser():
         chromium.close()
 
 
+class _Contexts:
+    """One browser context per viewport of :data:`sitecheck.VIEWPORTS`, made on first use."""
+
+    def __init__(self, browser) -> None:
+        self.browser = browser
+        self.made: dict[str, object] = {}
+
+    def __call__(self, viewport: str):
+        if viewport not in self.made:
+            context = self.browser.new_context(viewport=VIEWPORTS[viewport],
+                                               service_workers="block")
+            context.set_default_timeout(TIMEOUT_MS)
+            self.made[viewport] = context
+        return self.made[viewport]
+
+    def close(self) -> None:
+        for context in self.made.values():
+            context.close()
+
+
 @pytest.fixture(scope="session")
 def visit(browser, base_url: str):
-    """``visit(docname)`` loads a page once per session and returns its :class:`PageReport`."""
-    context = browser.new_context(viewport=VIEWPORT, service_workers="block")
-    context.set_default_timeout(TIMEOUT_MS)
+    """``visit(docname, viewport="1280px")`` loads a page once per session and viewport (a key
+    of :data:`sitecheck.VIEWPORTS`) and returns its :class:`PageReport`; the screenshot is
+    taken at 1280 px."""
+    contexts = _Contexts(browser)
     origin = urlsplit(base_url).netloc
-    cache: dict[str, PageReport] = {}
+    cache: dict[tuple[str, str], PageReport] = {}
 
-    def load(docname: str) -> PageReport:
-        if docname not in cache:
-            cache[docname] = visit_page(context, base_url, origin, docname)
-        return cache[docname]
+    def load(docname: str, viewport: str = "1280px") -> PageReport:
+        if (docname, viewport) not in cache:
+            cache[docname, viewport] = visit_page(contexts(viewport), base_url, origin, docname,
+                                                  screenshot=viewport == "1280px")
+        return cache[docname, viewport]
 
     yield load
-    context.close()
+    contexts.close()
 
 
 @pytest.fixture(scope="session")
 def visit_fixture(browser, tmp_path_factory):
-    """``visit_fixture(name, html, files)``: write a fixture page (and e.g. PNG files) to a
-    temporary site, load it like a page of the book and return its :class:`PageReport`."""
+    """``visit_fixture(name, html, files, viewport="1280px")``: write a fixture page (and e.g.
+    PNG files) to a temporary site, load it like a page of the book and return its
+    :class:`PageReport`."""
     root = tmp_path_factory.mktemp("fixture_site")
     with serve(root) as url:
-        context = browser.new_context(viewport=VIEWPORT, service_workers="block")
-        context.set_default_timeout(TIMEOUT_MS)
+        contexts = _Contexts(browser)
 
-        def load(name: str, html: str, files: dict[str, bytes] | None = None) -> PageReport:
+        def load(name: str, html: str, files: dict[str, bytes] | None = None,
+                 viewport: str = "1280px") -> PageReport:
             for file, data in (files or {}).items():
                 (root / file).write_bytes(data)
             (root / f"{name}.html").write_text(html, encoding="utf-8")
-            return visit_page(context, url, urlsplit(url).netloc, name, screenshot=False)
+            return visit_page(contexts(viewport), url, urlsplit(url).netloc, name,
+                              screenshot=False)
 
         yield load
-        context.close()
+        contexts.close()
 
 
 def pytest_terminal_summary(terminalreporter) -> None:
     if CODE_SCROLLS:
-        terminalreporter.section("code blocks that scroll sideways (allowed; shorter is nicer)")
+        terminalreporter.section("code blocks outside notebook cells that scroll sideways "
+                                 "(allowed; shorter is nicer)")
         for docname, items in sorted(CODE_SCROLLS.items()):
             terminalreporter.write_line(f"{docname}: {len(items)}")
             for item in items[:5]:

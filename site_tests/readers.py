@@ -11,8 +11,23 @@ too wide
     A table, a display equation or a table's scroll wrapper whose content is wider than its
     box (``scrollWidth > clientWidth``), that sticks out of the text column, or whose nearest
     scrolling or clipping ancestor (a notebook's output area) overflows: a table grows with
-    its cells, so it can fit its own box and still be cut. Code blocks may scroll; they are
-    listed, not failed (``code_that_scrolls``).
+    its cells, so it can fit its own box and still be cut.
+outputs that scroll
+    Any element of a code cell's output area (``.cell_output``: stream text, ``text/plain``,
+    HTML tables, the area itself) whose content is wider than its box (``scrollWidth >
+    clientWidth + 1``): the reader sees a printed line or a table cut off at the column and
+    must scroll sideways for the numbers the prose cites. Print lines of at most ~88
+    characters; show tables as HTML with short column names.
+code cells that scroll
+    The same for a code cell's input (``.cell_input``) that a reader sees: lines past the
+    column. A hidden-input cell (tag ``hide-input``) collapsed in a closed ``<details>`` is not
+    seen until the reader expands it and is not counted (nor is anything else in a closed
+    ``<details>``); an expanded one is. The reader who expands the install cell chose to read
+    code; the pages as they open must not scroll. ``remove-input`` cells are not in the page.
+    Both checks run at 1280 px and at the book's normal width
+    (:data:`sitecheck.NORMAL_VIEWPORT`); the column is narrower at 1280 px.
+    Code blocks outside cells (markdown code blocks) may scroll: they are listed, not failed
+    (``code_that_scrolls``).
 illegible figures
     A PNG figure whose smallest text is drawn smaller than :data:`MIN_TEXT_PX` CSS pixels.
     The heuristic: matplotlib writes its dpi into the PNG, and text of ``s`` points is
@@ -78,8 +93,27 @@ def too_wide(report: PageReport) -> list[str]:
 
 
 def code_that_scrolls(report: PageReport) -> list[str]:
+    """Code blocks outside notebook cells that scroll (listed, not failed)."""
     return [f"{w['kind']} {w['scrollWidth']} px in {w['clientWidth']} px: “{w['text'][:50]}”"
-            for w in report.code_scroll]
+            for w in report.code_scroll if w.get("part", "other") == "other"]
+
+
+def _scrolls(items: list[dict], report: PageReport) -> list[str]:
+    return list(dict.fromkeys(
+        f"code cell {w['cell']} of {w['cells']} (“{w['cellText'][:40]}”): {w['kind']} "
+        f"{w['scrollWidth']} px of content in {w['clientWidth']} px "
+        f"(+{w['scrollWidth'] - w['clientWidth']} px, viewport {report.viewport} px): "
+        f"“{w['text'][:60]}”"
+        for w in items
+    ))
+
+
+def output_scrolls(report: PageReport) -> list[str]:
+    return _scrolls(report.output_scroll, report)
+
+
+def code_cell_scrolls(report: PageReport) -> list[str]:
+    return _scrolls(report.input_scroll, report)
 
 
 def text_px(figure: dict, font_pt: float | None = None) -> float:

@@ -21,11 +21,17 @@ SITE = Path(os.environ.get("VEGAN_SITE_DIR") or ROOT / "_build" / "check" / "_bu
 SCREENSHOTS = ROOT / "_build" / "screenshots"
 BROWSER_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 VIEWPORT = {"width": 1280, "height": 900}
+# The book's normal width: the theme caps the page at 88rem (1408 px), so every window at least
+# that wide shows the same text column (854 px; 752 px at 1280). The checks that nothing
+# scrolls sideways (readers.output_scrolls, readers.code_cell_scrolls) run at both widths.
+NORMAL_VIEWPORT = {"width": 1440, "height": 900}
+VIEWPORTS = {"1280px": VIEWPORT, "normal": NORMAL_VIEWPORT}
 TIMEOUT_MS = 60_000
 
 # url -> pages that asked for it; printed by pytest_terminal_summary
 THIRD_PARTY: dict[str, set[str]] = {}
-# docname -> code blocks that scroll sideways (allowed, listed by pytest_terminal_summary)
+# docname -> code blocks outside notebook cells (markdown code blocks) that scroll sideways
+# (allowed, listed by pytest_terminal_summary; cell inputs and outputs that scroll fail)
 CODE_SCROLLS: dict[str, list[str]] = {}
 
 
@@ -70,6 +76,7 @@ class PageReport:
 
     docname: str
     url: str
+    viewport: int = VIEWPORT["width"]  # CSS px
     status: int | None = None
     title: str = ""
     seconds: float = 0.0
@@ -91,6 +98,9 @@ class PageReport:
     text: str = ""  # visible text of the article outside math, code and scripts
     wide: list[dict] = field(default_factory=list)  # math/tables wider than their box
     code_scroll: list[dict] = field(default_factory=list)  # code blocks that scroll sideways
+    # notebook cells a reader sees whose content is wider than its box (innermost element)
+    output_scroll: list[dict] = field(default_factory=list)  # in a .cell_output
+    input_scroll: list[dict] = field(default_factory=list)  # in a visible .cell_input
     figures: list[dict] = field(default_factory=list)  # src, natural/displayed width, dpi
     stderr: list[str] = field(default_factory=list)  # text of stored stderr outputs
     widgets: list[str] = field(default_factory=list)  # widget views or state in the page
@@ -133,7 +143,18 @@ async () => {
             overhang: column ? Math.round(r.right - column.right) : 0,
             text: e.textContent.trim().replace(/\s+/g, " ").slice(0, 70)};
   };
-  const visible = e => e.getBoundingClientRect().width > 0;  // closed <details>: not shown
+  // Shown to a reader: laid out, and not inside a closed <details> (a hide-input cell, a
+  // dropdown). Chromium lays out a closed <details>' content when asked for its size, so the
+  // width alone does not tell.
+  const inClosedDetails = e => {
+    for (let d = e.closest("details:not([open])"); d;
+         d = d.parentElement && d.parentElement.closest("details:not([open])")) {
+      const summary = d.querySelector(":scope > summary");
+      if (!(summary && summary.contains(e))) return true;
+    }
+    return false;
+  };
+  const visible = e => e.getBoundingClientRect().width > 0 && !inClosedDetails(e);
   // The nearest ancestor (inside the article) that scrolls or clips, when its content is wider
   // than it: the element itself may fit its own box (a table grows with its cells) while a
   // notebook's output area cuts it or makes the reader scroll.
@@ -159,8 +180,36 @@ async () => {
       if (e.scrollWidth > e.clientWidth + 1 || d.overhang > 1 || box) wide.push(d);
     }
   }
+  const cells = article ? Array.from(article.querySelectorAll("div.cell")) : [];
+  const where = e => {
+    const cell = e.closest("div.cell");
+    const part = e.closest(".cell_output") ? "output" : e.closest(".cell_input") ? "input"
+                 : "other";
+    return {part: part, cell: cell ? cells.indexOf(cell) + 1 : 0, cells: cells.length,
+            cellText: cell ? (cell.querySelector(".cell_input pre") || cell).textContent.trim()
+                             .replace(/\s+/g, " ").slice(0, 50) : ""};
+  };
   const codeScroll = article ? Array.from(article.querySelectorAll("pre"))
-      .filter(e => visible(e) && e.scrollWidth > e.clientWidth + 1).map(describe) : [];
+      .filter(e => visible(e) && e.scrollWidth > e.clientWidth + 1)
+      .map(e => Object.assign(describe(e), where(e))) : [];
+  // Elements of a cell's input or output areas whose content is wider than their box:
+  // scrollWidth > clientWidth + 1 (a <pre> or an output area that scrolls or clips, a table that
+  // spills). Only the innermost of nested ones is kept: that is the one that scrolls.
+  const scrolling = selector => {
+    if (!article) return [];
+    const found = [];
+    for (const area of article.querySelectorAll(selector)) {
+      for (const e of [area, ...area.querySelectorAll("div, pre, table")]) {
+        const display = getComputedStyle(e).display;
+        if (display === "inline" || display === "contents" || !e.clientWidth) continue;
+        if (visible(e) && e.scrollWidth > e.clientWidth + 1) found.push(e);
+      }
+    }
+    return found.filter(e => !found.some(o => o !== e && e.contains(o)))
+                .map(e => Object.assign(describe(e), where(e)));
+  };
+  const outputScroll = scrolling(".cell_output");
+  const inputScroll = scrolling(".cell_input");
   // Matplotlib writes its dpi into the PNG (pHYs chunk, pixels per metre).
   const pngDpi = async url => {
     try {
@@ -195,6 +244,8 @@ async () => {
     readable: readable,
     wide: wide,
     codeScroll: codeScroll,
+    outputScroll: outputScroll,
+    inputScroll: inputScroll,
     figures: figures,
     stderr: stderr,
     widgets: widgets,
@@ -219,8 +270,11 @@ RAW_MATH_DELIMITERS = ("$$", "\\(", "\\)", "\\[", "\\]", "\\begin{")
 
 def visit_page(context, base_url: str, origin: str, docname: str,
                screenshot: bool = True) -> PageReport:
+    """Load ``docname`` in a new page of ``context`` (whose viewport sets the width) and
+    record what the checks need; a full-page screenshot unless ``screenshot`` is false."""
     report = PageReport(docname=docname, url=f"{base_url}{docname}.html")
     page = context.new_page()
+    report.viewport = (page.viewport_size or VIEWPORT)["width"]
 
     def route(route) -> None:
         url = route.request.url
@@ -263,6 +317,8 @@ def visit_page(context, base_url: str, origin: str, docname: str,
     report.text = found["readable"]
     report.wide = found["wide"]
     report.code_scroll = found["codeScroll"]
+    report.output_scroll = found["outputScroll"]
+    report.input_scroll = found["inputScroll"]
     report.figures = found["figures"]
     report.stderr = found["stderr"]
     report.widgets = found["widgets"]
