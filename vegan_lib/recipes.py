@@ -309,8 +309,8 @@ RECIPES: dict[str, Recipe] = {r.name: r for r in _ALL}
 """Every named recipe of the book, by name."""
 
 SCOREBOARD = ("VAE", "AVB", "AAE", "WAE-MMD", "WAE-GAN", "GAN", "WGAN-GP")
-"""The seven families of chapter 8's scoreboard, in its order: the two per-sample
-auto-encoders, the three POT models, the two generators against an adversary."""
+"""Chapter 8's scoreboard, one recipe per family in its order (the two per-sample
+auto-encoders, the three POT models, the two generators against an adversary)."""
 
 
 def recipe(name: str | Recipe) -> Recipe:

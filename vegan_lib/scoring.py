@@ -122,7 +122,7 @@ def score(
     * ``sharpness``: the samples' sharpness over the test digits'
       (:func:`~vegan_lib.metrics.sharpness_ratio`);
     * ``precision``, ``recall``, ``density``, ``coverage``: k-nearest-neighbour manifolds
-      (:math:`k` = :data:`PR_K`) in the classifier's feature space
+      (:math:`k` = :data:`~vegan_lib.scoring.PR_K`) in the classifier's feature space
       (:func:`~vegan_lib.metrics.precision_recall`): precision is the share of samples that
       fall among real digits' balls (blur costs it), recall the share of real digits that
       fall among the samples' balls (dropped modes cost it);
@@ -232,7 +232,7 @@ def fcd_drift(steps: Sequence[int], fcd: Sequence[float], total: int) -> float:
 
     the mean FCD over the evaluations of the last fifth of the :math:`T` steps against the
     fifth before it: :math:`-0.1` is still falling by 10 % a fifth of the run. A run has
-    *plateaued* when :math:`|\mathrm{drift}| <` :data:`PLATEAU_TOLERANCE`.
+    *plateaued* when :math:`|\mathrm{drift}| <` :data:`~vegan_lib.scoring.PLATEAU_TOLERANCE`.
 
     Raises
     ------

@@ -80,6 +80,7 @@ from vegan_lib.scoring import (
 )
 
 __all__ = [
+    "BUDGET_RULE",
     "DEFAULT_FILE",
     "fit_and_floor_digits",
     "REFERENCE_RECIPES",
