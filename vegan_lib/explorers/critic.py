@@ -337,8 +337,10 @@ class CriticExplorer(_Explorer):
         g1, g2 = np.meshgrid(*self.axes_grid, indexing="xy")
         ax.contourf(g1, g2, run.landscape, levels=20, cmap="RdBu_r", alpha=0.7)
         x, y = self.x.detach().cpu().numpy(), self.y.detach().cpu().numpy()
-        ax.scatter(x[:, 0], x[:, 1], s=4, color=PALETTE[0], label="$P$ (f high)")
-        ax.scatter(y[:, 0], y[:, 1], s=4, color=PALETTE[1], label="$Q$ (f low)")
+        # neutral dots on the red-blue landscape: black P where f is high (red), white Q low
+        ax.scatter(x[:, 0], x[:, 1], s=6, color="k", label="$P$ (f high: red)")
+        ax.scatter(y[:, 0], y[:, 1], s=6, color="w", edgecolors="k", linewidths=0.4,
+                   label="$Q$ (f low: blue)")
         ax.set(xlabel="$x_1$", ylabel="$x_2$", aspect="equal",
                title=f"{self._label(run)} (red: f high)\nestimate {run.estimate:.3g}, "
                f"bound {run.bound:.3g} ($W_1$ = {self.exact_w1:.3g})")
