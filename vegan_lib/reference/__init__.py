@@ -463,9 +463,8 @@ def run_reference(
                                f"{sizes['train']} training digits; every floor measures the "
                                f"last {sizes['floor']} (held out of both) against the "
                                f"{sizes['test']} test digits"},
-        "settings": {name: {**recipes.settings(name, full=True), "adversary_updates":
-                            _adversary_updates(name, recipes.settings(name, full=True)["steps"])}
-                     for name in names},
+        "settings": {name: {**recipes.settings(name, full=True),
+                            "adversary_updates": _adversary_updates(name)} for name in names},
         "evaluation": {"n_eval": n, "classifier_steps": CLASSIFIER_STEPS,
                        "classifier_accuracy": accuracy},
         "floors": floors,
@@ -479,10 +478,12 @@ def run_reference(
     return payload
 
 
-def _adversary_updates(name: str, steps: int) -> int:
-    # the adversary's updates in a run of `steps` generator updates (0 without an adversary)
+def _adversary_updates(name: str, steps: int | None = None) -> int:
+    # the adversary's updates in a run of `steps` generator updates (default: the recipe's
+    # full number), 0 without an adversary
     facts, s = recipes.recipe(name).facts, recipes.settings(name, full=True)
-    return steps * s["adversary_steps"] if facts.has_adversary else 0
+    return (s["steps"] if steps is None else steps) * s["adversary_steps"] \
+        if facts.has_adversary else 0
 
 
 def _cost(name: str) -> float:
