@@ -64,22 +64,29 @@ WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 HIDDEN_OUTPUT_TAG = "remove-output"  # Jupyter Book's tag: the page omits the cell's outputs
 
 INSTALL_CELL = '''\
-# On Colab or Binder, install the cookbook's library first (skipped where it is installed).
-REPO_URL = "{url}"  # repository.url of _config.yml
+# On Colab or Binder, install the cookbook's library first
+# (skipped where it is installed); REPO_URL: repository.url, _config.yml
+REPO_URL = "{url}"
 
 import importlib.util
 import subprocess
 import sys
 
 if importlib.util.find_spec("vegan_lib") is None:
-    pip = [sys.executable, "-m", "pip", "install", "--quiet", f"vegan-lib @ git+{{REPO_URL}}"]
+    package = f"vegan-lib @ git+{{REPO_URL}}"
+    pip = [sys.executable, "-m", "pip", "install", "--quiet", package]
     if subprocess.run(pip).returncode != 0:
         print(
-            f"Could not install vegan_lib from {{REPO_URL}} (pip's message is above).\\n"
-            "Install it yourself, restart the kernel, and run the notebook again:\\n"
-            f'    pip install "vegan-lib @ git+{{REPO_URL}}"\\n'
-            f"or clone {{REPO_URL}} and run `pip install -e .` in its folder."
+            f"Could not install vegan_lib from {{REPO_URL}}\\n"
+            "(pip's message is above). Install it yourself, restart the\\n"
+            "kernel, and run the notebook again:\\n"
+            f'    pip install "{{package}}"\\n'
+            f"or clone {{REPO_URL}}\\n"
+            "and run `pip install -e .` in its folder."
         )'''
+"""The first code cell of every notebook: lines of at most 75 characters (the code column
+of the book at 1280 px) for a repository URL of up to 62 characters."""
+
 
 _REPO_URL_LINE = re.compile(r'^REPO_URL\s*=\s*"([^"]*)"', re.MULTILINE)
 
