@@ -155,6 +155,19 @@ def test_sinkhorn_explorer_static_figure_has_one_panel_per_eps_plus_exact_and_cu
     assert "= 2" in titles[0] and "= 0.2" in titles[1] and "exact" in titles[2]
 
 
+def test_sinkhorn_explorer_legend_of_the_plans_sits_below_every_panel(sinkhorn_explorer):
+    # inside a plan panel the legend covered points (chapter 1's static figure)
+    for fig in (sinkhorn_explorer.static_figure([1.0, 0.01]), sinkhorn_explorer.figure):
+        sinkhorn_explorer.update(0.5)  # a redraw of the live figure keeps one legend
+        fig.draw_without_rendering()  # the layout engine places axes and legend
+        assert all(ax.get_legend() is None for ax in fig.axes[:-1])  # the curve keeps its own
+        assert len(fig.legends) == 1
+        texts = [t.get_text() for t in fig.legends[0].get_texts()]
+        assert texts == ["plan $\\pi$", "x", "y"]
+        box = fig.legends[0].get_window_extent()
+        assert all(box.y1 < ax.get_tightbbox().y0 for ax in fig.axes)
+
+
 @pytest.mark.parametrize("eps", [0.0, -1.0, float("nan"), "a lot"])
 def test_sinkhorn_explorer_rejects_a_non_positive_eps(sinkhorn_explorer, eps):
     with pytest.raises(ValueError, match="eps must be a positive"):
@@ -239,6 +252,25 @@ def test_pot_explorer_update_moves_the_marker_and_retitles(pot_explorer):
 def test_pot_explorer_static_figure_draws_two_panels_per_lambda_and_the_curve(pot_explorer):
     fig = pot_explorer.static_figure([0.0, 2.0])
     assert len(fig.axes) == 1 + 2 * 2
+
+
+@pytest.mark.parametrize("values", [[0.0, 2.0], [0.5]])
+def test_pot_explorer_static_figure_without_the_curve_draws_the_panels_only(pot_explorer,
+                                                                           values):
+    with_curve = pot_explorer.static_figure(values)
+    without = pot_explorer.static_figure(values, curve=False)
+    assert len(without.axes) == 2 * len(values) == len(with_curve.axes) - 1
+    # the panels are the same plans and Q_Z, in the same order
+    titles = [ax.get_title() for ax in without.axes]
+    assert titles == [ax.get_title() for ax in with_curve.axes[1:]], titles
+    # the next figure draws the curve again: the keyword does not stick
+    assert len(pot_explorer.static_figure(values).axes) == len(with_curve.axes)
+
+
+@pytest.mark.parametrize("curve", [1, "no", None])
+def test_pot_explorer_static_figure_rejects_a_curve_that_is_not_a_bool(pot_explorer, curve):
+    with pytest.raises(ValueError, match="curve must be True or False"):
+        pot_explorer.static_figure([0.0], curve=curve)
 
 
 @pytest.mark.parametrize("lam", [-0.1, float("inf"), None])

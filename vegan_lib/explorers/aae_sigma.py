@@ -245,19 +245,20 @@ class AAESigmaExplorer(_Explorer):
         line = np.linspace(0.0, top, 50)
         for i, (ax, s2, n) in enumerate(zip(lines, sigma2s, numbers, strict=True)):
             colour = PALETTE[i % len(PALETTE)]
+            # the numbers in the title, short labels: the legend fits the empty upper
+            # left corner (the line rises), legible in the book's column
             ax.plot(line, line / (2 * s2) + n["constant"], color=colour, lw=1,
-                    label=f"slope $1/(2\\sigma^2)$ = {1 / (2 * s2):.3g}, "
-                    f"intercept $\\frac{{d}}{{2}}\\log 2\\pi\\sigma^2$ = {n['constant']:.4g}")
+                    label=r"AAE = POT / $2\sigma^2$ + const")
             ax.scatter(costs, costs / (2 * s2) + n["constant"], s=10, color=colour, alpha=0.5,
-                       label=r"samples: $(\|x_i - \hat x_i\|^2, -\log p(x_i \mid z_i))$")
+                       label="samples (dots)")
             ax.plot([n["pot_loss"]], [n["aae_loss"]], "*", ms=15, color=colour,
                     markeredgecolor="k",
-                    label=r"batch: $(D_{\mathrm{POT}}, \mathcal{L}_{\mathrm{AAE}})$, "
-                    f"$\\lambda$ = {n['lam']:.3g}")
+                    label="the batch (star)")
             ax.set(xlabel=r"squared cost (dots), $D_{\mathrm{POT}}$ (star)",
                    ylabel=r"$-\log p(x \mid z)$ (dots), $\mathcal{L}_{\mathrm{AAE}}$ (star)",
-                   title=f"$\\sigma^2$ = {s2:.3g}: AAE = POT / $2\\sigma^2$ + const")
-            ax.legend(loc="lower right")
+                   title=f"$\\sigma^2$ = {s2:.3g}, $\\lambda$ = {n['lam']:.3g}: "
+                   f"slope {1 / (2 * s2):.3g}, intercept {n['constant']:.4g}")
+            ax.legend(loc="upper left")
         grid = np.geomspace(*self.sigma2_range, 60)
         lams = 2 * grid * self.lam_aae
         recon = self.reconstruction

@@ -133,6 +133,7 @@ class POTRelaxationExplorer(_Explorer):
     """
 
     parameter = "lam"
+    _with_curve = True  # static_figure(curve=False) leaves the curve out while it draws
 
     def __init__(
         self,
@@ -282,21 +283,27 @@ class POTRelaxationExplorer(_Explorer):
         ax.legend(loc="lower left")
 
     def _draw(self, fig: Figure, marked: list[PenalizedOTResult]) -> None:
-        if len(marked) == 1:
+        if len(marked) == 1 and self._with_curve:
             axes = _row_of_axes(fig, [1.3, 1, 1])
             self._curve(axes[0], marked)
             self._coupling(axes[1], marked[0])
             self._latent(axes[2], marked[0])
             return
-        # The curve across the top, then one column per lambda: its plan above its Q_Z.
+        # The curve across the top (unless left out), then one column per lambda: its plan
+        # above its Q_Z.
         fig.clear()
-        grid = fig.add_gridspec(3, len(marked), height_ratios=[0.9, 1, 1])
-        self._curve(fig.add_subplot(grid[0, :]), marked)
+        if self._with_curve:
+            grid = fig.add_gridspec(3, len(marked), height_ratios=[0.9, 1, 1])
+            self._curve(fig.add_subplot(grid[0, :]), marked)
+        else:
+            grid = fig.add_gridspec(2, len(marked))
         for k, res in enumerate(marked):
-            self._coupling(fig.add_subplot(grid[1, k]), res)
-            self._latent(fig.add_subplot(grid[2, k]), res)
+            self._coupling(fig.add_subplot(grid[-2, k]), res)
+            self._latent(fig.add_subplot(grid[-1, k]), res)
 
-    def static_figure(self, values: Sequence[float] | None = None) -> Figure:
+    def static_figure(
+        self, values: Sequence[float] | None = None, curve: bool = True
+    ) -> Figure:
         r"""A small multiple: the curve, and the optimal plan and :math:`Q_Z` at each
         :math:`\lambda`.
 
@@ -305,6 +312,10 @@ class POTRelaxationExplorer(_Explorer):
         values : sequence of float, optional
             The :math:`\lambda` to show; by default :math:`0`, half the threshold and the
             threshold :math:`\operatorname{osc}(g)`.
+        curve : bool, default True
+            Draw the curve :math:`D_{\mathrm{POT}}(\lambda)` with a marker at each value
+            across the top; ``False`` leaves it out (a page that draws the curve already
+            shows only the plans and the :math:`Q_Z`, one column per :math:`\lambda`).
 
         Returns
         -------
@@ -314,17 +325,36 @@ class POTRelaxationExplorer(_Explorer):
         ------
         ValueError
             If ``values`` is not a sequence, is empty, or holds an entry that is negative or
-            not a finite number (the message names it, ``values[i]``).
+            not a finite number (the message names it, ``values[i]``), or if ``curve`` is
+            not a bool.
+
+        Examples
+        --------
+        >>> x = torch.zeros(1, 2, dtype=torch.float64)
+        >>> z = torch.tensor([[0.0, 0.0], [0.0, 3.0]], dtype=torch.float64)
+        >>> explorer = POTRelaxationExplorer(x, z, lambda t: t, lams=[0.0, 9.0])
+        >>> len(explorer.static_figure([0.0, 9.0]).axes)  # the curve, then 2 per lambda
+        5
+        >>> len(explorer.static_figure([0.0, 9.0], curve=False).axes)
+        4
         """
+        if not isinstance(curve, bool):
+            raise ValueError(f"curve must be True or False, got {curve!r}; e.g. curve=False")
         if values is None:
             values = (0.0, self.threshold / 2, self.threshold)
         example = "values=(0.0, 1.0)"
         values = [_non_negative(v, f"values[{i}]", example)
                   for i, v in enumerate(_check_sequence(values, "values", example))]
         results = [self._result(v, f"values[{i}]", example) for i, v in enumerate(values)]
-        return self._static(results, "(0.0, 1.0)")
+        self._with_curve = curve
+        try:
+            return self._static(results, "(0.0, 1.0)")
+        finally:
+            self._with_curve = True
 
     def _static_size(self, n_items: int) -> tuple[float, float]:
+        if not self._with_curve:
+            return (min(4.0 * n_items + 1.0, STATIC_MAX_WIDTH), 8.0)
         if n_items == 1:
             return (STATIC_MAX_WIDTH, 4.6)
         return (min(4.0 * n_items + 1.0, STATIC_MAX_WIDTH), 11.5)

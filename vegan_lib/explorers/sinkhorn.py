@@ -233,10 +233,16 @@ class SinkhornExplorer(_Explorer):
             self.x, self.y, self.exact.plan, ax=axes[k], threshold=1e-3,
             title=f"exact plan (network simplex)\ncost $W_p^p$ = {float(self.exact.cost):.4f}",
         )
-        for ax in axes[1 : k + 1]:
+        # One legend for the plan panels, below them all: inside a panel it covers points.
+        handles, labels = axes[0].get_legend_handles_labels()
+        for ax in axes[: k + 1]:
             legend = ax.get_legend()
             if legend is not None:
                 legend.remove()
+        for legend in list(fig.legends):  # the live figure's previous drawing
+            legend.remove()
+        fig.legend(handles, labels, loc="outside lower center", ncols=len(labels),
+                   markerscale=2)
         curve = axes[-1]
         curve.plot(self.curve_eps, self.curve_cost, color=PALETTE[0],
                    label=r"$\langle P_\varepsilon, C\rangle$")
