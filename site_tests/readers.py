@@ -16,14 +16,19 @@ outputs that scroll
     Any element of a code cell's output area (``.cell_output``: stream text, ``text/plain``,
     HTML tables, the area itself) whose content is wider than its box (``scrollWidth >
     clientWidth + 1``): the reader sees a printed line or a table cut off at the column and
-    must scroll sideways for the numbers the prose cites. Print lines of at most ~88
-    characters; show tables as HTML with short column names.
+    must scroll sideways for the numbers the prose cites. The book's CSS wraps long lines
+    (``_static/readable.css``) instead of scrolling them, which shows a continuation at column 0
+    that reads like a new line: a ``<pre>`` is therefore measured with its lines unwrapped, and
+    a line that wraps fails as one that scrolls (the message names the longest line). Print
+    lines of at most 76 characters (the output column holds 77 at 1280 px); show tables as
+    HTML with short column names.
 code cells that scroll
     The same for a code cell's input (``.cell_input``) that a reader sees: lines past the
-    column. A hidden-input cell (tag ``hide-input``) collapsed in a closed ``<details>`` is not
-    seen until the reader expands it and is not counted (nor is anything else in a closed
-    ``<details>``); an expanded one is. The reader who expands the install cell chose to read
-    code; the pages as they open must not scroll. ``remove-input`` cells are not in the page.
+    column (75 characters at 1280 px). A hidden-input cell (tag ``hide-input``) collapsed in a
+    closed ``<details>`` is not seen until the reader expands it and is not counted (nor is
+    anything else in a closed ``<details>``); an expanded one is. The reader who expands the
+    install cell chose to read code; the pages as they open must not scroll.
+    ``remove-input`` cells are not in the page.
     Both checks run at 1280 px and at the book's normal width
     (:data:`sitecheck.NORMAL_VIEWPORT`); the column is narrower at 1280 px.
     Code blocks outside cells (markdown code blocks) may scroll: they are listed, not failed
@@ -99,11 +104,18 @@ def code_that_scrolls(report: PageReport) -> list[str]:
 
 
 def _scrolls(items: list[dict], report: PageReport) -> list[str]:
+    def what(w: dict) -> str:
+        if "longest" in w:  # a <pre>: name its longest line
+            how = "wraps" if w.get("wraps") else "scrolls"
+            return (f"{how}, its longest line has {len(w['longest'])} characters: "
+                    f"“{w['longest'].strip()[:60]}”")
+        return f"“{w['text'][:60]}”"
+
     return list(dict.fromkeys(
         f"code cell {w['cell']} of {w['cells']} (“{w['cellText'][:40]}”): {w['kind']} "
         f"{w['scrollWidth']} px of content in {w['clientWidth']} px "
-        f"(+{w['scrollWidth'] - w['clientWidth']} px, viewport {report.viewport} px): "
-        f"“{w['text'][:60]}”"
+        f"(+{w['scrollWidth'] - w['clientWidth']} px, viewport {report.viewport} px) "
+        + what(w)
         for w in items
     ))
 

@@ -195,6 +195,20 @@ async () => {
   // Elements of a cell's input or output areas whose content is wider than their box:
   // scrollWidth > clientWidth + 1 (a <pre> or an output area that scrolls or clips, a table that
   // spills). Only the innermost of nested ones is kept: that is the one that scrolls.
+  // A <pre> is measured with its lines unwrapped (white-space: pre): the book's CSS wraps long
+  // lines at the column (_static/readable.css), which hides them from scrollWidth but shows the
+  // reader a continuation line at column 0 that reads like the next line of code.
+  const unwrappedOverflow = e => {
+    if (e.tagName !== "PRE") return e.scrollWidth > e.clientWidth + 1;
+    const [space, wrap] = [e.style.whiteSpace, e.style.overflowWrap];
+    e.style.whiteSpace = "pre";
+    e.style.overflowWrap = "normal";
+    const over = e.scrollWidth > e.clientWidth + 1;
+    const width = e.scrollWidth;
+    [e.style.whiteSpace, e.style.overflowWrap] = [space, wrap];
+    if (over) e.dataset.unwrappedWidth = width;
+    return over;
+  };
   const scrolling = selector => {
     if (!article) return [];
     const found = [];
@@ -202,11 +216,15 @@ async () => {
       for (const e of [area, ...area.querySelectorAll("div, pre, table")]) {
         const display = getComputedStyle(e).display;
         if (display === "inline" || display === "contents" || !e.clientWidth) continue;
-        if (visible(e) && e.scrollWidth > e.clientWidth + 1) found.push(e);
+        if (visible(e) && unwrappedOverflow(e)) found.push(e);
       }
     }
     return found.filter(e => !found.some(o => o !== e && e.contains(o)))
-                .map(e => Object.assign(describe(e), where(e)));
+                .map(e => Object.assign(describe(e), where(e), e.dataset.unwrappedWidth
+                     ? {scrollWidth: Number(e.dataset.unwrappedWidth),
+                        wraps: getComputedStyle(e).whiteSpace !== "pre",
+                        longest: e.textContent.split("\n").reduce(
+                          (a, b) => b.length > a.length ? b : a, "")} : {}));
   };
   const outputScroll = scrolling(".cell_output");
   const inputScroll = scrolling(".cell_input");

@@ -9,6 +9,7 @@ as the book's pages.
 from __future__ import annotations
 
 import io
+from pathlib import Path
 
 import pytest
 import readers
@@ -241,3 +242,35 @@ def test_a_table_cut_by_its_output_area_is_too_wide(visit_fixture):
                  '</table></div>')
     wide = readers.too_wide(visit_fixture("cut_table", page, FILES))
     assert any(d.startswith("table") and "in 400 px" in d for d in wide), wide
+
+
+# The book's own CSS wraps the lines of cell inputs and outputs at the column
+# (_static/readable.css): nothing scrolls, but a wrapped line shows the reader a continuation at
+# column 0 that reads like the next line. The checks measure a <pre> unwrapped, so both fail.
+READABLE_CSS = (Path(__file__).resolve().parents[1] / "_static" / "readable.css").read_text()
+
+
+def _wrapping_page(body: str) -> str:
+    return _page(body).replace("</style>", READABLE_CSS + "</style>")
+
+
+def test_a_line_the_book_css_wraps_fails_and_names_the_line(visit_fixture):
+    report = visit_fixture("wrapped", _wrapping_page(_cell(LONG_CODE, _stream(WIDE_LINE))),
+                           FILES)
+    code, output = readers.code_cell_scrolls(report), readers.output_scrolls(report)
+    assert len(code) == 1 and len(output) == 1, (code, output)
+    assert f"wraps, its longest line has {len(LONG_CODE)} characters" in code[0], code
+    assert f"wraps, its longest line has {len(WIDE_LINE)} characters" in output[0], output
+    assert "ratio 11" not in output[0] and "VAE σ²=0.1" in output[0], output
+
+
+def test_lines_that_fit_pass_under_the_book_css(visit_fixture):
+    report = visit_fixture("unwrapped", _wrapping_page(_cell(SHORT_CODE, _stream(NARROW_LINE))),
+                           FILES)
+    assert readers.code_cell_scrolls(report) == [] and readers.output_scrolls(report) == []
+
+
+def test_the_book_css_does_wrap_the_lines(visit_fixture):
+    """Without the unwrapped measurement the wrapped page would pass: the check is needed."""
+    report = visit_fixture("wrapped_plain", _wrapping_page(_cell(LONG_CODE)), FILES)
+    assert report.input_scroll and all(w["wraps"] for w in report.input_scroll)

@@ -238,8 +238,9 @@ KNOWN_DEFECTS: dict[str, dict[str, str]] = {
     "illegible_figures": {},
     "warnings_in_outputs": {},
     "widget_views": {},
-    # Issue 25: printed lines wrap at ~88 characters, tables are HTML with short column
-    # names, setup cells hide their input. No expected failures: the chapters are fixed.
+    # Issue 25: printed lines of at most 76 characters and code lines of at most 75 (the
+    # columns at 1280 px; tests/test_notebook_widths.py checks the sources), tables are HTML
+    # with short column names, setup cells hide their input. No expected failures.
     "output_scrolls": {},
     "code_cell_scrolls": {},
 }
@@ -251,13 +252,13 @@ READER_CHECKS = {
     "warnings_in_outputs": (readers.warnings_in_outputs, "warnings stored in outputs"),
     "widget_views": (readers.widget_views, "widget views the static page cannot show"),
     "output_scrolls": (readers.output_scrolls,
-                       "cell output(s) wider than their box (cut off: the reader must scroll "
-                       "sideways; wrap printed lines at ~88 characters, show tables as HTML "
-                       "with short column names)"),
+                       "cell output(s) wider than their box (the reader must scroll sideways, "
+                       "or sees a line wrapped to column 0; print lines of at most 76 "
+                       "characters, show tables as HTML with short column names)"),
     "code_cell_scrolls": (readers.code_cell_scrolls,
-                          "visible code cell(s) with lines past the column (shorten them, or "
-                          "hide the cell's input with the hide-input tag where the code is "
-                          "not the lesson)"),
+                          "visible code cell(s) with lines past the column, scrolled or wrapped "
+                          "(keep lines to 75 characters, or hide the cell's input with the "
+                          "hide-input tag where the code is not the lesson)"),
 }
 # Checks run at the book's normal width too (sitecheck.VIEWPORTS); the others at 1280 px.
 AT_EVERY_WIDTH = ("output_scrolls", "code_cell_scrolls")
@@ -284,3 +285,50 @@ def test_what_a_reader_sees(visit, check, docname, viewport):
     defects = function(report)
     assert not defects, (f"{docname} at {report.viewport} px: {len(defects)} {what}:\n"
                          + "\n".join(defects))
+
+
+# ------------------------------------------------------------ the widths the notebooks keep
+_WIDTHS = importlib.util.spec_from_file_location(
+    "test_notebook_widths", ROOT / "tests" / "test_notebook_widths.py")
+notebook_widths = importlib.util.module_from_spec(_WIDTHS)
+_WIDTHS.loader.exec_module(notebook_widths)
+
+_CHARACTERS_THAT_FIT_JS = """
+selector => {
+  const pre = Array.from(document.querySelectorAll(selector)).find(e => e.offsetParent);
+  if (!pre) return null;
+  const saved = pre.innerHTML;
+  pre.textContent = "x";
+  const one = pre.getBoundingClientRect().height;
+  let n = 1;
+  for (; n < 400; n++) {
+    pre.textContent = "x".repeat(n + 1);
+    if (pre.getBoundingClientRect().height > one + 2 || pre.scrollWidth > pre.clientWidth + 1)
+      break;
+  }
+  pre.innerHTML = saved;
+  return n;
+}
+"""
+
+
+@pytest.mark.parametrize("viewport", list(VIEWPORTS))
+def test_the_cell_columns_hold_the_line_widths_the_notebooks_keep(browser, base_url, viewport):
+    """tests/test_notebook_widths.py keeps code lines to CODE_COLUMNS characters and printed
+    lines to OUTPUT_COLUMNS: the rendered columns must hold that many at 1280 px and wider."""
+    docname = NOTEBOOKS[0]
+    context = browser.new_context(viewport=VIEWPORTS[viewport])
+    try:
+        page = context.new_page()
+        page.goto(f"{base_url}{docname}.html", wait_until="load")
+        code = page.evaluate(_CHARACTERS_THAT_FIT_JS, "div.cell_input pre")
+        output = page.evaluate(_CHARACTERS_THAT_FIT_JS, "div.cell_output pre")
+    finally:
+        context.close()
+    assert code is not None and output is not None, f"{docname}: no code cell with output shown"
+    assert code >= notebook_widths.CODE_COLUMNS, (
+        f"{docname} at {viewport}: the code column holds {code} characters, the notebooks "
+        f"keep lines to {notebook_widths.CODE_COLUMNS}")
+    assert output >= notebook_widths.OUTPUT_COLUMNS, (
+        f"{docname} at {viewport}: the output column holds {output} characters, the "
+        f"notebooks print lines of up to {notebook_widths.OUTPUT_COLUMNS}")
