@@ -353,8 +353,8 @@ class POTRelaxationExplorer(_Explorer):
             self._with_curve = True
 
     def _static_size(self, n_items: int) -> tuple[float, float]:
-        if not self._with_curve:
-            return (min(4.0 * n_items + 1.0, STATIC_MAX_WIDTH), 8.0)
+        if not self._with_curve:  # narrower: the page shows its text larger
+            return (min(3.4 * n_items + 0.6, STATIC_MAX_WIDTH), 7.4)
         if n_items == 1:
             return (STATIC_MAX_WIDTH, 4.6)
         return (min(4.0 * n_items + 1.0, STATIC_MAX_WIDTH), 11.5)
